@@ -1,0 +1,292 @@
+//! The recursive walk of a kustomization tree (kustomize's `KustTarget`).
+//!
+//! For each kustomization: resources (files and sub-kustomizations, each built on its
+//! own), then components (applied onto what has accumulated so far), then field specs
+//! from `configurations:` and `crds:`, then generators, transformers and validators.
+//! At the top only, after the walk: content-hash suffixes, name back-references,
+//! variables, removal of local-config resources, and the output order.
+
+use std::path::{Path, PathBuf};
+
+use crate::builtins::{self, Context, sort_order};
+use crate::error::{Error, Result};
+use crate::fieldspec::TransformerConfig;
+use crate::fs::{Fs, Kind};
+use crate::kustomization::{Kustomization, Var};
+use crate::loader::{LoadRestrictor, Loader, Root, looks_remote};
+use crate::resource::{Behavior, ResMap, Resource};
+
+/// kustomize's `--reorder`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reorder {
+    /// Not given: `sortOptions` if present, else legacy.
+    #[default]
+    Unspecified,
+    /// Legacy kind order.
+    Legacy,
+    /// Accumulation order.
+    None,
+}
+
+/// What the caller of a build chooses.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// `--load-restrictor`.
+    pub load_restrictor: LoadRestrictor,
+    /// `--reorder`.
+    pub reorder: Reorder,
+}
+
+/// What accumulates while walking a tree.
+#[derive(Debug, Default)]
+pub struct Accumulator {
+    /// The resources, in accumulation order.
+    pub resources: ResMap,
+    /// Field specs merged from every layer so far.
+    pub config: TransformerConfig,
+    /// Variables declared so far.
+    pub vars: Vec<Var>,
+}
+
+/// Builds the kustomization in `dir`: what `kustomize build DIR` prints, as resources.
+pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
+    let loader = Loader::new(fs, opts.load_restrictor);
+    let root = loader.canonical_dir(dir)?;
+    let (file, k) = loader.kustomization(&root)?;
+    if k.is_component() {
+        return Err(Error::config(&file, "a Component cannot be built on its own; list it under `components:` of a Kustomization"));
+    }
+    let mut ra = Accumulator::default();
+    let mut stack = vec![root.clone()];
+    accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
+    finish(&loader, &root, &file, &k, &mut ra)?;
+    order(&file, &k, opts.reorder, &mut ra.resources)?;
+    Ok(ra.resources)
+}
+
+/// The steps kustomize runs once, after the whole tree has accumulated.
+fn finish(
+    _loader: &Loader<'_>,
+    _root: &Path,
+    _file: &Path,
+    _k: &Kustomization,
+    ra: &mut Accumulator,
+) -> Result<()> {
+    // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other
+    // transformers only and never printed.
+    ra.resources.retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
+    Ok(())
+}
+
+const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
+
+fn order(file: &Path, k: &Kustomization, reorder: Reorder, res: &mut ResMap) -> Result<()> {
+    if let Some(opts) = &k.sort_options {
+        sort_order::validate(opts).map_err(|m| Error::transform(file, "sortOptions", m))?;
+        sort_order::apply(res, opts);
+    } else if reorder != Reorder::None {
+        sort_order::legacy_sort(res, &sort_order::default_legacy());
+    }
+    Ok(())
+}
+
+/// Refuses the fields whose transforms this build cannot apply yet, so that nothing is
+/// silently ignored.
+fn refuse_unsupported(file: &Path, k: &Kustomization) -> Result<()> {
+    let checks: [(&str, bool); 6] = [
+        ("helmCharts", !k.helm_charts.is_empty()),
+        ("helmGlobals", k.helm_globals.is_some()),
+        ("helmChartInflationGenerator", !k.helm_chart_inflation_generator.is_empty()),
+        ("inventory", k.inventory.is_some()),
+        ("openapi", k.openapi.is_some()),
+        ("crds", !k.crds.is_empty()),
+    ];
+    let pending = crate::builtins::pending_fields(k);
+    for (field, set) in checks.into_iter().chain(pending) {
+        if set {
+            return Err(Error::NotSupported { path: file.to_path_buf(), field: field.to_string() });
+        }
+    }
+    Ok(())
+}
+
+fn accumulate(
+    loader: &Loader<'_>,
+    dir: &Path,
+    file: &Path,
+    k: &Kustomization,
+    ra: &mut Accumulator,
+    stack: &mut Vec<PathBuf>,
+) -> Result<()> {
+    refuse_unsupported(file, k)?;
+    for entry in &k.resources {
+        accumulate_resource(loader, dir, file, entry, ra, stack)?;
+    }
+    for entry in &k.components {
+        let sub = sub_root(loader, dir, file, entry, stack)?;
+        let (sub_file, sub_k) = loader.kustomization(&sub)?;
+        if !sub_k.is_component() {
+            return Err(Error::config(
+                &sub_file,
+                format!("expected kind 'Component' for path '{entry}' but got '{}'", kind_or_default(&sub_k)),
+            ));
+        }
+        stack.push(sub.clone());
+        accumulate(loader, &sub, &sub_file, &sub_k, ra, stack)?;
+        stack.pop();
+    }
+    let root = Root { loader, dir, file };
+    let layer = builtins::layer_config(k, &root)?;
+    ra.config.merge(&layer);
+    run_generators(&root, k, ra)?;
+    run_transformers(&root, k, ra)?;
+    ra.vars.extend(k.vars.iter().cloned());
+    Ok(())
+}
+
+fn kind_or_default(k: &Kustomization) -> &str {
+    if k.kind.is_empty() { "Kustomization" } else { &k.kind }
+}
+
+fn accumulate_resource(
+    loader: &Loader<'_>,
+    dir: &Path,
+    file: &Path,
+    entry: &str,
+    ra: &mut Accumulator,
+    stack: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let joined = dir.join(entry);
+    match loader.kind(&joined) {
+        Some(Kind::Dir) => {
+            let sub = sub_root(loader, dir, file, entry, stack)?;
+            let (sub_file, sub_k) = loader.kustomization(&sub)?;
+            if sub_k.is_component() {
+                return Err(Error::config(
+                    &sub_file,
+                    format!("expected kind != 'Component' for path '{entry}'"),
+                ));
+            }
+            let mut sub_ra = Accumulator::default();
+            stack.push(sub.clone());
+            accumulate(loader, &sub, &sub_file, &sub_k, &mut sub_ra, stack)?;
+            stack.pop();
+            ra.resources
+                .append_all(sub_ra.resources)
+                .map_err(|d| Error::DuplicateId { path: file.to_path_buf(), id: d.0 })?;
+            ra.config.merge(&sub_ra.config);
+            ra.vars.extend(sub_ra.vars);
+            Ok(())
+        }
+        Some(Kind::File) => {
+            let path = loader.resolve(dir, entry)?;
+            for r in loader.resources_from_file(&path)? {
+                ra.resources
+                    .append(r)
+                    .map_err(|d| Error::DuplicateId { path: path.clone(), id: d.0 })?;
+            }
+            Ok(())
+        }
+        None if looks_remote(entry) => {
+            Err(Error::Remote { path: file.to_path_buf(), target: entry.to_string() })
+        }
+        None => Err(Error::config(
+            file,
+            format!("accumulating resources: '{}' does not exist", joined.display()),
+        )),
+    }
+}
+
+fn sub_root(
+    loader: &Loader<'_>,
+    dir: &Path,
+    file: &Path,
+    entry: &str,
+    stack: &[PathBuf],
+) -> Result<PathBuf> {
+    if loader.kind(&dir.join(entry)).is_none() {
+        if looks_remote(entry) {
+            return Err(Error::Remote { path: file.to_path_buf(), target: entry.to_string() });
+        }
+        return Err(Error::config(file, format!("'{}' does not exist", dir.join(entry).display())));
+    }
+    let sub = loader.resolve_dir(dir, entry)?;
+    // A root that contains the current one, or one already on the path, would recurse
+    // forever; kustomize calls both a cycle.
+    if let Some(pos) = stack.iter().position(|p| *p == sub) {
+        let mut chain: Vec<PathBuf> = stack[pos..].to_vec();
+        chain.push(sub);
+        return Err(Error::Cycle { chain });
+    }
+    if dir.starts_with(&sub) {
+        let mut chain = stack.to_vec();
+        chain.push(sub);
+        return Err(Error::Cycle { chain });
+    }
+    Ok(sub)
+}
+
+fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
+    let cx = Context { root: *root, config: &ra.config };
+    let mut generated: Vec<Vec<Resource>> = Vec::new();
+    for g in builtins::field_generators(k, root)? {
+        generated.push(g.generate(&cx)?);
+    }
+    for g in builtins::config_generators(k, root)? {
+        generated.push(g.generate(&cx)?);
+    }
+    for batch in generated {
+        for r in batch {
+            absorb(root.file, &mut ra.resources, r)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds a generated resource, honouring its `behavior` against an existing one of the
+/// same id (kustomize's `ResMap.AbsorbAll`).
+fn absorb(file: &Path, resources: &mut ResMap, r: Resource) -> Result<()> {
+    let id = r.id();
+    let found = resources.positions_by_any_id(&id);
+    let dup = |id| Error::DuplicateId { path: file.to_path_buf(), id };
+    match (r.behavior, found.as_slice()) {
+        (Behavior::Create, []) => resources.append(r).map_err(|d| dup(d.0)),
+        (Behavior::Create, _) => Err(dup(id)),
+        (_, []) => Err(Error::Transform {
+            path: file.to_path_buf(),
+            what: "generator".into(),
+            resource: Some(id.clone()),
+            msg: format!("id {id} does not exist; cannot merge or replace"),
+        }),
+        (behavior, [i]) => {
+            let i = *i;
+            let Some(old) = resources.at(i).cloned() else { return Ok(()) };
+            let merged = builtins::merge_generated(old, r, behavior)
+                .map_err(|m| Error::transform(file, "generator", m))?;
+            resources.replace_at(i, merged);
+            Ok(())
+        }
+        (_, _) => Err(Error::Transform {
+            path: file.to_path_buf(),
+            what: "generator".into(),
+            resource: Some(id),
+            msg: "found multiple possible resources to merge into".into(),
+        }),
+    }
+}
+
+fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
+    let mut all = builtins::field_transformers(k, root)?;
+    all.extend(builtins::config_transformers(k, root)?);
+    for t in all {
+        let cx = Context { root: *root, config: &ra.config };
+        t.transform(&mut ra.resources, &cx)?;
+        ra.resources.fresh();
+    }
+    for v in builtins::config_validators(k, root)? {
+        let cx = Context { root: *root, config: &ra.config };
+        v.transform(&mut ra.resources, &cx)?;
+        ra.resources.fresh();
+    }
+    Ok(())
+}

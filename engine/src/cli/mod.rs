@@ -1,0 +1,69 @@
+//! The command line: argument parsing, environment, output files and exit codes.
+//!
+//! The only module that prints, reads environment variables or picks an exit code.
+//! Everything it does goes through the library's public API.
+
+mod build;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+/// `strata`: kustomize-compatible builds, sandboxed plugins, reproducible bundles.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, disable_help_subcommand = true)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the resources a kustomization builds, as `kustomize build` does.
+    Build(build::BuildArgs),
+    /// Print the version.
+    Version,
+}
+
+/// Runs the CLI with explicit arguments and output streams; returns the exit code.
+pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let text = e.render().to_string();
+            if code == 0 {
+                let _ = stdout.write_all(text.as_bytes());
+            } else {
+                let _ = stderr.write_all(text.as_bytes());
+            }
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Build(a) => build::run(&a, stdout),
+        Command::Version => writeln!(stdout, "strata {}", env!("CARGO_PKG_VERSION")).map_err(Into::into),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(stderr, "Error: {}", render_error(&e));
+            1
+        }
+    }
+}
+
+/// Renders an error chain as one paragraph.
+fn render_error(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,139 @@
+//! The file-system boundary: the only module that touches the disk.
+//!
+//! Everything else reads through [`Fs`] (so tests can swap it) and writes through
+//! [`write_atomic`] (so a failed run never leaves half a file behind).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The largest file the loader reads; larger ones are refused before any byte is read.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What a path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular file (after following symlinks).
+    File,
+    /// A directory (after following symlinks).
+    Dir,
+}
+
+/// Read access to a tree of files.
+pub trait Fs: Send + Sync {
+    /// Reads a whole file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Returns the file's size in bytes.
+    fn size(&self, path: &Path) -> io::Result<u64>;
+    /// Returns what `path` names, following symlinks, or None if nothing.
+    fn kind(&self, path: &Path) -> Option<Kind>;
+    /// Resolves symlinks and `..` to an absolute path.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+    /// Lists a directory's entries, sorted by name so results never depend on disk order.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+}
+
+/// The real file system.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DiskFs;
+
+#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
+impl Fs for DiskFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn size(&self, path: &Path) -> io::Result<u64> {
+        std::fs::metadata(path).map(|m| m.len())
+    }
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        let m = std::fs::metadata(path).ok()?;
+        if m.is_dir() {
+            Some(Kind::Dir)
+        } else {
+            Some(Kind::File)
+        }
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut v = Vec::new();
+        for e in std::fs::read_dir(path)? {
+            v.push(e?.path());
+        }
+        v.sort();
+        Ok(v)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
+/// so readers see the old file or the whole new one, never a part.
+#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.strata-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Replaces directory `dest` with the directory `build` fills, atomically: `build` writes
+/// into a fresh sibling directory which is renamed over `dest` only when it succeeded.
+#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
+pub fn write_dir_atomic(
+    dest: &Path,
+    build: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<()> {
+    let parent = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.strata-tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)?;
+    if let Err(e) = build(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let old = parent.join(format!(".{name}.strata-old-{}", std::process::id()));
+    let had_old = dest.exists();
+    if had_old {
+        std::fs::rename(dest, &old)?;
+    }
+    if let Err(e) = std::fs::rename(&tmp, dest) {
+        if had_old {
+            let _ = std::fs::rename(&old, dest);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
+/// Creates a directory and its parents.
+#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(path)
+}
+
+/// Writes a file directly (for use inside a directory being built by [`write_dir_atomic`]).
+#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
+pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    std::fs::write(path, bytes)
+}

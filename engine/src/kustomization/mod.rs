@@ -1,0 +1,431 @@
+//! Typed `Kustomization` (kustomize.config.k8s.io/v1beta1) and `Component` (v1alpha1).
+//!
+//! Every field kustomize 5 accepts is here, deprecated ones included, so that an unknown
+//! field is refused exactly as kustomize refuses it. Legacy spellings are folded into
+//! their modern fields by [`Kustomization::fix_legacy`], as kustomize's `FixKustomization`
+//! does.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The names a kustomization file may have, in kustomize's order of preference.
+pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// A string-to-string map kept in file order.
+pub type StrMap = indexmap::IndexMap<String, String>;
+
+/// A kustomization or component file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Kustomization {
+    /// `kustomize.config.k8s.io/v1beta1` or `v1alpha1` (components).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// `Kustomization` or `Component`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// Ignored metadata, as in kustomize.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_yaml_ng::Value>,
+    /// Custom OpenAPI schema for strategic merge of custom kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openapi: Option<BTreeMap<String, String>>,
+    /// Prefix added to every name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_prefix: String,
+    /// Suffix added to every name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_suffix: String,
+    /// Namespace set on every namespaced resource.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Labels added to metadata and selectors (deprecated in favour of `labels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_labels: Option<StrMap>,
+    /// Labels with control over selectors and templates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<Label>,
+    /// Annotations added to every resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_annotations: Option<StrMap>,
+    /// Strategic merge patches (deprecated in favour of `patches`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches_strategic_merge: Vec<String>,
+    /// JSON 6902 patches with targets (deprecated in favour of `patches`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "patchesJson6902")]
+    pub patches_json6902: Vec<Patch>,
+    /// Patches of either kind, with optional targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<Patch>,
+    /// Image name, tag and digest overrides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<Image>,
+    /// The legacy spelling of `images`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_tags: Vec<Image>,
+    /// Field-to-field copies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replacements: Vec<ReplacementField>,
+    /// Replica count overrides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<Replica>,
+    /// Legacy `$(VAR)` variables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vars: Vec<Var>,
+    /// Output order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_options: Option<SortOptions>,
+    /// Files and kustomization directories to include.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// Components to apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
+    /// CRD files whose schemas add field specs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crds: Vec<String>,
+    /// The legacy spelling of directory `resources`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bases: Vec<String>,
+    /// ConfigMaps to generate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_map_generator: Vec<GeneratorArgs>,
+    /// Secrets to generate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_generator: Vec<GeneratorArgs>,
+    /// Helm settings shared by all charts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helm_globals: Option<serde_yaml_ng::Value>,
+    /// Helm charts to inflate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub helm_charts: Vec<serde_yaml_ng::Value>,
+    /// The legacy helm generator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub helm_chart_inflation_generator: Vec<serde_yaml_ng::Value>,
+    /// Options for every generator of this kustomization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_options: Option<GeneratorOptions>,
+    /// Transformer configuration files (extra field specs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configurations: Vec<String>,
+    /// Generator plugin configs (files, directories or inline YAML).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generators: Vec<String>,
+    /// Transformer plugin configs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transformers: Vec<String>,
+    /// Validator plugin configs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub validators: Vec<String>,
+    /// `originAnnotations`, `transformerAnnotations`, `managedByLabel`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_metadata: Vec<String>,
+    /// Deprecated inventory object (accepted, refused when set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<serde_yaml_ng::Value>,
+}
+
+/// A `labels` entry.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Label {
+    /// The labels.
+    #[serde(default)]
+    pub pairs: StrMap,
+    /// Also write selectors.
+    #[serde(default)]
+    pub include_selectors: bool,
+    /// Also write pod templates.
+    #[serde(default)]
+    pub include_templates: bool,
+    /// Extra field specs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldSpecArg>,
+}
+
+/// A field spec as written in a kustomization or configuration file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FieldSpecArg {
+    /// Group selector.
+    #[serde(default)]
+    pub group: String,
+    /// Version selector.
+    #[serde(default)]
+    pub version: String,
+    /// Kind selector.
+    #[serde(default)]
+    pub kind: String,
+    /// Slash-separated path.
+    #[serde(default)]
+    pub path: String,
+    /// Create the field when missing.
+    #[serde(default)]
+    pub create: bool,
+}
+
+/// A patch entry (`patches`, `patchesJson6902`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Patch {
+    /// File holding the patch.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
+    /// The patch inline.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub patch: String,
+    /// Which resources to patch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Selector>,
+    /// `allowNameChange`, `allowKindChange`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<BTreeMap<String, bool>>,
+}
+
+/// A resource selector.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Selector {
+    /// Group (regular expression).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group: String,
+    /// Version (regular expression).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
+    /// Kind (regular expression).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// Name (regular expression).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Namespace (regular expression).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Label selector.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label_selector: String,
+    /// Annotation selector.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub annotation_selector: String,
+}
+
+/// An `images` entry.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    /// The image name to match.
+    #[serde(default)]
+    pub name: String,
+    /// Replacement name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub new_name: String,
+    /// Replacement tag.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub new_tag: String,
+    /// Replacement digest.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub digest: String,
+    /// Suffix appended to the tag.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tag_suffix: String,
+}
+
+/// A `replacements` entry: inline, or a `path` to a file of them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReplacementField {
+    /// File holding replacements.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
+    /// Where the value comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<serde_yaml_ng::Value>,
+    /// Where it goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<serde_yaml_ng::Value>,
+}
+
+/// A `replicas` entry.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Replica {
+    /// Resource name.
+    pub name: String,
+    /// New count.
+    pub count: i64,
+}
+
+/// A legacy variable.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Var {
+    /// `$(NAME)`.
+    pub name: String,
+    /// The object the value comes from.
+    pub objref: VarTarget,
+    /// The field; `metadata.name` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fieldref: Option<FieldRef>,
+}
+
+/// A variable's object reference.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VarTarget {
+    /// `group/version`.
+    #[serde(default)]
+    pub api_version: String,
+    /// Group (alternative to apiVersion).
+    #[serde(default)]
+    pub group: String,
+    /// Version (alternative to apiVersion).
+    #[serde(default)]
+    pub version: String,
+    /// Kind.
+    #[serde(default)]
+    pub kind: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Namespace.
+    #[serde(default)]
+    pub namespace: String,
+}
+
+/// A variable's field reference.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FieldRef {
+    /// Dotted path.
+    #[serde(default)]
+    pub field_path: String,
+}
+
+/// `sortOptions`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SortOptions {
+    /// `legacy` or `fifo`.
+    #[serde(default)]
+    pub order: String,
+    /// Kind order for `legacy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_sort_options: Option<LegacySortOptions>,
+}
+
+/// Kinds to put first and last under legacy order.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LegacySortOptions {
+    /// Kinds printed first, in this order.
+    #[serde(default)]
+    pub order_first: Vec<String>,
+    /// Kinds printed last, in this order.
+    #[serde(default)]
+    pub order_last: Vec<String>,
+}
+
+/// ConfigMap / Secret generator arguments.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GeneratorArgs {
+    /// Namespace of the generated object.
+    #[serde(default)]
+    pub namespace: String,
+    /// Name of the generated object.
+    #[serde(default)]
+    pub name: String,
+    /// `create`, `merge` or `replace`.
+    #[serde(default)]
+    pub behavior: String,
+    /// `KEY=VALUE` literals.
+    #[serde(default)]
+    pub literals: Vec<String>,
+    /// Files, as `path` or `key=path`.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Env files.
+    #[serde(default)]
+    pub envs: Vec<String>,
+    /// A single env file (deprecated spelling).
+    #[serde(default)]
+    pub env: String,
+    /// Per-generator options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<GeneratorOptions>,
+    /// Secret type (secrets only).
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+}
+
+/// `generatorOptions` and per-generator `options`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GeneratorOptions {
+    /// Labels for generated objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<StrMap>,
+    /// Annotations for generated objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<StrMap>,
+    /// Leave out the content hash suffix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_name_suffix_hash: Option<bool>,
+    /// Mark generated objects immutable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immutable: Option<bool>,
+}
+
+impl Kustomization {
+    /// Parses a kustomization file's text. `Err` holds a message naming the line or field.
+    pub fn parse(text: &str) -> Result<Kustomization, String> {
+        if text.trim().is_empty() {
+            return Ok(Kustomization::default());
+        }
+        let k: Kustomization = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+        k.check_kind()?;
+        Ok(k)
+    }
+
+    fn check_kind(&self) -> Result<(), String> {
+        match self.kind.as_str() {
+            "" | "Kustomization" | "Component" => Ok(()),
+            other => Err(format!("kind {other:?} is neither Kustomization nor Component")),
+        }
+    }
+
+    /// Returns true for `kind: Component`.
+    pub fn is_component(&self) -> bool {
+        self.kind == "Component"
+    }
+
+    /// Folds legacy fields into their modern ones (`bases` into `resources`, `imageTags`
+    /// into `images`), as kustomize's `FixKustomization` does.
+    pub fn fix_legacy(&mut self) {
+        let bases = std::mem::take(&mut self.bases);
+        self.resources.extend(bases);
+        let tags = std::mem::take(&mut self.image_tags);
+        self.images.extend(tags);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let e = Kustomization::parse("resources: [a.yaml]\nresourcez: []\n").err();
+        assert!(e.is_some_and(|m| m.contains("resourcez")));
+    }
+
+    #[test]
+    fn legacy_fields_fold_into_modern_ones() {
+        let mut k = Kustomization::parse("bases: [../b]\nresources: [a.yaml]\nimageTags: [{name: x, newTag: v}]\n")
+            .unwrap_or_default();
+        k.fix_legacy();
+        assert_eq!(k.resources, vec!["a.yaml", "../b"]);
+        assert_eq!(k.images.len(), 1);
+    }
+}

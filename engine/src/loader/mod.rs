@@ -1,0 +1,285 @@
+//! Finds and reads kustomization roots and the files they name, through [`Fs`] only.
+//!
+//! The loader enforces kustomize's load restrictions (files must stay under the root of
+//! the kustomization naming them, after symlinks are resolved), finds the kustomization
+//! file, refuses remote targets, and turns resource files into [`Resource`]s.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fs::{Fs, Kind, MAX_FILE_BYTES};
+use crate::kustomization::{FILE_NAMES, Kustomization};
+use crate::resource::Resource;
+use crate::yaml::{Node, parse_documents};
+
+/// kustomize's `--load-restrictor`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LoadRestrictor {
+    /// Files must be in or below the kustomization root (the default).
+    #[default]
+    RootOnly,
+    /// Any file may be read.
+    None,
+}
+
+impl LoadRestrictor {
+    /// Parses the flag value.
+    pub fn parse(s: &str) -> Option<LoadRestrictor> {
+        match s {
+            "LoadRestrictionsRootOnly" | "rootOnly" => Some(LoadRestrictor::RootOnly),
+            "LoadRestrictionsNone" | "none" => Some(LoadRestrictor::None),
+            _ => None,
+        }
+    }
+}
+
+/// Reads files for a build.
+pub struct Loader<'f> {
+    fs: &'f dyn Fs,
+    restrictor: LoadRestrictor,
+}
+
+/// A kustomization root: its directory and the loader, for reading files relative to it.
+#[derive(Clone, Copy)]
+pub struct Root<'a> {
+    /// The loader.
+    pub loader: &'a Loader<'a>,
+    /// The root directory (canonical).
+    pub dir: &'a Path,
+    /// The kustomization file in it, for messages.
+    pub file: &'a Path,
+}
+
+impl<'f> Loader<'f> {
+    /// Creates a loader over a file system.
+    pub fn new(fs: &'f dyn Fs, restrictor: LoadRestrictor) -> Loader<'f> {
+        Loader { fs, restrictor }
+    }
+
+    /// Returns the file system.
+    pub fn fs(&self) -> &'f dyn Fs {
+        self.fs
+    }
+
+    /// Returns the canonical form of a directory given on the command line.
+    pub fn canonical_dir(&self, dir: &Path) -> Result<PathBuf> {
+        let c = self
+            .fs
+            .canonicalize(dir)
+            .map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
+        if self.fs.kind(&c) != Some(Kind::Dir) {
+            return Err(Error::config(dir, "not a directory"));
+        }
+        Ok(c)
+    }
+
+    /// Finds the kustomization file in `dir`. More than one is an error; none is `Ok(None)`.
+    pub fn kustomization_file(&self, dir: &Path) -> Result<Option<PathBuf>> {
+        let found: Vec<PathBuf> = FILE_NAMES
+            .iter()
+            .map(|n| dir.join(n))
+            .filter(|p| self.fs.kind(p) == Some(Kind::File))
+            .collect();
+        match found.len() {
+            0 => Ok(None),
+            1 => Ok(found.into_iter().next()),
+            _ => Err(Error::config(
+                dir,
+                format!(
+                    "found multiple kustomization files: {}",
+                    found
+                        .iter()
+                        .filter_map(|p| p.file_name())
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// Reads and parses the kustomization in `dir` (legacy fields folded in).
+    pub fn kustomization(&self, dir: &Path) -> Result<(PathBuf, Kustomization)> {
+        let Some(file) = self.kustomization_file(dir)? else {
+            return Err(Error::config(
+                dir,
+                format!(
+                    "unable to find one of {} in directory",
+                    FILE_NAMES.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        };
+        let text = self.read_text(&file)?;
+        let mut k = Kustomization::parse(&text).map_err(|m| Error::config(&file, m))?;
+        k.fix_legacy();
+        Ok((file, k))
+    }
+
+    /// Reads a whole file, refusing files over [`MAX_FILE_BYTES`].
+    pub fn read_bytes(&self, path: &Path) -> Result<Vec<u8>> {
+        let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+        let size = self.fs.size(path).map_err(io)?;
+        if size > MAX_FILE_BYTES {
+            return Err(Error::TooLarge { path: path.to_path_buf(), size, limit: MAX_FILE_BYTES });
+        }
+        self.fs.read(path).map_err(io)
+    }
+
+    /// Reads a UTF-8 text file.
+    pub fn read_text(&self, path: &Path) -> Result<String> {
+        let bytes = self.read_bytes(path)?;
+        String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+            path: path.to_path_buf(),
+            offset: e.utf8_error().valid_up_to(),
+        })
+    }
+
+    /// Resolves `rel` against `root` to a canonical path, enforcing the load restrictor.
+    pub fn resolve(&self, root: &Path, rel: &str) -> Result<PathBuf> {
+        let joined = root.join(rel);
+        let canon = self.fs.canonicalize(&joined).map_err(|e| Error::Io { path: joined.clone(), source: e })?;
+        if self.restrictor == LoadRestrictor::RootOnly && !canon.starts_with(root) {
+            return Err(Error::Restricted { path: canon, root: root.to_path_buf() });
+        }
+        Ok(canon)
+    }
+
+    /// Resolves a directory (a base or component); directories are not restricted to the
+    /// root, as in kustomize, since overlays name `../base`.
+    pub fn resolve_dir(&self, root: &Path, rel: &str) -> Result<PathBuf> {
+        let joined = root.join(rel);
+        self.fs.canonicalize(&joined).map_err(|e| Error::Io { path: joined, source: e })
+    }
+
+    /// Returns what `path` names.
+    pub fn kind(&self, path: &Path) -> Option<Kind> {
+        self.fs.kind(path)
+    }
+
+    /// Reads a resource file: every non-empty document, with `List` kinds flattened.
+    pub fn resources_from_file(&self, path: &Path) -> Result<Vec<Resource>> {
+        let text = self.read_text(path)?;
+        resources_from_text(&text, path)
+    }
+}
+
+impl Root<'_> {
+    /// Reads a file named relative to this root, under the load restrictor.
+    pub fn read_text(&self, rel: &str) -> Result<String> {
+        let p = self.loader.resolve(self.dir, rel)?;
+        self.loader.read_text(&p)
+    }
+
+    /// Reads raw bytes of a file named relative to this root, under the load restrictor.
+    pub fn read_bytes(&self, rel: &str) -> Result<Vec<u8>> {
+        let p = self.loader.resolve(self.dir, rel)?;
+        self.loader.read_bytes(&p)
+    }
+
+    /// Resolves a file name relative to this root, under the load restrictor.
+    pub fn resolve(&self, rel: &str) -> Result<PathBuf> {
+        self.loader.resolve(self.dir, rel)
+    }
+}
+
+/// Parses resources from YAML or JSON text; `path` names the source in errors.
+pub fn resources_from_text(text: &str, path: &Path) -> Result<Vec<Resource>> {
+    let docs = parse_documents(text).map_err(|e| Error::Yaml { path: path.to_path_buf(), source: e })?;
+    let mut out = Vec::new();
+    for doc in docs {
+        push_resource(doc, path, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn push_resource(doc: Node, path: &Path, out: &mut Vec<Resource>) -> Result<()> {
+    match doc {
+        Node::Scalar(_) if doc.is_null() => Ok(()),
+        Node::Map(ref m) if m.is_empty() => Ok(()),
+        Node::Map(_) => {
+            let kind = doc.str_at(&["kind"]).unwrap_or("").to_string();
+            if kind.ends_with("List") && doc.get("items").is_some() {
+                let items = match doc {
+                    Node::Map(mut m) => m.shift_remove("items"),
+                    _ => None,
+                };
+                match items {
+                    Some(Node::Seq(items)) => {
+                        for it in items {
+                            push_resource(it, path, out)?;
+                        }
+                        Ok(())
+                    }
+                    Some(n) if n.is_null() => Ok(()),
+                    _ => Err(Error::config(path, format!("{kind}: items must be a sequence"))),
+                }
+            } else {
+                let mut r = Resource::new(stringify_metadata(doc));
+                r.source = Some(path.display().to_string());
+                out.push(r);
+                Ok(())
+            }
+        }
+        Node::Seq(items) => {
+            for it in items {
+                push_resource(it, path, out)?;
+            }
+            Ok(())
+        }
+        Node::Scalar(s) => Err(Error::config(
+            path,
+            format!("a resource must be a mapping, found the scalar {:?}", s.value),
+        )),
+    }
+}
+
+/// kustomize reads label and annotation values as strings whatever their spelling
+/// (`port: 8080` prints as `port: "8080"`), so their tags become `Str` here, on load.
+fn stringify_metadata(mut doc: Node) -> Node {
+    for field in ["labels", "annotations"] {
+        if let Some(Node::Map(m)) = doc.get_path_mut(&["metadata", field]) {
+            for v in m.values_mut() {
+                if let Node::Scalar(s) = v
+                    && !matches!(s.tag, crate::yaml::Tag::Null)
+                {
+                    s.tag = crate::yaml::Tag::Str;
+                }
+            }
+        }
+    }
+    doc
+}
+
+/// Returns true when a `resources:` entry names something remote rather than a path.
+pub fn looks_remote(target: &str) -> bool {
+    target.contains("://")
+        || target.starts_with("git@")
+        || target.starts_with("github.com/")
+        || target.starts_with("gitlab.com/")
+        || target.starts_with("bitbucket.org/")
+        || target.contains("?ref=")
+        || target.contains(".git//")
+}
+
+/// Returns `path` relative to `base` when it is below it, else `path` unchanged; used to
+/// keep build-machine paths out of messages and provenance.
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    match path.strip_prefix(base) {
+        Ok(p) if p.components().next().is_some() => p.to_path_buf(),
+        Ok(_) => PathBuf::from("."),
+        Err(_) => {
+            // Walk up from base to find a common ancestor.
+            let mut up = PathBuf::new();
+            let mut b = base.to_path_buf();
+            loop {
+                if let Ok(rest) = path.strip_prefix(&b) {
+                    return up.join(rest);
+                }
+                if !b.pop() {
+                    return path.to_path_buf();
+                }
+                up.push(Component::ParentDir);
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The resource model: ids, resources and the ordered, indexed resource map.
+//!
+//! Vocabulary follows kustomize (`ResId`, `ResMap`) so both code bases read side by side.
+//! Nothing here reads files or knows about kustomizations.
+
+mod id;
+mod resmap;
+
+pub use id::{Gvk, ResId};
+pub use resmap::ResMap;
+
+use crate::yaml::{Map, Node};
+
+/// How a generated resource combines with an existing one of the same id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Behavior {
+    /// Must not exist yet.
+    #[default]
+    Create,
+    /// Replaces the existing resource.
+    Replace,
+    /// Merges data into the existing resource.
+    Merge,
+}
+
+impl Behavior {
+    /// Parses kustomize's spelling (`""`, `create`, `replace`, `merge`).
+    pub fn parse(s: &str) -> Option<Behavior> {
+        match s {
+            "" | "create" => Some(Behavior::Create),
+            "replace" => Some(Behavior::Replace),
+            "merge" => Some(Behavior::Merge),
+            _ => None,
+        }
+    }
+}
+
+/// One Kubernetes object plus the bookkeeping kustomize keeps beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// The object itself (a mapping).
+    pub node: Node,
+    /// Ids this resource had before renames (prefix, suffix, hash, patches), oldest first;
+    /// name references are resolved against these.
+    pub previous: Vec<ResId>,
+    /// Set on generated ConfigMaps and Secrets that still need their content hash suffix.
+    pub needs_hash: bool,
+    /// Generator behaviour, for resources produced by generators.
+    pub behavior: Behavior,
+    /// The file the resource came from, relative to the build root, for messages.
+    pub source: Option<String>,
+}
+
+impl Resource {
+    /// Wraps a node as a resource.
+    pub fn new(node: Node) -> Resource {
+        Resource {
+            node,
+            previous: Vec::new(),
+            needs_hash: false,
+            behavior: Behavior::Create,
+            source: None,
+        }
+    }
+
+    /// Returns the current id (group, version, kind, namespace, name).
+    pub fn id(&self) -> ResId {
+        ResId::of(&self.node)
+    }
+
+    /// Returns the original id: the first one this resource had.
+    pub fn orig_id(&self) -> ResId {
+        self.previous.first().cloned().unwrap_or_else(|| self.id())
+    }
+
+    /// Returns every id the resource has had, oldest first, ending with the current one.
+    pub fn all_ids(&self) -> Vec<ResId> {
+        let mut v = self.previous.clone();
+        v.push(self.id());
+        v
+    }
+
+    /// Records the current id as a previous one before a rename.
+    pub fn remember_id(&mut self) {
+        let id = self.id();
+        if self.previous.last() != Some(&id) {
+            self.previous.push(id);
+        }
+    }
+
+    /// Returns `apiVersion`.
+    pub fn api_version(&self) -> &str {
+        self.node.str_at(&["apiVersion"]).unwrap_or("")
+    }
+
+    /// Returns `kind`.
+    pub fn kind(&self) -> &str {
+        self.node.str_at(&["kind"]).unwrap_or("")
+    }
+
+    /// Returns `metadata.name`.
+    pub fn name(&self) -> &str {
+        self.node.str_at(&["metadata", "name"]).unwrap_or("")
+    }
+
+    /// Returns `metadata.namespace`.
+    pub fn namespace(&self) -> &str {
+        self.node.str_at(&["metadata", "namespace"]).unwrap_or("")
+    }
+
+    /// Sets `metadata.name`.
+    pub fn set_name(&mut self, name: &str) {
+        if let Some(n) = self.node.ensure_path(&["metadata", "name"]) {
+            *n = Node::str(name);
+        }
+    }
+
+    /// Sets `metadata.namespace`.
+    pub fn set_namespace(&mut self, ns: &str) {
+        if let Some(n) = self.node.ensure_path(&["metadata", "namespace"]) {
+            *n = Node::str(ns);
+        }
+    }
+
+    /// Returns `metadata.labels` as string pairs.
+    pub fn labels(&self) -> Vec<(String, String)> {
+        string_map(self.node.get_path(&["metadata", "labels"]))
+    }
+
+    /// Returns `metadata.annotations` as string pairs.
+    pub fn annotations(&self) -> Vec<(String, String)> {
+        string_map(self.node.get_path(&["metadata", "annotations"]))
+    }
+
+    /// Returns one annotation.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.node.str_at(&["metadata", "annotations", key])
+    }
+
+    /// Sets one annotation, creating `metadata.annotations` if needed.
+    pub fn set_annotation(&mut self, key: &str, value: &str) {
+        if let Some(Node::Map(m)) = self.node.ensure_path(&["metadata", "annotations"]) {
+            m.insert(key.to_string(), Node::str(value));
+        }
+    }
+
+    /// Removes one annotation, and the annotations map when it becomes empty.
+    pub fn remove_annotation(&mut self, key: &str) {
+        remove_meta_key(&mut self.node, "annotations", key);
+    }
+
+    /// Removes one label, and the labels map when it becomes empty.
+    pub fn remove_label(&mut self, key: &str) {
+        remove_meta_key(&mut self.node, "labels", key);
+    }
+
+    /// Returns true for `kind: List` style wrappers and other kinds whose name ends in `List`
+    /// and which carry `items`.
+    pub fn is_list(&self) -> bool {
+        self.kind().ends_with("List") && self.node.get("items").is_some()
+    }
+}
+
+fn string_map(n: Option<&Node>) -> Vec<(String, String)> {
+    match n.and_then(Node::as_map) {
+        Some(m) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+fn remove_meta_key(node: &mut Node, field: &str, key: &str) {
+    let Some(meta) = node.get_mut("metadata").and_then(Node::as_map_mut) else {
+        return;
+    };
+    let empty = match meta.get_mut(field).and_then(Node::as_map_mut) {
+        Some(m) => {
+            m.shift_remove(key);
+            m.is_empty()
+        }
+        None => false,
+    };
+    if empty {
+        meta.shift_remove(field);
+    }
+}
+
+/// Returns a mapping with the given string entries, in order.
+pub fn string_pairs_node<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Node {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), Node::str(v));
+    }
+    Node::Map(m)
+}

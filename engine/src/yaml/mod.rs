@@ -1,0 +1,11 @@
+//! YAML in and out: the node tree, go-yaml-compatible tag resolution, the parser and
+//! kustomize's exact printer. Pure: no files, no environment.
+
+pub mod emit;
+pub mod node;
+pub mod parse;
+pub mod resolve;
+
+pub use emit::{EmitError, emit, emit_documents};
+pub use node::{Map, Node, Scalar, Tag};
+pub use parse::{ParseError, parse_documents, parse_one};

@@ -1,0 +1,206 @@
+//! The YAML node tree every resource is made of.
+//!
+//! It mirrors what kustomize's kyaml keeps of a document: each scalar's source spelling
+//! together with its resolved tag, sequences, and mappings in source order.
+//! Comments, styles and anchors are not kept, because kustomize's output drops them too
+//! (it prints every resource through a JSON round trip).
+
+use indexmap::IndexMap;
+
+/// A mapping from string keys to nodes, in insertion order.
+pub type Map = IndexMap<String, Node>;
+
+/// The resolved type of a scalar, as go-yaml v3 resolves it (YAML 1.2 core schema).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tag {
+    /// `null`, `~`, `Null`, `NULL` or an empty plain scalar.
+    Null,
+    /// `true` / `false` in their three spellings.
+    Bool,
+    /// A decimal, octal (`0777`, `0o17`), hexadecimal or binary integer.
+    Int,
+    /// A floating point number, including `.inf` and `.nan`.
+    Float,
+    /// A plain `YYYY-MM-DD[...]` timestamp.
+    Timestamp,
+    /// Any string.
+    Str,
+}
+
+/// A scalar: its text exactly as written (after unquoting) and its resolved tag.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    /// The resolved type.
+    pub tag: Tag,
+    /// The scalar's text, unquoted, with escapes applied.
+    pub value: String,
+}
+
+/// A YAML node: scalar, sequence or mapping.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    /// A scalar value.
+    Scalar(Scalar),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping with string keys.
+    Map(Map),
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node::Map(Map::new())
+    }
+}
+
+impl Node {
+    /// Returns a string scalar.
+    pub fn str(s: impl Into<String>) -> Node {
+        Node::Scalar(Scalar { tag: Tag::Str, value: s.into() })
+    }
+
+    /// Returns an integer scalar.
+    pub fn int(i: i64) -> Node {
+        Node::Scalar(Scalar { tag: Tag::Int, value: i.to_string() })
+    }
+
+    /// Returns a boolean scalar.
+    pub fn bool(b: bool) -> Node {
+        Node::Scalar(Scalar { tag: Tag::Bool, value: b.to_string() })
+    }
+
+    /// Returns the null scalar.
+    pub fn null() -> Node {
+        Node::Scalar(Scalar { tag: Tag::Null, value: "null".into() })
+    }
+
+    /// Returns an empty mapping.
+    pub fn map() -> Node {
+        Node::Map(Map::new())
+    }
+
+    /// Returns true for a null scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Scalar(Scalar { tag: Tag::Null, .. }))
+    }
+
+    /// Returns the scalar, if this is one.
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match self {
+            Node::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Returns a scalar's text (of any tag), or None for collections.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(s) => Some(&s.value),
+            _ => None,
+        }
+    }
+
+    /// Returns the text of a string-tagged scalar only.
+    pub fn as_string(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(Scalar { tag: Tag::Str, value }) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Returns the mapping, if this is one.
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Node::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Returns the mapping mutably, if this is one.
+    pub fn as_map_mut(&mut self) -> Option<&mut Map> {
+        match self {
+            Node::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Returns the sequence, if this is one.
+    pub fn as_seq(&self) -> Option<&Vec<Node>> {
+        match self {
+            Node::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Returns the sequence mutably, if this is one.
+    pub fn as_seq_mut(&mut self) -> Option<&mut Vec<Node>> {
+        match self {
+            Node::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Returns the child at `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map().and_then(|m| m.get(key))
+    }
+
+    /// Returns the child at `key` of a mapping, mutably.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.as_map_mut().and_then(|m| m.get_mut(key))
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    /// Follows a path of mapping keys, mutably.
+    pub fn get_path_mut(&mut self, path: &[&str]) -> Option<&mut Node> {
+        path.iter().try_fold(self, |n, k| n.get_mut(k))
+    }
+
+    /// Follows a path of mapping keys, creating empty mappings where missing (or null).
+    /// Returns None when a non-mapping node stands in the way.
+    pub fn ensure_path(&mut self, path: &[&str]) -> Option<&mut Node> {
+        let mut cur = self;
+        for k in path {
+            if cur.is_null() {
+                *cur = Node::map();
+            }
+            let m = cur.as_map_mut()?;
+            cur = m.entry((*k).to_string()).or_insert_with(Node::map);
+            if cur.is_null() {
+                *cur = Node::map();
+            }
+        }
+        Some(cur)
+    }
+
+    /// Returns the string at a path of mapping keys, if it is a scalar.
+    pub fn str_at(&self, path: &[&str]) -> Option<&str> {
+        self.get_path(path).and_then(Node::as_str)
+    }
+
+    /// Returns a short human name of the node's kind, for error messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Node::Scalar(_) => "scalar",
+            Node::Seq(_) => "sequence",
+            Node::Map(_) => "mapping",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ensure_path_creates_maps_and_refuses_scalars() {
+        let mut n = Node::map();
+        n.ensure_path(&["a", "b"]).map(|x| *x = Node::str("v"));
+        assert_eq!(n.str_at(&["a", "b"]), Some("v"));
+        assert!(n.ensure_path(&["a", "b", "c"]).is_none());
+    }
+}
