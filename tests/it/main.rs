@@ -1,1 +1,3 @@
+//! Strata's end-to-end tests, in one binary (each extra test binary re-links the engine).
 
+mod yaml_fidelity;
