@@ -1,1 +1,40 @@
-fn main(){}
+//! `cargo xtask <command>`: the project's automation, in Rust.
+//!
+//! - `ci`: what `.ci/run` runs after installing: fmt check, clippy, the release build,
+//!   every test, and the conformance ratchet.
+//! - `conformance [--ratchet]`: scores the release binary on ../shared/conformance and
+//!   fails below the floor in tests/conformance.floor (`--ratchet` raises the floor).
+//! - `bench [--repeat N]`: times the release binary against the reference kustomize
+//!   on ../shared/bench.
+//! - `codegen [SCHEMA]`: regenerates engine/src/schema/kubernetes.txt (merge keys,
+//!   patch strategies, scopes) from the Kubernetes OpenAPI bundle.
+
+mod bench;
+mod codegen;
+mod conformance;
+mod util;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        bail!("usage: cargo xtask <ci|conformance|bench> [options]");
+    };
+    let rest = &args[1..];
+    match cmd.as_str() {
+        "ci" => ci(),
+        "conformance" => conformance::run(rest),
+        "bench" => bench::run(rest),
+        "codegen" => codegen::run(rest),
+        other => bail!("unknown xtask command {other:?}: use ci, conformance or bench"),
+    }
+}
+
+fn ci() -> Result<()> {
+    util::cargo(&["fmt", "--all", "--check"])?;
+    util::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    util::cargo(&["build", "--release", "-p", "strata"])?;
+    util::cargo(&["test", "--workspace"])?;
+    conformance::run(&[])
+}

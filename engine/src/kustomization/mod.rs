@@ -297,8 +297,8 @@ pub struct VarTarget {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FieldRef {
-    /// Dotted path.
-    #[serde(default)]
+    /// Dotted path (kustomize reads keys case-insensitively; `fieldpath` is common).
+    #[serde(default, alias = "fieldpath")]
     pub field_path: String,
 }
 
@@ -381,7 +381,7 @@ impl Kustomization {
     /// Parses a kustomization file's text. `Err` holds a message naming the line or field.
     pub fn parse(text: &str) -> Result<Kustomization, String> {
         if text.trim().is_empty() {
-            return Ok(Kustomization::default());
+            return Err("kustomization file is empty".into());
         }
         let k: Kustomization = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
         k.check_kind()?;

@@ -1,0 +1,191 @@
+//! The one test file that runs the real `strata` binary: exit codes, the stdout/stderr
+//! split, no half-written output, and the conformance floor.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn strata(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| panic!("running strata: {e}"))
+}
+
+/// A fresh directory under the target dir, emptied first.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
+    }
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+}
+
+const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n";
+
+/// Asserts a refusal: exit 1, nothing on stdout, one error paragraph naming `needle`.
+fn assert_refused(out: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(out.stdout.is_empty(), "stdout must stay empty on failure");
+    assert!(err.starts_with("Error: "), "stderr: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "stderr: {err}");
+}
+
+#[test]
+fn builds_a_tree_and_prints_kustomize_bytes() {
+    let d = scratch("ok");
+    write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
+    write(&d, "cm.yaml", CM);
+    let out = strata(&["build", "."], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "apiVersion: v1\ndata:\n  a: b\nkind: ConfigMap\nmetadata:\n  name: cm\n");
+}
+
+#[test]
+fn malformed_yaml_names_file_and_line() {
+    let d = scratch("malformed");
+    write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
+    write(&d, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [cm\n");
+    assert_refused(&strata(&["build", "."], &d), "cm.yaml: invalid YAML at line");
+}
+
+#[test]
+fn missing_file_is_named() {
+    let d = scratch("missing");
+    write(&d, "kustomization.yaml", "resources:\n- nope.yaml\n");
+    assert_refused(&strata(&["build", "."], &d), "nope.yaml' does not exist");
+}
+
+#[test]
+fn cycle_is_named() {
+    let d = scratch("cycle");
+    write(&d, "a/kustomization.yaml", "resources:\n- ../b\n");
+    write(&d, "b/kustomization.yaml", "resources:\n- ../a\n");
+    assert_refused(&strata(&["build", "a"], &d), "cycle detected");
+}
+
+#[test]
+fn path_escaping_the_root_is_refused() {
+    let d = scratch("escape");
+    write(&d, "cm.yaml", CM);
+    write(&d, "app/kustomization.yaml", "resources:\n- ../cm.yaml\n");
+    assert_refused(&strata(&["build", "app"], &d), "is not in or below");
+    let out = strata(&["build", "app", "--load-restrictor", "LoadRestrictionsNone"], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_escaping_the_root_is_refused() {
+    let d = scratch("symlink");
+    write(&d, "secret.yaml", CM);
+    write(&d, "app/kustomization.yaml", "resources:\n- link.yaml\n");
+    std::os::unix::fs::symlink(d.join("secret.yaml"), d.join("app/link.yaml"))
+        .unwrap_or_else(|e| panic!("symlink: {e}"));
+    assert_refused(&strata(&["build", "app"], &d), "is not in or below");
+}
+
+#[test]
+fn non_utf8_is_refused_with_offset() {
+    let d = scratch("utf8");
+    write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
+    write(&d, "cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \xff\xfe\n");
+    assert_refused(&strata(&["build", "."], &d), "not UTF-8 text");
+}
+
+#[test]
+fn empty_kustomization_is_refused_and_empty_resource_file_is_nothing() {
+    let d = scratch("empty");
+    write(&d, "kustomization.yaml", "");
+    assert_refused(&strata(&["build", "."], &d), "kustomization file is empty");
+    write(&d, "kustomization.yaml", "resources:\n- e.yaml\n");
+    write(&d, "e.yaml", "");
+    let out = strata(&["build", "."], &d);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn huge_file_is_refused_before_reading() {
+    let d = scratch("huge");
+    write(&d, "kustomization.yaml", "resources:\n- big.yaml\n");
+    let f = std::fs::File::create(d.join("big.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    // A sparse 1 GiB file: no disk or memory is used unless someone reads it.
+    f.set_len(1 << 30).unwrap_or_else(|e| panic!("{e}"));
+    assert_refused(&strata(&["build", "."], &d), "more than the");
+}
+
+#[test]
+fn remote_resources_are_refused_offline() {
+    let d = scratch("remote");
+    write(&d, "kustomization.yaml", "resources:\n- https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.0.0\n");
+    assert_refused(&strata(&["build", "."], &d), "not supported");
+}
+
+#[test]
+fn unknown_kustomization_field_is_refused() {
+    let d = scratch("unknown");
+    write(&d, "kustomization.yaml", "resources: []\nresourcez: []\n");
+    assert_refused(&strata(&["build", "."], &d), "resourcez");
+}
+
+#[test]
+fn output_file_is_written_whole_or_not_at_all() {
+    let d = scratch("output");
+    write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
+    write(&d, "cm.yaml", CM);
+    let out = strata(&["build", ".", "-o", "out.yaml"], &d);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::fs::read_to_string(d.join("out.yaml")).is_ok_and(|s| s.contains("name: cm")));
+    write(&d, "cm.yaml", "apiVersion: v1\nkind: [\n");
+    let out = strata(&["build", ".", "-o", "out2.yaml"], &d);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!d.join("out2.yaml").exists(), "a failed build must not leave an output file");
+}
+
+#[test]
+fn output_directory_gets_one_file_per_resource() {
+    let d = scratch("outdir");
+    write(&d, "kustomization.yaml", "resources:\n- r.yaml\n");
+    write(&d, "r.yaml", format!("{CM}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: Web\n"));
+    std::fs::create_dir_all(d.join("out")).unwrap_or_else(|e| panic!("{e}"));
+    let out = strata(&["build", ".", "-o", "out"], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(d.join("out/v1_configmap_cm.yaml").exists());
+    assert!(d.join("out/apps_v1_deployment_web.yaml").exists());
+}
+
+/// The conformance floor: the pass rate on ../shared/conformance may only go up
+/// (`cargo xtask conformance --ratchet` raises tests/conformance.floor).
+#[test]
+fn conformance_pass_rate_stays_above_the_floor() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let runner = root.join("../shared/conformance/run");
+    assert!(runner.exists(), "the conformance runner is missing at {}", runner.display());
+    let out = Command::new(&runner)
+        .arg("--engine")
+        .arg(env!("CARGO_BIN_EXE_strata"))
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", runner.display()));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rate: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("pass rate "))
+        .and_then(|l| l.split('%').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pass rate in:\n{text}{}", String::from_utf8_lossy(&out.stderr)));
+    let floor: f64 = std::fs::read_to_string(root.join("tests/conformance.floor"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tests/conformance.floor must hold a number"));
+    assert!(rate + 1e-9 >= floor, "conformance pass rate {rate}% fell below the floor {floor}%:\n{text}");
+}
