@@ -18,6 +18,8 @@ pub mod schema;
 pub mod fieldspec;
 pub mod builtins;
 pub mod accumulate;
+pub mod app;
+pub mod bundle;
 pub mod cli;
 
 use std::path::Path;

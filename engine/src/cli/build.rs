@@ -50,8 +50,11 @@ pub(super) fn options(a: &BuildArgs) -> Result<BuildOptions> {
 /// Runs `strata build`.
 pub(super) fn run(a: &BuildArgs, stdout: &mut dyn Write) -> Result<()> {
     let opts = options(a)?;
-    let resources = crate::build(&DiskFs, &a.dir, &opts)?;
-    let list: Vec<Resource> = resources.into_vec();
+    let list: Vec<Resource> = if crate::app::is_app_file(&DiskFs, &a.dir) {
+        crate::app::render(&DiskFs, &a.dir, &opts)?.resources
+    } else {
+        crate::build(&DiskFs, &a.dir, &opts)?.into_vec()
+    };
     match &a.output {
         Some(out) if DiskFs.kind(out) == Some(Kind::Dir) => write_dir(out, &list),
         Some(out) => {

@@ -4,6 +4,8 @@
 //! Everything it does goes through the library's public API.
 
 mod build;
+mod bundle;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -24,6 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Print the resources a kustomization builds, as `kustomize build` does.
     Build(build::BuildArgs),
+    /// Render an app config or directory and pack it as a reproducible OCI bundle.
+    Bundle(bundle::BundleArgs),
+    /// Check a bundle's digests, and optionally that a rebuild gives the same bundle.
+    Verify(verify::VerifyArgs),
     /// Print the version.
     Version,
 }
@@ -45,6 +51,8 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
     };
     let result = match cli.command {
         Command::Build(a) => build::run(&a, stdout),
+        Command::Bundle(a) => bundle::run(&a, stdout),
+        Command::Verify(a) => verify::run(&a, stdout),
         Command::Version => writeln!(stdout, "strata {}", env!("CARGO_PKG_VERSION")).map_err(Into::into),
     };
     match result {

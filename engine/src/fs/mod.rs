@@ -3,6 +3,9 @@
 //! Everything else reads through [`Fs`] (so tests can swap it) and writes through
 //! [`write_atomic`] (so a failed run never leaves half a file behind).
 
+pub mod overlay;
+pub mod record;
+
 use std::io;
 use std::path::{Path, PathBuf};
 
