@@ -69,6 +69,8 @@ pub struct Composed {
     pub base: PathBuf,
     /// Parameter names the application declares in its `params.env` files, sorted.
     pub declared: Vec<String>,
+    /// The `params.env` values, base first then each overlay, a later one overriding.
+    pub defaults: Vec<NameValue>,
 }
 
 /// Composes `spec` into `ov` (adding the synthesised and shadowed files), reading the
@@ -152,13 +154,15 @@ pub fn compose(
     }
 
     let mut declared: Vec<String> = Vec::new();
+    let mut defaults: Vec<NameValue> = Vec::new();
     let mut param_files: Vec<(PathBuf, String)> = Vec::new();
     for d in &param_dirs {
         let p = d.join(PARAMS_FILE);
         if loader.kind(&p) == Some(Kind::File) {
             let text = loader.read_text(&p)?;
-            for (n, _) in env_lines(&text) {
+            for (n, v) in env_lines(&text) {
                 declared.push(n.to_string());
+                set_param(&mut defaults, n, v);
             }
             param_files.push((p, text));
         }
@@ -196,7 +200,19 @@ pub fn compose(
         root: vdir,
         base,
         declared,
+        defaults,
     })
+}
+
+/// Sets `name` to `value` in `params`: in place when present, else appended.
+pub fn set_param(params: &mut Vec<NameValue>, name: &str, value: &str) {
+    match params.iter_mut().find(|p| p.name == name) {
+        Some(p) => p.value = value.to_string(),
+        None => params.push(NameValue {
+            name: name.to_string(),
+            value: value.to_string(),
+        }),
+    }
 }
 
 /// Returns the virtual directory for an application: a sibling of its directory, so the
@@ -272,6 +288,21 @@ mod tests {
         let t = "# c\nimage=old\nother=1\n";
         assert_eq!(substitute_env(t, &p), "# c\nimage=x:1\nother=1\n");
         assert_eq!(env_lines(t), vec![("image", "old"), ("other", "1")]);
+    }
+
+    #[test]
+    fn set_param_overrides_in_place() {
+        let mut v = vec![NameValue {
+            name: "a".into(),
+            value: "1".into(),
+        }];
+        set_param(&mut v, "b", "2");
+        set_param(&mut v, "a", "3");
+        let got: Vec<(&str, &str)> = v
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(got, vec![("a", "3"), ("b", "2")]);
     }
 
     #[test]

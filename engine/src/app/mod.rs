@@ -207,7 +207,8 @@ fn render_kfdef(rec: &RecordingFs<'_>, target: &Path, opts: &BuildOptions) -> Re
             app: &app.name,
             namespace: &kf.metadata.namespace,
             parameters: &kc.parameters,
-            consumed: &composed.declared,
+            defaults: &composed.defaults,
+            declared: &composed.declared,
             file: target,
         };
         plugins.extend(steps::run(&step, &mut built)?);

@@ -12,6 +12,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::resource::ResMap;
 
+use super::compose::set_param;
 use super::kfdef::NameValue;
 
 /// A plugin a build ran, for the lock document.
@@ -27,14 +28,29 @@ pub struct PluginUse {
 pub struct StepInput<'a> {
     /// The application's name.
     pub app: &'a str,
-    /// The KfDef's namespace (`metadata.namespace`).
+    /// The KfDef's `metadata.namespace`.
     pub namespace: &'a str,
-    /// The parameters, in order.
+    /// The KfDef's parameters for the application, in order.
     pub parameters: &'a [NameValue],
-    /// Parameter names consumed by composition (declared in `params.env`, or `namespace`).
-    pub consumed: &'a [String],
+    /// The values of the application's `params.env` files, in order.
+    pub defaults: &'a [NameValue],
+    /// Parameter names the application declares (in `params.env`), sorted.
+    pub declared: &'a [String],
     /// The KfDef file, for messages.
     pub file: &'a Path,
+}
+
+/// Returns the parameters the steps apply: the `params.env` defaults, overridden by the
+/// KfDef's values, plus `namespace` from the KfDef when not given, as kfctl filled it.
+pub fn effective_parameters(input: &StepInput<'_>) -> Vec<NameValue> {
+    let mut out = input.defaults.to_vec();
+    for p in input.parameters {
+        set_param(&mut out, &p.name, &p.value);
+    }
+    if !input.namespace.is_empty() && !out.iter().any(|p| p.name == "namespace") {
+        set_param(&mut out, "namespace", input.namespace);
+    }
+    out
 }
 
 /// Runs param-subst and name-gen over one application's resources; returns the plugins
@@ -44,7 +60,7 @@ pub fn run(input: &StepInput<'_>, _resources: &mut ResMap) -> Result<Vec<PluginU
         .parameters
         .iter()
         .map(|p| p.name.as_str())
-        .filter(|n| *n != "namespace" && !input.consumed.iter().any(|c| c == n))
+        .filter(|n| *n != "namespace" && input.declared.binary_search(&n.to_string()).is_err())
         .collect();
     if let Some(first) = left.first() {
         return Err(Error::config(
@@ -56,4 +72,40 @@ pub fn run(input: &StepInput<'_>, _resources: &mut ResMap) -> Result<Vec<PluginU
         ));
     }
     Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nv(n: &str, v: &str) -> NameValue {
+        NameValue {
+            name: n.into(),
+            value: v.into(),
+        }
+    }
+
+    #[test]
+    fn kfdef_values_override_params_env_and_namespace_is_filled() {
+        let defaults = [nv("image", "a"), nv("tag", "1")];
+        let given = [nv("tag", "2"), nv("extra", "x")];
+        let input = StepInput {
+            app: "a",
+            namespace: "ns",
+            parameters: &given,
+            defaults: &defaults,
+            declared: &[],
+            file: Path::new("app.yaml"),
+        };
+        let got = effective_parameters(&input);
+        assert_eq!(
+            got,
+            vec![
+                nv("image", "a"),
+                nv("tag", "2"),
+                nv("extra", "x"),
+                nv("namespace", "ns")
+            ]
+        );
+    }
 }
