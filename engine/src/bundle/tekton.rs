@@ -207,3 +207,82 @@ pub fn pin(resources: &mut [Resource], reference: &str) -> Result<usize, BundleE
     }
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_one;
+
+    fn res(api: &str, kind: &str, name: &str, extra: &str) -> Resource {
+        let text = format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n{extra}");
+        Resource::new(parse_one(&text).unwrap_or_default())
+    }
+
+    fn rule(e: Result<Vec<&Resource>, BundleError>) -> String {
+        match e {
+            Err(BundleError::Tekton { rule, .. }) => rule,
+            Err(other) => format!("other error: {other}"),
+            Ok(v) => format!("accepted {} resources", v.len()),
+        }
+    }
+
+    #[test]
+    fn runs_are_left_out_and_other_kinds_refused() {
+        let v = vec![
+            res("tekton.dev/v1", "Pipeline", "p", ""),
+            res("tekton.dev/v1", "PipelineRun", "r", ""),
+            res("tekton.dev/v1", "Task", "t", ""),
+        ];
+        assert_eq!(rule(select(&v)), "accepted 2 resources");
+        let mut bad = v.clone();
+        bad.push(res("apps/v1", "Deployment", "d", ""));
+        assert!(rule(select(&bad)).starts_with("only the kinds the bundles resolver serves"));
+        let mut twice = v.clone();
+        twice.push(res("tekton.dev/v1", "Task", "t", "  namespace: other\n"));
+        assert!(rule(select(&twice)).contains("must be unique per layer"));
+        let many: Vec<Resource> = (0..=MAX_LAYERS)
+            .map(|i| res("tekton.dev/v1", "Task", &format!("t{i}"), ""))
+            .collect();
+        assert!(rule(select(&many)).starts_with("at most 20 layers"));
+        assert!(rule(select(&many[..MAX_LAYERS])).starts_with("accepted 20"));
+    }
+
+    #[test]
+    fn layers_carry_the_tekton_annotations() {
+        let v = vec![res("tekton.dev/v1", "Task", "build", "")];
+        let img = image(&v, 0).unwrap_or_else(|e| panic!("{e}"));
+        let a = &img.layers[0].annotations;
+        assert!(a.contains(&("dev.tekton.image.kind".to_string(), "task".to_string())));
+        assert!(a.contains(&("dev.tekton.image.name".to_string(), "build".to_string())));
+        assert!(a.contains(&(
+            "dev.tekton.image.apiVersion".to_string(),
+            "tekton.dev/v1".to_string()
+        )));
+        assert_eq!(img.layers[0].media_type, oci::LAYER_GZIP);
+    }
+
+    #[test]
+    fn pin_rewrites_v1_runs_and_refuses_older_ones() {
+        let run = "spec:\n  pipelineRef:\n    name: p\n";
+        let mut v = vec![
+            res("tekton.dev/v1", "Pipeline", "p", ""),
+            res("tekton.dev/v1", "PipelineRun", "r", run),
+        ];
+        assert_eq!(pin(&mut v, "reg/x@sha256:00").ok(), Some(1));
+        assert_eq!(
+            v[1].node.str_at(&["spec", "pipelineRef", "resolver"]),
+            Some("bundles")
+        );
+        assert!(v[1].node.str_at(&["spec", "pipelineRef", "name"]).is_none());
+        let mut old = vec![
+            res("tekton.dev/v1", "Pipeline", "p", ""),
+            res("tekton.dev/v1beta1", "PipelineRun", "r", run),
+        ];
+        assert!(
+            matches!(pin(&mut old, "reg/x@sha256:00"), Err(BundleError::Pin(m)) if m.contains("tekton.dev/v1 PipelineRuns only"))
+        );
+        assert!(check_repository("registry.example/ci/pipe").is_ok());
+        assert!(check_repository("registry.example/ci/pipe:v1").is_err());
+        assert!(check_repository("pipe").is_err());
+    }
+}
