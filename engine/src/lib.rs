@@ -20,6 +20,8 @@ pub mod builtins;
 pub mod accumulate;
 pub mod app;
 pub mod bundle;
+pub mod edit;
+pub mod check;
 pub mod cli;
 
 use std::path::Path;

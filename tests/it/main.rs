@@ -1,3 +1,4 @@
 //! Strata's end-to-end tests, in one binary (each extra test binary re-links the engine).
 
+mod catalog;
 mod yaml_fidelity;

@@ -72,6 +72,9 @@ fn finish(
     _k: &Kustomization,
     ra: &mut Accumulator,
 ) -> Result<()> {
+    // Content-hash suffixes, then every name reference follows the renames.
+    builtins::hash_suffix::add_hashes(&mut ra.resources);
+    builtins::name_reference::fix_back_references(&mut ra.resources, &ra.config, _file)?;
     // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other
     // transformers only and never printed.
     ra.resources.retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
@@ -122,6 +125,11 @@ fn accumulate(
     for entry in &k.resources {
         accumulate_resource(loader, dir, file, entry, ra, stack)?;
     }
+    // kustomize's order: configurations, generators, then components, then transformers.
+    let root = Root { loader, dir, file };
+    let layer = builtins::layer_config(k, &root)?;
+    ra.config.merge(&layer);
+    run_generators(&root, k, ra)?;
     for entry in &k.components {
         let sub = sub_root(loader, dir, file, entry, stack)?;
         let (sub_file, sub_k) = loader.kustomization(&sub)?;
@@ -135,10 +143,6 @@ fn accumulate(
         accumulate(loader, &sub, &sub_file, &sub_k, ra, stack)?;
         stack.pop();
     }
-    let root = Root { loader, dir, file };
-    let layer = builtins::layer_config(k, &root)?;
-    ra.config.merge(&layer);
-    run_generators(&root, k, ra)?;
     run_transformers(&root, k, ra)?;
     ra.vars.extend(k.vars.iter().cloned());
     Ok(())
@@ -276,7 +280,7 @@ fn absorb(file: &Path, resources: &mut ResMap, r: Resource) -> Result<()> {
 }
 
 fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
-    let mut all = builtins::field_transformers(k, root)?;
+    let mut all = builtins::field_transformers(k, root, &ra.config)?;
     all.extend(builtins::config_transformers(k, root)?);
     for t in all {
         let cx = Context { root: *root, config: &ra.config };

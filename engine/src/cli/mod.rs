@@ -6,6 +6,8 @@
 mod build;
 mod bundle;
 mod verify;
+mod check;
+mod edit;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -30,6 +32,10 @@ pub enum Command {
     Bundle(bundle::BundleArgs),
     /// Check a bundle's digests, and optionally that a rebuild gives the same bundle.
     Verify(verify::VerifyArgs),
+    /// Edit the kustomization file in place, keeping its comments and order.
+    Edit(edit::EditArgs),
+    /// Refuse Tekton Pipelines and PipelineRuns that Tekton would reject at run time.
+    Check(check::CheckArgs),
     /// Print the version.
     Version,
 }
@@ -53,6 +59,8 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         Command::Build(a) => build::run(&a, stdout),
         Command::Bundle(a) => bundle::run(&a, stdout),
         Command::Verify(a) => verify::run(&a, stdout),
+        Command::Edit(a) => edit::run(&a, stderr),
+        Command::Check(a) => check::run(&a, stdout),
         Command::Version => writeln!(stdout, "strata {}", env!("CARGO_PKG_VERSION")).map_err(Into::into),
     };
     match result {

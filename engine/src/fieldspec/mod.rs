@@ -1,19 +1,80 @@
 //! Field specs: where each built-in transformer writes, per kind.
 //!
-//! A [`TransformerConfig`] starts from kustomize's default tables and grows with the
-//! `configurations:` files and `crds:` of each kustomization layer.
+//! A [`TransformerConfig`] starts from kustomize's default tables (kept as data in
+//! `defaults/kustomize.yaml`, the tables kustomize embeds) and grows with the
+//! `configurations:` files of each kustomization layer. [`walk`] is the one traversal
+//! every transformer uses to reach the fields a spec names.
+
+pub mod walk;
+
+use serde::Deserialize;
 
 use crate::resource::Gvk;
+
+pub use walk::{Create, apply};
 
 /// "Apply at `path` for resources matching `gvk`", as kustomize's `types.FieldSpec`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldSpec {
     /// Which resources (empty fields match anything).
     pub gvk: Gvk,
-    /// The path, split on `/` (`spec/template/metadata/labels`).
+    /// The path, split on `/` (`spec/template/metadata/labels`); `\/` escapes a slash.
     pub path: Vec<String>,
     /// Create the field when absent.
     pub create: bool,
+}
+
+impl FieldSpec {
+    /// Builds a spec from its parts; `path` is split as kustomize splits it.
+    pub fn new(group: &str, version: &str, kind: &str, path: &str, create: bool) -> FieldSpec {
+        FieldSpec {
+            gvk: Gvk { group: group.into(), version: version.into(), kind: kind.into() },
+            path: split_path(path),
+            create,
+        }
+    }
+
+    /// Returns true when the spec selects resources of this gvk.
+    pub fn selects(&self, gvk: &Gvk) -> bool {
+        gvk.matches(&self.gvk)
+    }
+
+    /// Returns true when the path is exactly these segments.
+    pub fn path_is(&self, segments: &[&str]) -> bool {
+        self.path.len() == segments.len() && self.path.iter().zip(segments).all(|(a, b)| a == b)
+    }
+
+    /// Returns the path joined back with `/`.
+    pub fn path_string(&self) -> String {
+        self.path.iter().map(|s| s.replace('/', "\\/")).collect::<Vec<_>>().join("/")
+    }
+}
+
+/// Splits a field-spec path on `/`, honouring `\/` as a literal slash (kustomize's
+/// `splitPath`).
+pub fn split_path(path: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in path.split('/') {
+        match out.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push('/');
+                last.push_str(part);
+            }
+            _ => out.push(part.to_string()),
+        }
+    }
+    out
+}
+
+/// "Resources of `gvk` are referred to by name from these fields" (kustomize's
+/// `NameBackReferences`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameBackRef {
+    /// The kind whose name is referred to.
+    pub gvk: Gvk,
+    /// The referring fields.
+    pub referrers: Vec<FieldSpec>,
 }
 
 /// The field specs of every built-in transformer, merged across layers.
@@ -23,10 +84,12 @@ pub struct TransformerConfig {
     pub name_prefix: Vec<FieldSpec>,
     /// Where `nameSuffix` applies.
     pub name_suffix: Vec<FieldSpec>,
-    /// Where `namespace` applies.
+    /// Where `namespace` applies (besides `metadata/namespace`).
     pub namespace: Vec<FieldSpec>,
     /// Where `commonLabels` apply.
     pub common_labels: Vec<FieldSpec>,
+    /// Where `labels` with `includeTemplates` apply.
+    pub template_labels: Vec<FieldSpec>,
     /// Where `commonAnnotations` apply.
     pub common_annotations: Vec<FieldSpec>,
     /// Where `images` apply.
@@ -35,25 +98,181 @@ pub struct TransformerConfig {
     pub replicas: Vec<FieldSpec>,
     /// Where `$(VAR)` references are substituted.
     pub var_reference: Vec<FieldSpec>,
+    /// Which fields hold names of which kinds.
+    pub name_reference: Vec<NameBackRef>,
 }
 
+const DEFAULTS: &str = include_str!("defaults/kustomize.yaml");
+
 impl TransformerConfig {
+    /// kustomize's default tables.
+    pub fn defaults() -> TransformerConfig {
+        // The embedded table is fixed data checked by a unit test; a parse failure here
+        // would be a build defect, and an empty config is the safe fallback.
+        TransformerConfig::parse(DEFAULTS).unwrap_or_default()
+    }
+
+    /// Parses a `configurations:` file (the same shape as kustomize's tables).
+    /// `Err` is the message.
+    pub fn parse(text: &str) -> Result<TransformerConfig, String> {
+        let raw: RawConfig = if text.trim().is_empty() {
+            RawConfig::default()
+        } else {
+            serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?
+        };
+        let conv = |v: Vec<RawSpec>| v.into_iter().map(RawSpec::into_spec).collect::<Vec<_>>();
+        Ok(TransformerConfig {
+            name_prefix: conv(raw.name_prefix),
+            name_suffix: conv(raw.name_suffix),
+            namespace: conv(raw.namespace),
+            common_labels: conv(raw.common_labels),
+            template_labels: conv(raw.template_labels),
+            common_annotations: conv(raw.common_annotations),
+            images: conv(raw.images),
+            replicas: conv(raw.replicas),
+            var_reference: conv(raw.var_reference),
+            name_reference: raw
+                .name_reference
+                .into_iter()
+                .map(|n| NameBackRef {
+                    gvk: Gvk { group: n.group, version: n.version, kind: n.kind },
+                    referrers: conv(n.field_specs),
+                })
+                .collect(),
+        })
+    }
+
     /// Adds another layer's specs, skipping ones already present.
     pub fn merge(&mut self, other: &TransformerConfig) {
-        fn add(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) {
-            for f in from {
-                if !into.contains(f) {
-                    into.push(f.clone());
-                }
+        add_specs(&mut self.name_prefix, &other.name_prefix);
+        add_specs(&mut self.name_suffix, &other.name_suffix);
+        add_specs(&mut self.namespace, &other.namespace);
+        add_specs(&mut self.common_labels, &other.common_labels);
+        add_specs(&mut self.template_labels, &other.template_labels);
+        add_specs(&mut self.common_annotations, &other.common_annotations);
+        add_specs(&mut self.images, &other.images);
+        add_specs(&mut self.replicas, &other.replicas);
+        add_specs(&mut self.var_reference, &other.var_reference);
+        for n in &other.name_reference {
+            match self.name_reference.iter_mut().find(|m| m.gvk == n.gvk) {
+                Some(m) => add_specs(&mut m.referrers, &n.referrers),
+                None => self.name_reference.push(n.clone()),
             }
         }
-        add(&mut self.name_prefix, &other.name_prefix);
-        add(&mut self.name_suffix, &other.name_suffix);
-        add(&mut self.namespace, &other.namespace);
-        add(&mut self.common_labels, &other.common_labels);
-        add(&mut self.common_annotations, &other.common_annotations);
-        add(&mut self.images, &other.images);
-        add(&mut self.replicas, &other.replicas);
-        add(&mut self.var_reference, &other.var_reference);
+    }
+}
+
+/// Appends the specs of `from` that `into` lacks (same gvk and path).
+pub fn add_specs(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) {
+    for f in from {
+        if !into.iter().any(|g| g.gvk == f.gvk && g.path == f.path) {
+            into.push(f.clone());
+        }
+    }
+}
+
+/// A field spec as written in YAML (kustomization fields, configuration files, plugin
+/// configs).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RawSpec {
+    /// Group selector.
+    #[serde(default)]
+    pub group: String,
+    /// Version selector.
+    #[serde(default)]
+    pub version: String,
+    /// Kind selector.
+    #[serde(default)]
+    pub kind: String,
+    /// Slash-separated path.
+    #[serde(default)]
+    pub path: String,
+    /// Create the field when missing.
+    #[serde(default)]
+    pub create: bool,
+}
+
+impl RawSpec {
+    /// Converts to a [`FieldSpec`].
+    pub fn into_spec(self) -> FieldSpec {
+        FieldSpec::new(&self.group, &self.version, &self.kind, &self.path, self.create)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawConfig {
+    #[serde(default)]
+    name_prefix: Vec<RawSpec>,
+    #[serde(default)]
+    name_suffix: Vec<RawSpec>,
+    #[serde(default)]
+    namespace: Vec<RawSpec>,
+    #[serde(default)]
+    common_labels: Vec<RawSpec>,
+    #[serde(default)]
+    template_labels: Vec<RawSpec>,
+    #[serde(default)]
+    common_annotations: Vec<RawSpec>,
+    #[serde(default)]
+    images: Vec<RawSpec>,
+    #[serde(default)]
+    replicas: Vec<RawSpec>,
+    #[serde(default)]
+    var_reference: Vec<RawSpec>,
+    #[serde(default)]
+    name_reference: Vec<RawBackRef>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawBackRef {
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    field_specs: Vec<RawSpec>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_tables_parse_completely() {
+        let tc = TransformerConfig::parse(DEFAULTS);
+        assert!(tc.is_ok(), "{tc:?}");
+        let tc = tc.unwrap_or_default();
+        assert_eq!(tc.name_prefix.len(), 1);
+        assert_eq!(tc.namespace.len(), 3);
+        assert_eq!(tc.common_labels.len(), 32);
+        assert_eq!(tc.images.len(), 7);
+        assert_eq!(tc.replicas.len(), 4);
+        assert!(tc.name_reference.iter().any(|n| n.gvk.kind == "ConfigMap" && n.referrers.len() > 40));
+    }
+
+    #[test]
+    fn escaped_slashes_stay_in_one_segment() {
+        assert_eq!(
+            split_path("metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret"),
+            vec!["metadata", "annotations", "nginx.ingress.kubernetes.io/auth-secret"]
+        );
+    }
+
+    #[test]
+    fn merge_adds_back_reference_fields_to_the_same_kind() {
+        let mut a = TransformerConfig::defaults();
+        let b = TransformerConfig::parse(
+            "nameReference:\n- kind: ConfigMap\n  version: v1\n  fieldSpecs:\n  - path: spec/cm\n    kind: MyKind\n",
+        )
+        .unwrap_or_default();
+        let before = a.name_reference.len();
+        a.merge(&b);
+        assert_eq!(a.name_reference.len(), before);
+        assert!(a.name_reference.iter().any(|n| n.referrers.iter().any(|f| f.gvk.kind == "MyKind")));
     }
 }

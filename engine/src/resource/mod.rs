@@ -49,6 +49,11 @@ pub struct Resource {
     pub behavior: Behavior,
     /// The file the resource came from, relative to the build root, for messages.
     pub source: Option<String>,
+    /// Name prefixes applied so far, innermost first (kustomize's `prefixes` build
+    /// annotation); name references only follow referrers with the same ending.
+    pub prefixes: Vec<String>,
+    /// Name suffixes applied so far, innermost first.
+    pub suffixes: Vec<String>,
 }
 
 impl Resource {
@@ -60,6 +65,8 @@ impl Resource {
             needs_hash: false,
             behavior: Behavior::Create,
             source: None,
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
         }
     }
 

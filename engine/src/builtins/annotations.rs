@@ -1,0 +1,49 @@
+//! `AnnotationsTransformer` and the `commonAnnotations:` field: writes string
+//! annotations into `metadata/annotations` and pod templates, per the field specs.
+
+use super::common::{apply_specs, set_entries, specs_field, terr};
+use super::labels::string_map;
+use super::{Context, Transformer};
+use crate::error::Result;
+use crate::fieldspec::{Create, FieldSpec};
+use crate::kustomization::StrMap;
+use crate::resource::ResMap;
+use crate::yaml::Node;
+
+/// Adds annotations.
+#[derive(Clone, Debug, Default)]
+pub struct AnnotationsTransformer {
+    /// The annotations.
+    pub annotations: StrMap,
+    /// Where.
+    pub field_specs: Vec<FieldSpec>,
+}
+
+impl AnnotationsTransformer {
+    /// Reads a `kind: AnnotationsTransformer` config.
+    pub fn from_config(config: &Node) -> std::result::Result<AnnotationsTransformer, String> {
+        Ok(AnnotationsTransformer {
+            annotations: string_map(config, "annotations")?,
+            field_specs: specs_field(config, "fieldSpecs")?,
+        })
+    }
+}
+
+impl Transformer for AnnotationsTransformer {
+    fn name(&self) -> &str {
+        "AnnotationsTransformer"
+    }
+
+    fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
+        if self.annotations.is_empty() {
+            return Ok(());
+        }
+        for r in resources.iter_mut() {
+            apply_specs(r, &self.field_specs, Create::Map, &mut |n| {
+                set_entries(n, &self.annotations)
+            })
+            .map_err(|m| terr(cx.root.file, "commonAnnotations", None, m))?;
+        }
+        Ok(())
+    }
+}

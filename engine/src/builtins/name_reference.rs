@@ -1,0 +1,307 @@
+//! Name back-references (kustomize's `nameReferenceTransformer` and `filters/nameref`):
+//! after prefixes, suffixes, hashes and namespaces changed names, every field that
+//! refers to a resource by name (volumes, envFrom, roleRef, subjects, Ingress backends,
+//! the rest of the `nameReference` table) is rewritten to the new name.
+//!
+//! A reference `old` to kind K from referrer R picks, among the resources R could see
+//! (same namespace, cluster-scoped, or a RoleBinding's ServiceAccount namespaces), the
+//! ones that once were named `old` with kind K (and the `roleRef` kind), in R's
+//! namespace; if several remain, those with the same prefix/suffix history as R; if
+//! still several with different names, it is an error.
+
+use super::common::terr;
+use crate::error::Result;
+use crate::fieldspec::{Create, FieldSpec, NameBackRef, TransformerConfig, apply};
+use crate::resource::{Gvk, ResId, ResMap};
+use crate::schema::is_cluster_scoped;
+use crate::yaml::Node;
+
+/// What a candidate looks like, captured before any referrer is edited.
+#[derive(Clone, Debug)]
+struct Info {
+    cur: ResId,
+    prev: Vec<ResId>,
+    org: ResId,
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+}
+
+impl Info {
+    fn name(&self) -> &str {
+        &self.cur.name
+    }
+    fn namespace(&self) -> &str {
+        &self.cur.namespace
+    }
+}
+
+/// Rewrites every name reference in `resources`; `file` names the top kustomization.
+pub fn fix_back_references(
+    resources: &mut ResMap,
+    config: &TransformerConfig,
+    file: &std::path::Path,
+) -> Result<()> {
+    let infos: Vec<Info> = resources
+        .iter()
+        .map(|r| Info {
+            cur: r.id(),
+            prev: r.previous.clone(),
+            org: r.orig_id(),
+            prefixes: r.prefixes.clone(),
+            suffixes: r.suffixes.clone(),
+        })
+        .collect();
+    for i in 0..infos.len() {
+        let me = &infos[i];
+        let mut work: Vec<(&NameBackRef, &FieldSpec)> = Vec::new();
+        for br in &config.name_reference {
+            for fs in &br.referrers {
+                if fs.selects(&me.org.gvk) {
+                    work.push((br, fs));
+                }
+            }
+        }
+        if work.is_empty() {
+            continue;
+        }
+        let subset = visible_from(i, &infos, resources);
+        let Some(res) = resources.at_mut(i) else {
+            continue;
+        };
+        let role_ref = role_ref_gvk(&res.node);
+        for (br, fs) in work {
+            let mut spec = fs.clone();
+            spec.gvk = Gvk::default();
+            let ctx = Sel {
+                me,
+                target: &br.gvk,
+                role_ref: role_ref.as_ref(),
+                is_role_ref: fs
+                    .path
+                    .ends_with(&["roleRef".to_string(), "name".to_string()]),
+                infos: &infos,
+                subset: &subset,
+            };
+            apply(&mut res.node, &spec, Create::No, &mut |n| ctx.set(n)).map_err(|m| {
+                terr(
+                    file,
+                    "name reference",
+                    None,
+                    format!(
+                        "updating name reference in '{}' field of '{}': {m}",
+                        fs.path_string(),
+                        me.cur
+                    ),
+                )
+            })?;
+        }
+    }
+    resources.fresh();
+    Ok(())
+}
+
+fn role_ref_gvk(node: &Node) -> Option<Gvk> {
+    let rr = node.get("roleRef")?;
+    let group = rr.get("apiGroup")?.as_str()?.to_string();
+    let kind = rr.get("kind")?.as_str()?.to_string();
+    Some(Gvk {
+        group,
+        version: String::new(),
+        kind,
+    })
+}
+
+fn ns_equal(a: &ResId, b: &ResId) -> bool {
+    a.effective_namespace() == b.effective_namespace()
+}
+
+/// kustomize's `SubsetThatCouldBeReferencedByResource`.
+fn visible_from(i: usize, infos: &[Info], resources: &ResMap) -> Vec<usize> {
+    let me = &infos[i].cur;
+    if is_cluster_scoped(&me.gvk) {
+        return (0..infos.len()).collect();
+    }
+    let mut sa_namespaces: Vec<String> = Vec::new();
+    if me.gvk.kind == "RoleBinding"
+        && let Some(Node::Seq(subjects)) = resources.at(i).and_then(|r| r.node.get("subjects"))
+    {
+        for s in subjects {
+            if s.get("kind").and_then(Node::as_str) == Some("ServiceAccount")
+                && let Some(ns) = s.get("namespace").and_then(Node::as_string)
+            {
+                sa_namespaces.push(ns.to_string());
+            }
+        }
+    }
+    (0..infos.len())
+        .filter(|&j| {
+            let id = &infos[j].cur;
+            is_cluster_scoped(&id.gvk)
+                || ns_equal(id, me)
+                || sa_namespaces.iter().any(|n| *n == id.namespace)
+        })
+        .collect()
+}
+
+struct Sel<'a> {
+    me: &'a Info,
+    target: &'a Gvk,
+    role_ref: Option<&'a Gvk>,
+    is_role_ref: bool,
+    infos: &'a [Info],
+    subset: &'a [usize],
+}
+
+impl Sel<'_> {
+    fn set(&self, n: &mut Node) -> std::result::Result<(), String> {
+        match n {
+            Node::Scalar(s) if s.tag == crate::yaml::Tag::Null => Ok(()),
+            Node::Scalar(_) => self.set_scalar(n),
+            Node::Map(_) => self.set_mapping(n),
+            Node::Seq(items) => {
+                for it in items.iter_mut() {
+                    match it {
+                        Node::Scalar(_) => self.set_scalar(it)?,
+                        Node::Map(_) => self.set_mapping(it)?,
+                        Node::Seq(_) => return Err("node must be a scalar, sequence or map".into()),
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn set_scalar(&self, n: &mut Node) -> std::result::Result<(), String> {
+        let old = n.as_str().unwrap_or("").to_string();
+        let Some(j) = self.select(&old, self.subset.to_vec(), false)? else {
+            return Ok(());
+        };
+        let new = self.infos[j].name();
+        if new != old {
+            *n = Node::str(new);
+        }
+        Ok(())
+    }
+
+    fn set_mapping(&self, n: &mut Node) -> std::result::Result<(), String> {
+        let Some(m) = n.as_map_mut() else {
+            return Err("expect a mapping node".into());
+        };
+        let Some(old) = m.get("name").map(|x| x.as_str().unwrap_or("").to_string()) else {
+            return Err("path config error; no 'name' field in node".into());
+        };
+        let candidates: Vec<usize> = match m.get("namespace") {
+            None => self.subset.to_vec(),
+            Some(nsn) => {
+                let ns = nsn.as_str().unwrap_or("");
+                let eff = |id: &ResId| {
+                    if is_cluster_scoped(&id.gvk) {
+                        None
+                    } else {
+                        Some(id.effective_namespace().to_string())
+                    }
+                };
+                let by_org: Vec<usize> = self
+                    .subset
+                    .iter()
+                    .copied()
+                    .filter(|&j| eff(&self.infos[j].org).as_deref() == Some(ns))
+                    .collect();
+                if by_org.is_empty() {
+                    self.subset
+                        .iter()
+                        .copied()
+                        .filter(|&j| eff(&self.infos[j].cur).as_deref() == Some(ns))
+                        .collect()
+                } else {
+                    by_org
+                }
+            }
+        };
+        let Some(j) = self.select(&old, candidates, true)? else {
+            return Ok(());
+        };
+        let r = &self.infos[j];
+        if r.name() == old && r.namespace().is_empty() {
+            return Ok(());
+        }
+        m.insert("name".into(), Node::str(r.name()));
+        if !r.namespace().is_empty() {
+            m.insert("namespace".into(), Node::str(r.namespace()));
+        }
+        Ok(())
+    }
+
+    fn select(
+        &self,
+        old: &str,
+        mut c: Vec<usize>,
+        with_ns: bool,
+    ) -> std::result::Result<Option<usize>, String> {
+        let infos = self.infos;
+        c.retain(|&j| infos[j].prev.iter().any(|p| p.name == old));
+        c.retain(|&j| infos[j].prev.iter().any(|p| p.gvk.matches(self.target)));
+        if self.is_role_ref
+            && let Some(g) = self.role_ref
+        {
+            c.retain(|&j| infos[j].prev.iter().any(|p| p.gvk.matches(g)));
+        }
+        let me = &self.me.cur;
+        if !is_cluster_scoped(&me.gvk) {
+            c.retain(|&j| {
+                let id = &infos[j].cur;
+                is_cluster_scoped(&id.gvk) || id.gvk.kind == "ServiceAccount" || ns_equal(me, id)
+            });
+        }
+        if c.len() == 1 {
+            return Ok(c.first().copied());
+        }
+        c.retain(|&j| {
+            same_ending(&infos[j].prefixes, &self.me.prefixes)
+                && same_ending(&infos[j].suffixes, &self.me.suffixes)
+        });
+        match c.as_slice() {
+            [] => Ok(None),
+            [j] => Ok(Some(*j)),
+            [first, rest @ ..] => {
+                let f = &infos[*first];
+                if rest.iter().all(|&j| {
+                    infos[j].name() == f.name()
+                        && (!with_ns || infos[j].namespace() == f.namespace())
+                }) {
+                    Ok(Some(*first))
+                } else {
+                    let ids: Vec<String> = c.iter().map(|&j| infos[j].cur.to_string()).collect();
+                    Err(format!(
+                        "found multiple possible referrals: {}",
+                        ids.join(", ")
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// kustomize's `SameEndingSubSlice`.
+fn same_ending(a: &[String], b: &[String]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.is_empty() {
+        return long.is_empty();
+    }
+    let diff = long.len() - short.len();
+    short.iter().enumerate().all(|(i, s)| long[i + diff] == *s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_ending_is_kustomize_s() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(same_ending(&s(&["a", "b", "c"]), &s(&["b", "c"])));
+        assert!(!same_ending(&s(&["a", "b", "c"]), &s(&["a", "b"])));
+        assert!(!same_ending(&s(&[]), &s(&["a"])));
+        assert!(same_ending(&s(&[]), &s(&[])));
+    }
+}

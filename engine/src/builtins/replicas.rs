@@ -1,0 +1,89 @@
+//! `ReplicaCountTransformer` and the `replicas:` field: sets the replica count of the
+//! resources with the given name (current or original) whose kind has a replicas
+//! field spec. A name that matches no such resource is an error, as in kustomize.
+
+use super::common::{apply_specs, from_node, specs_field, terr};
+use super::{Context, Transformer};
+use crate::error::Result;
+use crate::fieldspec::{Create, FieldSpec};
+use crate::kustomization::Replica;
+use crate::resource::ResMap;
+use crate::yaml::Node;
+
+/// Sets replica counts.
+#[derive(Clone, Debug, Default)]
+pub struct ReplicaCountTransformer {
+    /// Name and count.
+    pub replica: Replica,
+    /// Where.
+    pub field_specs: Vec<FieldSpec>,
+}
+
+impl ReplicaCountTransformer {
+    /// Reads a `kind: ReplicaCountTransformer` config.
+    pub fn from_config(config: &Node) -> std::result::Result<ReplicaCountTransformer, String> {
+        let replica = match config.get("replica") {
+            Some(n) if !n.is_null() => from_node(n).map_err(|e| format!("replica: {e}"))?,
+            _ => Replica::default(),
+        };
+        Ok(ReplicaCountTransformer {
+            replica,
+            field_specs: specs_field(config, "fieldSpecs")?,
+        })
+    }
+}
+
+impl Transformer for ReplicaCountTransformer {
+    fn name(&self) -> &str {
+        "ReplicaCountTransformer"
+    }
+
+    fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
+        let mut found = false;
+        let count = self.replica.count;
+        for fs in &self.field_specs {
+            for r in resources.iter_mut() {
+                let (org, cur) = (r.orig_id(), r.id());
+                let hit = |id: &crate::resource::ResId| {
+                    id.name == self.replica.name && fs.selects(&id.gvk)
+                };
+                // kustomize visits a resource once per matching id (original, current).
+                let times = usize::from(hit(&org)) + usize::from(hit(&cur));
+                if times == 0 {
+                    continue;
+                }
+                found = true;
+                apply_specs(r, std::slice::from_ref(fs), Create::Scalar, &mut |n| {
+                    *n = Node::int(count);
+                    Ok(())
+                })
+                .map_err(|m| {
+                    terr(
+                        cx.root.file,
+                        "replicas",
+                        None,
+                        format!("transform replica count: {m}"),
+                    )
+                })?;
+            }
+        }
+        if !found {
+            let gvks: Vec<String> = self
+                .field_specs
+                .iter()
+                .map(|f| f.gvk.kustomize_string())
+                .collect();
+            return Err(terr(
+                cx.root.file,
+                "replicas",
+                None,
+                format!(
+                    "resource with name {} does not match a config with the following GVK [{}]",
+                    self.replica.name,
+                    gvks.join(" ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,451 @@
+//! A line-level view of a kustomization file, for edits that keep everything else intact.
+//!
+//! The file is kept as its lines. The editor finds top-level keys (column 0), the block of
+//! lines each one owns, the items of a block sequence and the fields of a mapping item, and
+//! changes only the lines an edit is about. Comments, blank lines, key order and quoting
+//! elsewhere are never touched, which a round trip through a YAML library cannot promise.
+//! It deliberately understands only the shapes kustomization files use (block mappings at
+//! the top, block or one-line flow sequences of scalars or small mappings); the caller
+//! re-parses the result and refuses an edit whose meaning is not exactly the intended one.
+
+/// A kustomization file as lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Doc {
+    /// The lines, without their line ends.
+    pub(crate) lines: Vec<String>,
+    /// The line end the file uses (`\n` or `\r\n`).
+    eol: &'static str,
+}
+
+/// One top-level key and the lines it owns: `start` is the key line, `end` is one past its
+/// last content line (trailing blank lines and column-0 comments belong to what follows).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// The key.
+    pub(crate) key: String,
+    /// The key line.
+    pub(crate) start: usize,
+    /// One past the last line of the value.
+    pub(crate) end: usize,
+}
+
+/// An item of a block sequence: its `- ` line and one past its last line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Item {
+    /// The line holding the item's dash.
+    pub(crate) start: usize,
+    /// One past the item's last content line.
+    pub(crate) end: usize,
+    /// The dash's column.
+    pub(crate) indent: usize,
+}
+
+/// A `key: value` line inside a mapping item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Field {
+    /// The line.
+    pub(crate) line: usize,
+    /// The key.
+    pub(crate) key: String,
+    /// The value, unquoted, without its comment.
+    pub(crate) value: String,
+}
+
+impl Doc {
+    /// Splits a file's text into lines, remembering its line end.
+    pub(crate) fn parse(text: &str) -> Doc {
+        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let body = text.strip_suffix(eol).unwrap_or(text);
+        let lines = if text.is_empty() {
+            Vec::new()
+        } else {
+            body.split(eol).map(str::to_string).collect()
+        };
+        Doc { lines, eol }
+    }
+
+    /// Joins the lines back, ending with a line end.
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        for l in &self.lines {
+            out.push_str(l);
+            out.push_str(self.eol);
+        }
+        out
+    }
+
+    /// Returns the top-level keys of the first document, in file order.
+    pub(crate) fn blocks(&self) -> Vec<Block> {
+        let mut starts: Vec<(usize, String)> = Vec::new();
+        let mut doc_end = self.lines.len();
+        let mut seen_content = false;
+        for (i, l) in self.lines.iter().enumerate() {
+            if l == "---" || l.starts_with("--- ") || l == "..." {
+                if seen_content {
+                    doc_end = i;
+                    break;
+                }
+                continue;
+            }
+            if let Some(k) = top_key(l) {
+                starts.push((i, k));
+            }
+            if !l.trim().is_empty() && !l.trim_start().starts_with('#') {
+                seen_content = true;
+            }
+        }
+        let mut out = Vec::new();
+        for (n, (start, key)) in starts.iter().enumerate() {
+            let mut end = starts.get(n + 1).map_or(doc_end, |s| s.0);
+            while end > start + 1 {
+                let l = &self.lines[end - 1];
+                if l.trim().is_empty() || l.starts_with('#') {
+                    end -= 1;
+                } else {
+                    break;
+                }
+            }
+            out.push(Block { key: key.clone(), start: *start, end });
+        }
+        out
+    }
+
+    /// Returns the block of `key`, if the file has it.
+    pub(crate) fn block(&self, key: &str) -> Option<Block> {
+        self.blocks().into_iter().find(|b| b.key == key)
+    }
+
+    /// Returns the text after `key:` on a block's key line, comment removed and trimmed.
+    pub(crate) fn inline_value(&self, b: &Block) -> String {
+        let l = &self.lines[b.start];
+        let after = l.split_once(':').map_or("", |(_, v)| v);
+        strip_comment(after).trim().to_string()
+    }
+
+    /// Returns the items of a block sequence under `b` (empty for flow or empty values).
+    pub(crate) fn items(&self, b: &Block) -> Vec<Item> {
+        let mut items: Vec<Item> = Vec::new();
+        let mut dash_indent: Option<usize> = None;
+        for i in b.start + 1..b.end {
+            let l = &self.lines[i];
+            let t = l.trim_start();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let ind = l.len() - t.len();
+            let is_dash = t == "-" || t.starts_with("- ");
+            match dash_indent {
+                None if is_dash => dash_indent = Some(ind),
+                _ => {}
+            }
+            if is_dash && Some(ind) == dash_indent {
+                if let Some(last) = items.last_mut() {
+                    last.end = self.content_end(last.start, i);
+                }
+                items.push(Item { start: i, end: b.end, indent: ind });
+            }
+        }
+        if let Some(last) = items.last_mut() {
+            last.end = self.content_end(last.start, b.end);
+        }
+        items
+    }
+
+    /// Returns one past the last non-blank, non-comment line in `start..end`.
+    fn content_end(&self, start: usize, end: usize) -> usize {
+        let mut e = end;
+        while e > start + 1 {
+            let t = self.lines[e - 1].trim_start();
+            if t.is_empty() || t.starts_with('#') {
+                e -= 1;
+            } else {
+                break;
+            }
+        }
+        e
+    }
+
+    /// Returns a scalar item's value (`- value`), unquoted and without its comment.
+    #[cfg(test)]
+    pub(crate) fn item_scalar(&self, it: &Item) -> Option<String> {
+        let t = self.lines[it.start].trim_start();
+        let v = strip_comment(t.strip_prefix('-')?).trim();
+        if v.is_empty() || v.contains(": ") || v.ends_with(':') {
+            return None;
+        }
+        Some(unquote(v))
+    }
+
+    /// Returns the `key: value` fields of a mapping item, in file order.
+    pub(crate) fn item_fields(&self, it: &Item) -> Vec<Field> {
+        let mut out = Vec::new();
+        let field_indent = it.indent + 2;
+        for i in it.start..it.end {
+            let l = &self.lines[i];
+            let body = if i == it.start {
+                match l.trim_start().strip_prefix('-') {
+                    Some(rest) => rest.trim_start(),
+                    None => continue,
+                }
+            } else {
+                let t = l.trim_start();
+                if t.is_empty() || t.starts_with('#') || l.len() - t.len() != field_indent {
+                    continue;
+                }
+                t
+            };
+            if let Some((k, v)) = split_key(body) {
+                out.push(Field { line: i, key: k, value: unquote(strip_comment(v).trim()) });
+            }
+        }
+        out
+    }
+
+    /// Replaces the value on a `key: value` line, keeping indentation, dash and comment.
+    pub(crate) fn set_line_value(&mut self, line: usize, value: &str) {
+        let l = &self.lines[line];
+        let Some(colon) = key_colon(l) else { return };
+        let rest = &l[colon + 1..];
+        let comment = comment_part(rest);
+        let mut new = format!("{}: {}", &l[..colon], scalar(value));
+        if let Some(c) = comment {
+            new.push(' ');
+            new.push_str(c);
+        }
+        self.lines[line] = new;
+    }
+
+    /// Inserts lines before `at`.
+    pub(crate) fn insert(&mut self, at: usize, new: Vec<String>) {
+        let at = at.min(self.lines.len());
+        self.lines.splice(at..at, new);
+    }
+
+    /// Removes one line.
+    pub(crate) fn remove(&mut self, line: usize) {
+        if line < self.lines.len() {
+            self.lines.remove(line);
+        }
+    }
+
+    /// Returns where a new top-level key goes: after the last line of the first document's
+    /// content.
+    pub(crate) fn append_point(&self) -> usize {
+        match self.blocks().last() {
+            Some(b) => b.end,
+            None => {
+                let mut e = self.lines.len();
+                while e > 0 && self.lines[e - 1].trim().is_empty() {
+                    e -= 1;
+                }
+                e
+            }
+        }
+    }
+}
+
+/// Returns the key of a top-level `key:` line (column 0), or None.
+fn top_key(l: &str) -> Option<String> {
+    let first = l.chars().next()?;
+    if matches!(first, ' ' | '\t' | '#' | '-' | '%' | '[' | '{' | '?' | '&' | '*' | '!' | '|' | '>') {
+        return None;
+    }
+    split_key(l).map(|(k, _)| k)
+}
+
+/// Splits `key: value` (or `key:`) into the unquoted key and the raw rest.
+fn split_key(s: &str) -> Option<(String, &str)> {
+    let colon = key_colon(s)?;
+    let k = s[..colon].trim();
+    let k = k.strip_prefix("- ").unwrap_or(k).trim();
+    if k.is_empty() {
+        return None;
+    }
+    Some((unquote(k), &s[colon + 1..]))
+}
+
+/// Returns the byte offset of the colon that ends the key on a line, skipping quotes.
+fn key_colon(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut quote: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == b'"' || c == b'\'' => quote = Some(c),
+            None if c == b'#' && (i == 0 || b[i - 1] == b' ') => return None,
+            None if c == b':' && (i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t') => {
+                return Some(i);
+            }
+            None => {}
+        }
+    }
+    None
+}
+
+/// Returns the ` # comment` part of a value (from the `#`), if any.
+fn comment_part(v: &str) -> Option<&str> {
+    let b = v.as_bytes();
+    let mut quote: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == b'"' || c == b'\'' => quote = Some(c),
+            None if c == b'#' && (i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t') => {
+                return Some(&v[i..]);
+            }
+            None => {}
+        }
+    }
+    None
+}
+
+/// Removes a trailing comment from a value.
+pub(crate) fn strip_comment(v: &str) -> &str {
+    match comment_part(v) {
+        Some(c) => &v[..v.len() - c.len()],
+        None => v,
+    }
+}
+
+/// Unquotes a one-line YAML scalar (plain, single- or double-quoted).
+pub(crate) fn unquote(v: &str) -> String {
+    let v = v.trim();
+    if v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'') {
+        return v[1..v.len() - 1].replace("''", "'");
+    }
+    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+        let inner = &v[1..v.len() - 1];
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('"') => out.push('"'),
+                Some('\\') => out.push('\\'),
+                Some('/') => out.push('/'),
+                Some(o) => {
+                    out.push('\\');
+                    out.push(o);
+                }
+                None => out.push('\\'),
+            }
+        }
+        return out;
+    }
+    v.to_string()
+}
+
+/// Writes a string as a one-line YAML scalar: plain when that reads back as the same
+/// string, double-quoted otherwise.
+pub(crate) fn scalar(s: &str) -> String {
+    if is_plain_safe(s) {
+        return s.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Returns true when `s` can be written unquoted and still read back as this string.
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else { return false };
+    if !(first.is_ascii_alphanumeric() || matches!(first, '.' | '/' | '_' | '$')) {
+        return false;
+    }
+    if !s.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:@+=$()~".contains(c)) {
+        return false;
+    }
+    if s.contains(": ") || s.ends_with(':') || s.contains(" #") {
+        return false;
+    }
+    // Words and numbers that YAML would read as something other than a string.
+    let lower = s.to_ascii_lowercase();
+    if matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~")
+        || lower.starts_with(".inf")
+        || lower == ".nan"
+    {
+        return false;
+    }
+    let numeric = s.chars().all(|c| c.is_ascii_digit() || "+-._eExXoObB:".contains(c))
+        && s.chars().any(|c| c.is_ascii_digit());
+    !numeric
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const K: &str = "# top comment\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\nresources:\n- a.yaml # first\n# - b.yaml\n- c.yaml\n\n# images follow\nimages:\n- name: nginx # the web server\n  newTag: \"1.0\"\n- name: redis\n  newName: r\nnamespace: x\n";
+
+    #[test]
+    fn render_is_identity() {
+        assert_eq!(Doc::parse(K).render(), K);
+        let crlf = K.replace('\n', "\r\n");
+        assert_eq!(Doc::parse(&crlf).render(), crlf);
+    }
+
+    #[test]
+    fn blocks_leave_trailing_comments_to_the_next_key() {
+        let d = Doc::parse(K);
+        let keys: Vec<_> = d.blocks().iter().map(|b| (b.key.clone(), b.start, b.end)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("apiVersion".into(), 1, 2),
+                ("kind".into(), 2, 3),
+                ("resources".into(), 4, 8),
+                ("images".into(), 10, 15),
+                ("namespace".into(), 15, 16)
+            ]
+        );
+    }
+
+    #[test]
+    fn items_and_fields() {
+        let d = Doc::parse(K);
+        let Some(r) = d.block("resources") else { panic!("no resources") };
+        let vals: Vec<_> = d.items(&r).iter().filter_map(|i| d.item_scalar(i)).collect();
+        assert_eq!(vals, vec!["a.yaml", "c.yaml"]);
+        let Some(im) = d.block("images") else { panic!("no images") };
+        let items = d.items(&im);
+        assert_eq!(items.len(), 2);
+        let f: Vec<_> = d.item_fields(&items[0]).into_iter().map(|f| (f.key, f.value)).collect();
+        assert_eq!(f, vec![("name".into(), "nginx".into()), ("newTag".into(), "1.0".into())]);
+    }
+
+    #[test]
+    fn set_line_value_keeps_comment() {
+        let mut d = Doc::parse(K);
+        d.set_line_value(11, "nginx2");
+        assert_eq!(d.lines[11], "- name: nginx2 # the web server");
+    }
+
+    #[test]
+    fn scalars_quote_only_when_needed() {
+        assert_eq!(scalar("sha256:abc"), "sha256:abc");
+        assert_eq!(scalar("gcr.io/x/y"), "gcr.io/x/y");
+        assert_eq!(scalar("1.0"), "\"1.0\"");
+        assert_eq!(scalar("true"), "\"true\"");
+        assert_eq!(scalar("a b"), "\"a b\"");
+        assert_eq!(scalar(""), "\"\"");
+        assert_eq!(unquote("\"a\\\"b\""), "a\"b");
+        assert_eq!(unquote("'it''s'"), "it's");
+    }
+}

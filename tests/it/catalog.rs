@@ -1,0 +1,368 @@
+//! The Kubeflow CI catalog (overlays/): the update-manifests flow end to end, offline, and
+//! the golden builds of the app configs.
+//!
+//! The end-to-end test runs the very script of the update-manifests Task (read from the
+//! Task's YAML, so there is no second copy to drift) with the environment the Task gives
+//! it, pointed at local stand-ins: bare git repos for upstream kubeflow/manifests and the
+//! developer's fork, Tekton's pull-request files, a digest file, a manifests repo whose
+//! `tests/Makefile` runs `strata build`, and a one-request-at-a-time HTTP server on
+//! 127.0.0.1 standing in for GitHub's pull-request API. Nothing leaves the loopback
+//! interface; every child process and the server have bounded lifetimes.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use strata::yaml::{self, Node};
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Builds (if needed) and returns the `strata` binary of this workspace and profile.
+fn strata_bin() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root()).args(["build", "--quiet", "-p", "strata", "--bin", "strata"]);
+    if !cfg!(debug_assertions) {
+        cmd.arg("--release");
+    }
+    let out = cmd.output().expect("running cargo build for the strata binary");
+    assert!(out.status.success(), "cargo build -p strata failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/<profile>/deps/it-HASH -> target/<profile>/strata
+    let bin = exe.parent().and_then(Path::parent).map(|d| d.join("strata")).expect("target dir");
+    assert!(bin.is_file(), "{} was not built", bin.display());
+    bin
+}
+
+/// A fresh scratch directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let p = std::env::temp_dir().join(format!("strata-catalog-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("scratch dir");
+        Scratch(p)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+/// Runs git with a clean, local-only configuration.
+fn git(dir: &Path, home: &Path, args: &[&str]) -> Output {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_AUTHOR_NAME", "upstream")
+        .env("GIT_AUTHOR_EMAIL", "upstream@example.com")
+        .env("GIT_COMMITTER_NAME", "upstream")
+        .env("GIT_COMMITTER_EMAIL", "upstream@example.com")
+        .args(args)
+        .output()
+        .expect("running git");
+    assert!(out.status.success(), "git {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// The Task's rebuild-manifests step: its script and the names of the env vars it gets.
+fn rebuild_manifests_step() -> (String, Vec<String>) {
+    let path = root().join("overlays/ci/ci-pipeline/overlays/update-manifests-task/task.yaml");
+    let src = std::fs::read_to_string(&path).expect("reading the update-manifests Task");
+    let task = yaml::parse_one(&src).expect("the Task is YAML");
+    let steps = task.get_path(&["spec", "steps"]).and_then(Node::as_seq).expect("spec.steps");
+    let step = steps.iter().find(|s| s.str_at(&["name"]) == Some("rebuild-manifests")).expect("rebuild-manifests step");
+    let script = step.str_at(&["script"]).expect("script").to_string();
+    let env = step
+        .get("env")
+        .and_then(Node::as_seq)
+        .expect("env")
+        .iter()
+        .filter_map(|e| e.str_at(&["name"]).map(str::to_string))
+        .collect();
+    (script, env)
+}
+
+/// One HTTP request the fake GitHub received.
+#[derive(Debug)]
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// A fake GitHub pull-request API on 127.0.0.1 that records requests until stopped (or
+/// for two minutes at most).
+struct FakeGithub {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    handle: thread::JoinHandle<Vec<Request>>,
+}
+
+impl FakeGithub {
+    fn start() -> FakeGithub {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let handle = thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let mut seen = Vec::new();
+            while !flag.load(Ordering::SeqCst) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        if let Some(r) = serve(stream) {
+                            seen.push(r);
+                        }
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(20)),
+                }
+            }
+            seen
+        });
+        FakeGithub { port, stop, handle }
+    }
+
+    fn finish(self) -> Vec<Request> {
+        self.stop.store(true, Ordering::SeqCst);
+        self.handle.join().expect("server thread")
+    }
+}
+
+/// Reads one request and answers as GitHub does when it creates a pull request.
+fn serve(stream: TcpStream) -> Option<Request> {
+    stream.set_nonblocking(false).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len: usize = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0u8; len.min(1 << 20)];
+    reader.read_exact(&mut body).ok()?;
+    let answer = "{\"number\": 7, \"html_url\": \"https://github.com/kubeflow/manifests/pull/7\"}";
+    let mut out = stream;
+    let _ = write!(
+        out,
+        "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        answer.len()
+    );
+    Some(Request { method, path, headers, body: String::from_utf8_lossy(&body).into_owned() })
+}
+
+const DIGEST: &str = "sha256:4ea6f0e1c5c43fdbdcd07fd5ba2d7ea4ac6a3fa9c1a5a34bd59e0d7f8c27f8e1";
+const PR_SHA: &str = "9f2c4e1b7a3d5c6e8f0a1b2c3d4e5f6a7b8c9d0e";
+
+const KUSTOMIZATION: &str = "# The central dashboard, as upstream ships it.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deployment.yaml # the dashboard itself\nnamespace: kubeflow\nimages:\n# CI pins this image to the digest it built.\n- name: gcr.io/kubeflow-images-public/centraldashboard # dashboard\n  newTag: v0.6.0 # the last release\n";
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: centraldashboard\nspec:\n  selector:\n    matchLabels:\n      app: centraldashboard\n  template:\n    metadata:\n      labels:\n        app: centraldashboard\n    spec:\n      containers:\n      - name: centraldashboard\n        image: gcr.io/kubeflow-images-public/centraldashboard\n";
+
+/// Sets up upstream, the fork and the workspace; runs the Task's script; returns the
+/// scratch dir, the script's output and the requests GitHub received.
+struct Run {
+    dir: Scratch,
+    out: Output,
+    requests: Vec<Request>,
+    branch: String,
+}
+
+fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
+    let strata = strata_bin();
+    let dir = Scratch::new(tag);
+    let d = &dir.0;
+    let home = d.join("home");
+    std::fs::create_dir_all(&home).expect("home");
+
+    // Upstream kubeflow/manifests, with a test suite that runs strata build.
+    let seed = d.join("seed");
+    write(&seed.join("common/centraldashboard/base/kustomization.yaml"), KUSTOMIZATION);
+    write(&seed.join("common/centraldashboard/base/deployment.yaml"), DEPLOYMENT);
+    write(
+        &seed.join("tests/Makefile"),
+        &format!(
+            "# Regenerates the expected output of each component, then tests it.\n\
+             generate:\n\tmkdir -p golden\n\tstrata build ../common/centraldashboard/base > golden/centraldashboard.yaml\n\n\
+             test:\n\tstrata build ../common/centraldashboard/base | diff -u golden/centraldashboard.yaml -\n\t{test_rule}\n"
+        ),
+    );
+    git(d, &home, &["init", "--quiet", "--initial-branch=master", "seed"]);
+    git(&seed, &home, &["add", "-A"]);
+    git(&seed, &home, &["commit", "--quiet", "-m", "manifests"]);
+    git(d, &home, &["clone", "--quiet", "--bare", "seed", "upstream.git"]);
+    // The developer's fork, and Tekton's checkout of it at /workspace/manifests.
+    git(d, &home, &["clone", "--quiet", "--bare", "upstream.git", "fork.git"]);
+    let ws = d.join("workspace");
+    std::fs::create_dir_all(&ws).expect("workspace");
+    git(&ws, &home, &["clone", "--quiet", "../fork.git", "manifests"]);
+
+    // Tekton's pull-request resource, the digest build-push wrote and the github-secret.
+    let pr = ws.join("kubeflow-4112");
+    write(
+        &pr.join("pr.json"),
+        &format!(
+            "{{\"Type\":\"github\",\"ID\":312345678,\"Head\":{{\"Repo\":\"https://github.com/kkasravi/kubeflow.git\",\"Branch\":\"dashboard-fix\",\"SHA\":\"{PR_SHA}\"}},\"Base\":{{\"Repo\":\"https://github.com/kubeflow/kubeflow.git\",\"Branch\":\"master\",\"SHA\":\"1111111111111111111111111111111111111111\"}}}}\n"
+        ),
+    );
+    write(
+        &pr.join("github/pr.json"),
+        "{\"number\":4112,\"html_url\":\"https://github.com/kubeflow/kubeflow/pull/4112\",\"head\":{\"ref\":\"dashboard-fix\",\"user\":{\"login\":\"kkasravi\"}}}\n",
+    );
+    write(&ws.join("centraldashboard.digest"), &format!("{DIGEST}\n"));
+    let secret = d.join("secret/github");
+    for f in ["id_rsa", "id_rsa.pub", "known_hosts"] {
+        write(&secret.join(f), "not a real key\n");
+    }
+    // `strata` on PATH, as in the Task's container image.
+    let bin = d.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::os::unix::fs::symlink(&strata, bin.join("strata")).expect("symlink strata");
+
+    let (script, env_names) = rebuild_manifests_step();
+    let script_path = d.join("rebuild-manifests.sh");
+    write(&script_path, &script);
+
+    let github = FakeGithub::start();
+    let env: Vec<(&str, String)> = vec![
+        ("IMAGE_NAME", "centraldashboard".into()),
+        ("IMAGE_URL", "gcr.io/kubeflow-images-public/centraldashboard".into()),
+        ("DIGEST_FILE", ws.join("centraldashboard.digest").display().to_string()),
+        ("PR_DIR", pr.display().to_string()),
+        ("MANIFESTS_DIR", ws.join("manifests").display().to_string()),
+        ("PATH_TO_MANIFESTS_DIR", "common/centraldashboard/base".into()),
+        ("UPSTREAM_REPO_URL", d.join("upstream.git").display().to_string()),
+        ("UPSTREAM_REPO", "kubeflow/manifests".into()),
+        ("UPSTREAM_BRANCH", "master".into()),
+        ("GITHUB_API_URL", format!("http://127.0.0.1:{}", github.port)),
+        ("SSH_SECRET_DIR", secret.display().to_string()),
+        ("GITHUB_TOKEN", "test-token".into()),
+    ];
+    // The test gives the script exactly the variables the Task's step declares.
+    let mut given: Vec<String> = env.iter().map(|(k, _)| k.to_string()).collect();
+    let mut declared = env_names;
+    given.sort();
+    declared.sort();
+    assert_eq!(given, declared, "the test's environment and the Task step's env have drifted apart");
+
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut cmd = Command::new("timeout");
+    cmd.arg("300")
+        .arg("bash")
+        .arg(&script_path)
+        .current_dir(ws.join("manifests"))
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", &home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost");
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("running the update-manifests script");
+    let requests = github.finish();
+    let branch = format!("update-centraldashboard-{}", &PR_SHA[..12]);
+    Run { dir, out, requests, branch }
+}
+
+fn log(out: &Output) -> String {
+    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn update_manifests_pushes_a_branch_and_opens_a_pull_request() {
+    let run = run_update_manifests("e2e", "grep -q '@sha256:' golden/centraldashboard.yaml");
+    assert!(run.out.status.success(), "the script failed\n{}", log(&run.out));
+    let d = &run.dir.0;
+    let home = d.join("home");
+    let fork = d.join("fork.git");
+
+    // The branch was pushed to the fork, on top of upstream master.
+    let upstream_head = text(&git(&d.join("upstream.git"), &home, &["rev-parse", "refs/heads/master"]));
+    let parent = text(&git(&fork, &home, &["rev-parse", &format!("refs/heads/{}^", run.branch)]));
+    assert_eq!(parent, upstream_head);
+    let subject = text(&git(&fork, &home, &["log", "-1", "--format=%s%n%b", &format!("refs/heads/{}", run.branch)]));
+    assert!(subject.starts_with(&format!("Update centraldashboard to {DIGEST}")), "{subject}");
+    assert!(subject.contains(PR_SHA), "{subject}");
+
+    // The kustomization got the digest; its comments, order and other fields survived.
+    let edited = text(&git(
+        &fork,
+        &home,
+        &["show", &format!("refs/heads/{}:common/centraldashboard/base/kustomization.yaml", run.branch)],
+    ));
+    let want = KUSTOMIZATION.replace("  newTag: v0.6.0 # the last release\n", &format!("  digest: {DIGEST}\n"));
+    assert_eq!(format!("{edited}\n"), want);
+    // make generate's output was committed, with the pinned image in it.
+    let golden = text(&git(&fork, &home, &["show", &format!("refs/heads/{}:tests/golden/centraldashboard.yaml", run.branch)]));
+    assert!(golden.contains(&format!("image: gcr.io/kubeflow-images-public/centraldashboard@{DIGEST}")), "{golden}");
+
+    // Exactly one pull-request request, with head, base, title and body.
+    assert_eq!(run.requests.len(), 1, "{:?}", run.requests);
+    let r = &run.requests[0];
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/repos/kubeflow/manifests/pulls"));
+    assert!(r.headers.iter().any(|(k, v)| k == "authorization" && v == "token test-token"), "{:?}", r.headers);
+    let body = yaml::parse_one(&r.body).expect("the request body is JSON");
+    assert_eq!(body.str_at(&["head"]), Some(format!("kkasravi:{}", run.branch).as_str()));
+    assert_eq!(body.str_at(&["base"]), Some("master"));
+    assert_eq!(body.str_at(&["title"]), Some(format!("Update centraldashboard to {DIGEST}").as_str()));
+    let text_body = body.str_at(&["body"]).unwrap_or_default();
+    assert!(text_body.contains("https://github.com/kubeflow/kubeflow/pull/4112"), "{text_body}");
+    assert!(text_body.contains(&format!("gcr.io/kubeflow-images-public/centraldashboard@{DIGEST}")), "{text_body}");
+}
+
+#[test]
+fn update_manifests_with_failing_tests_pushes_nothing() {
+    let run = run_update_manifests("e2e-broken", "grep -q 'image: no-such-image' golden/centraldashboard.yaml");
+    assert!(!run.out.status.success(), "the script should have failed\n{}", log(&run.out));
+    let d = &run.dir.0;
+    let home = d.join("home");
+    let heads = text(&git(&d.join("fork.git"), &home, &["for-each-ref", "--format=%(refname)", "refs/heads"]));
+    assert_eq!(heads, "refs/heads/master", "a branch was pushed although make test failed");
+    assert!(run.requests.is_empty(), "a pull request was opened although make test failed: {:?}", run.requests);
+    // The script stopped before committing: the edit is still uncommitted in the checkout.
+    let status = text(&git(&d.join("workspace/manifests"), &home, &["status", "--porcelain"]));
+    assert!(status.contains("common/centraldashboard/base/kustomization.yaml"), "{status}");
+}
