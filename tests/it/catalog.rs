@@ -22,22 +22,36 @@ use strata::yaml::{self, Node};
 
 /// The workspace root.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Builds (if needed) and returns the `strata` binary of this workspace and profile.
 fn strata_bin() -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(root()).args(["build", "--quiet", "-p", "strata", "--bin", "strata"]);
+    cmd.current_dir(root())
+        .args(["build", "--quiet", "-p", "strata", "--bin", "strata"]);
     if !cfg!(debug_assertions) {
         cmd.arg("--release");
     }
-    let out = cmd.output().expect("running cargo build for the strata binary");
-    assert!(out.status.success(), "cargo build -p strata failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .expect("running cargo build for the strata binary");
+    assert!(
+        out.status.success(),
+        "cargo build -p strata failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let exe = std::env::current_exe().expect("current_exe");
     // target/<profile>/deps/it-HASH -> target/<profile>/strata
-    let bin = exe.parent().and_then(Path::parent).map(|d| d.join("strata")).expect("target dir");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("strata"))
+        .expect("target dir");
     assert!(bin.is_file(), "{} was not built", bin.display());
     bin
 }
@@ -83,7 +97,11 @@ fn git(dir: &Path, home: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("running git");
-    assert!(out.status.success(), "git {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -96,8 +114,14 @@ fn rebuild_manifests_step() -> (String, Vec<String>) {
     let path = root().join("overlays/ci/ci-pipeline/overlays/update-manifests-task/task.yaml");
     let src = std::fs::read_to_string(&path).expect("reading the update-manifests Task");
     let task = yaml::parse_one(&src).expect("the Task is YAML");
-    let steps = task.get_path(&["spec", "steps"]).and_then(Node::as_seq).expect("spec.steps");
-    let step = steps.iter().find(|s| s.str_at(&["name"]) == Some("rebuild-manifests")).expect("rebuild-manifests step");
+    let steps = task
+        .get_path(&["spec", "steps"])
+        .and_then(Node::as_seq)
+        .expect("spec.steps");
+    let step = steps
+        .iter()
+        .find(|s| s.str_at(&["name"]) == Some("rebuild-manifests"))
+        .expect("rebuild-manifests step");
     let script = step.str_at(&["script"]).expect("script").to_string();
     let env = step
         .get("env")
@@ -160,7 +184,9 @@ impl FakeGithub {
 /// Reads one request and answers as GitHub does when it creates a pull request.
 fn serve(stream: TcpStream) -> Option<Request> {
     stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -179,7 +205,11 @@ fn serve(stream: TcpStream) -> Option<Request> {
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let len: usize = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
     let mut body = vec![0u8; len.min(1 << 20)];
     reader.read_exact(&mut body).ok()?;
     let answer = "{\"number\": 7, \"html_url\": \"https://github.com/kubeflow/manifests/pull/7\"}";
@@ -189,7 +219,12 @@ fn serve(stream: TcpStream) -> Option<Request> {
         "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
         answer.len()
     );
-    Some(Request { method, path, headers, body: String::from_utf8_lossy(&body).into_owned() })
+    Some(Request {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
 }
 
 const DIGEST: &str = "sha256:4ea6f0e1c5c43fdbdcd07fd5ba2d7ea4ac6a3fa9c1a5a34bd59e0d7f8c27f8e1";
@@ -217,8 +252,14 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
 
     // Upstream kubeflow/manifests, with a test suite that runs strata build.
     let seed = d.join("seed");
-    write(&seed.join("common/centraldashboard/base/kustomization.yaml"), KUSTOMIZATION);
-    write(&seed.join("common/centraldashboard/base/deployment.yaml"), DEPLOYMENT);
+    write(
+        &seed.join("common/centraldashboard/base/kustomization.yaml"),
+        KUSTOMIZATION,
+    );
+    write(
+        &seed.join("common/centraldashboard/base/deployment.yaml"),
+        DEPLOYMENT,
+    );
     write(
         &seed.join("tests/Makefile"),
         &format!(
@@ -227,15 +268,31 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
              test:\n\tstrata build ../common/centraldashboard/base | diff -u golden/centraldashboard.yaml -\n\t{test_rule}\n"
         ),
     );
-    git(d, &home, &["init", "--quiet", "--initial-branch=master", "seed"]);
+    git(
+        d,
+        &home,
+        &["init", "--quiet", "--initial-branch=master", "seed"],
+    );
     git(&seed, &home, &["add", "-A"]);
     git(&seed, &home, &["commit", "--quiet", "-m", "manifests"]);
-    git(d, &home, &["clone", "--quiet", "--bare", "seed", "upstream.git"]);
+    git(
+        d,
+        &home,
+        &["clone", "--quiet", "--bare", "seed", "upstream.git"],
+    );
     // The developer's fork, and Tekton's checkout of it at /workspace/manifests.
-    git(d, &home, &["clone", "--quiet", "--bare", "upstream.git", "fork.git"]);
+    git(
+        d,
+        &home,
+        &["clone", "--quiet", "--bare", "upstream.git", "fork.git"],
+    );
     let ws = d.join("workspace");
     std::fs::create_dir_all(&ws).expect("workspace");
-    git(&ws, &home, &["clone", "--quiet", "../fork.git", "manifests"]);
+    git(
+        &ws,
+        &home,
+        &["clone", "--quiet", "../fork.git", "manifests"],
+    );
 
     // Tekton's pull-request resource, the digest build-push wrote and the github-secret.
     let pr = ws.join("kubeflow-4112");
@@ -266,15 +323,30 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     let github = FakeGithub::start();
     let env: Vec<(&str, String)> = vec![
         ("IMAGE_NAME", "centraldashboard".into()),
-        ("IMAGE_URL", "gcr.io/kubeflow-images-public/centraldashboard".into()),
-        ("DIGEST_FILE", ws.join("centraldashboard.digest").display().to_string()),
+        (
+            "IMAGE_URL",
+            "gcr.io/kubeflow-images-public/centraldashboard".into(),
+        ),
+        (
+            "DIGEST_FILE",
+            ws.join("centraldashboard.digest").display().to_string(),
+        ),
         ("PR_DIR", pr.display().to_string()),
         ("MANIFESTS_DIR", ws.join("manifests").display().to_string()),
-        ("PATH_TO_MANIFESTS_DIR", "common/centraldashboard/base".into()),
-        ("UPSTREAM_REPO_URL", d.join("upstream.git").display().to_string()),
+        (
+            "PATH_TO_MANIFESTS_DIR",
+            "common/centraldashboard/base".into(),
+        ),
+        (
+            "UPSTREAM_REPO_URL",
+            d.join("upstream.git").display().to_string(),
+        ),
         ("UPSTREAM_REPO", "kubeflow/manifests".into()),
         ("UPSTREAM_BRANCH", "master".into()),
-        ("GITHUB_API_URL", format!("http://127.0.0.1:{}", github.port)),
+        (
+            "GITHUB_API_URL",
+            format!("http://127.0.0.1:{}", github.port),
+        ),
         ("SSH_SECRET_DIR", secret.display().to_string()),
         ("GITHUB_TOKEN", "test-token".into()),
     ];
@@ -283,9 +355,16 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     let mut declared = env_names;
     given.sort();
     declared.sort();
-    assert_eq!(given, declared, "the test's environment and the Task step's env have drifted apart");
+    assert_eq!(
+        given, declared,
+        "the test's environment and the Task step's env have drifted apart"
+    );
 
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let mut cmd = Command::new("timeout");
     cmd.arg("300")
         .arg("bash")
@@ -304,65 +383,170 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     let out = cmd.output().expect("running the update-manifests script");
     let requests = github.finish();
     let branch = format!("update-centraldashboard-{}", &PR_SHA[..12]);
-    Run { dir, out, requests, branch }
+    Run {
+        dir,
+        out,
+        requests,
+        branch,
+    }
 }
 
 fn log(out: &Output) -> String {
-    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 #[test]
 fn update_manifests_pushes_a_branch_and_opens_a_pull_request() {
     let run = run_update_manifests("e2e", "grep -q '@sha256:' golden/centraldashboard.yaml");
-    assert!(run.out.status.success(), "the script failed\n{}", log(&run.out));
+    assert!(
+        run.out.status.success(),
+        "the script failed\n{}",
+        log(&run.out)
+    );
     let d = &run.dir.0;
     let home = d.join("home");
     let fork = d.join("fork.git");
 
     // The branch was pushed to the fork, on top of upstream master.
-    let upstream_head = text(&git(&d.join("upstream.git"), &home, &["rev-parse", "refs/heads/master"]));
-    let parent = text(&git(&fork, &home, &["rev-parse", &format!("refs/heads/{}^", run.branch)]));
+    let upstream_head = text(&git(
+        &d.join("upstream.git"),
+        &home,
+        &["rev-parse", "refs/heads/master"],
+    ));
+    let parent = text(&git(
+        &fork,
+        &home,
+        &["rev-parse", &format!("refs/heads/{}^", run.branch)],
+    ));
     assert_eq!(parent, upstream_head);
-    let subject = text(&git(&fork, &home, &["log", "-1", "--format=%s%n%b", &format!("refs/heads/{}", run.branch)]));
-    assert!(subject.starts_with(&format!("Update centraldashboard to {DIGEST}")), "{subject}");
+    let subject = text(&git(
+        &fork,
+        &home,
+        &[
+            "log",
+            "-1",
+            "--format=%s%n%b",
+            &format!("refs/heads/{}", run.branch),
+        ],
+    ));
+    assert!(
+        subject.starts_with(&format!("Update centraldashboard to {DIGEST}")),
+        "{subject}"
+    );
     assert!(subject.contains(PR_SHA), "{subject}");
 
     // The kustomization got the digest; its comments, order and other fields survived.
     let edited = text(&git(
         &fork,
         &home,
-        &["show", &format!("refs/heads/{}:common/centraldashboard/base/kustomization.yaml", run.branch)],
+        &[
+            "show",
+            &format!(
+                "refs/heads/{}:common/centraldashboard/base/kustomization.yaml",
+                run.branch
+            ),
+        ],
     ));
-    let want = KUSTOMIZATION.replace("  newTag: v0.6.0 # the last release\n", &format!("  digest: {DIGEST}\n"));
+    let want = KUSTOMIZATION.replace(
+        "  newTag: v0.6.0 # the last release\n",
+        &format!("  digest: {DIGEST}\n"),
+    );
     assert_eq!(format!("{edited}\n"), want);
     // make generate's output was committed, with the pinned image in it.
-    let golden = text(&git(&fork, &home, &["show", &format!("refs/heads/{}:tests/golden/centraldashboard.yaml", run.branch)]));
-    assert!(golden.contains(&format!("image: gcr.io/kubeflow-images-public/centraldashboard@{DIGEST}")), "{golden}");
+    let golden = text(&git(
+        &fork,
+        &home,
+        &[
+            "show",
+            &format!(
+                "refs/heads/{}:tests/golden/centraldashboard.yaml",
+                run.branch
+            ),
+        ],
+    ));
+    assert!(
+        golden.contains(&format!(
+            "image: gcr.io/kubeflow-images-public/centraldashboard@{DIGEST}"
+        )),
+        "{golden}"
+    );
 
     // Exactly one pull-request request, with head, base, title and body.
     assert_eq!(run.requests.len(), 1, "{:?}", run.requests);
     let r = &run.requests[0];
-    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/repos/kubeflow/manifests/pulls"));
-    assert!(r.headers.iter().any(|(k, v)| k == "authorization" && v == "token test-token"), "{:?}", r.headers);
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "/repos/kubeflow/manifests/pulls")
+    );
+    assert!(
+        r.headers
+            .iter()
+            .any(|(k, v)| k == "authorization" && v == "token test-token"),
+        "{:?}",
+        r.headers
+    );
     let body = yaml::parse_one(&r.body).expect("the request body is JSON");
-    assert_eq!(body.str_at(&["head"]), Some(format!("kkasravi:{}", run.branch).as_str()));
+    assert_eq!(
+        body.str_at(&["head"]),
+        Some(format!("kkasravi:{}", run.branch).as_str())
+    );
     assert_eq!(body.str_at(&["base"]), Some("master"));
-    assert_eq!(body.str_at(&["title"]), Some(format!("Update centraldashboard to {DIGEST}").as_str()));
+    assert_eq!(
+        body.str_at(&["title"]),
+        Some(format!("Update centraldashboard to {DIGEST}").as_str())
+    );
     let text_body = body.str_at(&["body"]).unwrap_or_default();
-    assert!(text_body.contains("https://github.com/kubeflow/kubeflow/pull/4112"), "{text_body}");
-    assert!(text_body.contains(&format!("gcr.io/kubeflow-images-public/centraldashboard@{DIGEST}")), "{text_body}");
+    assert!(
+        text_body.contains("https://github.com/kubeflow/kubeflow/pull/4112"),
+        "{text_body}"
+    );
+    assert!(
+        text_body.contains(&format!(
+            "gcr.io/kubeflow-images-public/centraldashboard@{DIGEST}"
+        )),
+        "{text_body}"
+    );
 }
 
 #[test]
 fn update_manifests_with_failing_tests_pushes_nothing() {
-    let run = run_update_manifests("e2e-broken", "grep -q 'image: no-such-image' golden/centraldashboard.yaml");
-    assert!(!run.out.status.success(), "the script should have failed\n{}", log(&run.out));
+    let run = run_update_manifests(
+        "e2e-broken",
+        "grep -q 'image: no-such-image' golden/centraldashboard.yaml",
+    );
+    assert!(
+        !run.out.status.success(),
+        "the script should have failed\n{}",
+        log(&run.out)
+    );
     let d = &run.dir.0;
     let home = d.join("home");
-    let heads = text(&git(&d.join("fork.git"), &home, &["for-each-ref", "--format=%(refname)", "refs/heads"]));
-    assert_eq!(heads, "refs/heads/master", "a branch was pushed although make test failed");
-    assert!(run.requests.is_empty(), "a pull request was opened although make test failed: {:?}", run.requests);
+    let heads = text(&git(
+        &d.join("fork.git"),
+        &home,
+        &["for-each-ref", "--format=%(refname)", "refs/heads"],
+    ));
+    assert_eq!(
+        heads, "refs/heads/master",
+        "a branch was pushed although make test failed"
+    );
+    assert!(
+        run.requests.is_empty(),
+        "a pull request was opened although make test failed: {:?}",
+        run.requests
+    );
     // The script stopped before committing: the edit is still uncommitted in the checkout.
-    let status = text(&git(&d.join("workspace/manifests"), &home, &["status", "--porcelain"]));
-    assert!(status.contains("common/centraldashboard/base/kustomization.yaml"), "{status}");
+    let status = text(&git(
+        &d.join("workspace/manifests"),
+        &home,
+        &["status", "--porcelain"],
+    ));
+    assert!(
+        status.contains("common/centraldashboard/base/kustomization.yaml"),
+        "{status}"
+    );
 }

@@ -69,7 +69,12 @@ impl<'a> Obj<'a> {
         if group != "tekton.dev" {
             return None;
         }
-        Some(Obj { kind: r.kind(), name: r.name(), namespace: r.namespace(), node: &r.node })
+        Some(Obj {
+            kind: r.kind(),
+            name: r.name(),
+            namespace: r.namespace(),
+            node: &r.node,
+        })
     }
 
     fn label(&self) -> String {
@@ -93,13 +98,19 @@ struct Report<'o> {
 
 impl Report<'_> {
     fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.out.push(Problem { object: self.object.clone(), field: field.into(), message: message.into() });
+        self.out.push(Problem {
+            object: self.object.clone(),
+            field: field.into(),
+            message: message.into(),
+        });
     }
 }
 
 /// Returns the items of a sequence field (empty when absent or not a sequence).
 fn seq<'a>(n: Option<&'a Node>, key: &str) -> &'a [Node] {
-    n.and_then(|n| n.get(key)).and_then(Node::as_seq).map_or(&[], Vec::as_slice)
+    n.and_then(|n| n.get(key))
+        .and_then(Node::as_seq)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// Returns a string field.
@@ -119,7 +130,10 @@ fn unique_names(items: &[Node], field: &str, what: &str, rep: &mut Report<'_>) {
         if n.is_empty() {
             rep.add(format!("{field}[{i}].name"), format!("{what} has no name"));
         } else if !seen.insert(n) {
-            rep.add(format!("{field}[{i}].name"), format!("{what} {n:?} is declared twice"));
+            rep.add(
+                format!("{field}[{i}].name"),
+                format!("{what} {n:?} is declared twice"),
+            );
         }
     }
 }
@@ -146,9 +160,14 @@ fn refs<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
     while let Some(i) = rest.find(&pat) {
         let after = &rest[i + pat.len()..];
         let name = if let Some(r) = after.strip_prefix('.') {
-            let end = r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(r.len());
+            let end = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(r.len());
             &r[..end]
-        } else if let Some(r) = after.strip_prefix("[\"").or_else(|| after.strip_prefix("['")) {
+        } else if let Some(r) = after
+            .strip_prefix("[\"")
+            .or_else(|| after.strip_prefix("['"))
+        {
             let end = r.find(['"', '\'']).unwrap_or(r.len());
             &r[..end]
         } else {
@@ -179,14 +198,29 @@ fn task_decl<'a>(task: &Obj<'a>) -> TaskDecl<'a> {
         params.push((s(p, "name"), p.get("default").is_some()));
     }
     let res = spec.and_then(|s| s.get("resources"));
-    let inputs_res: Vec<&str> = names(seq(inputs, "resources")).into_iter().chain(names(seq(res, "inputs"))).collect();
-    let outputs_res: Vec<&str> =
-        names(seq(outputs, "resources")).into_iter().chain(names(seq(res, "outputs"))).collect();
-    TaskDecl { params, inputs: inputs_res, outputs: outputs_res }
+    let inputs_res: Vec<&str> = names(seq(inputs, "resources"))
+        .into_iter()
+        .chain(names(seq(res, "inputs")))
+        .collect();
+    let outputs_res: Vec<&str> = names(seq(outputs, "resources"))
+        .into_iter()
+        .chain(names(seq(res, "outputs")))
+        .collect();
+    TaskDecl {
+        params,
+        inputs: inputs_res,
+        outputs: outputs_res,
+    }
 }
 
-fn find<'a, 'b>(objs: &'b [Obj<'a>], kind: &str, name: &str, namespace: &str) -> Option<&'b Obj<'a>> {
-    objs.iter().find(|o| o.kind == kind && o.name == name && o.namespace == namespace)
+fn find<'a, 'b>(
+    objs: &'b [Obj<'a>],
+    kind: &str,
+    name: &str,
+    namespace: &str,
+) -> Option<&'b Obj<'a>> {
+    objs.iter()
+        .find(|o| o.kind == kind && o.name == name && o.namespace == namespace)
 }
 
 fn any_of(objs: &[Obj<'_>], kind: &str) -> bool {
@@ -194,17 +228,32 @@ fn any_of(objs: &[Obj<'_>], kind: &str) -> bool {
 }
 
 fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
-    let mut rep = Report { object: p.label(), out };
+    let mut rep = Report {
+        object: p.label(),
+        out,
+    };
     let spec = p.spec();
     let tasks = seq(spec, "tasks");
     let finally = seq(spec, "finally");
     let declared_params: BTreeSet<&str> = names(seq(spec, "params")).into_iter().collect();
-    let declared_res: BTreeMap<&str, &str> =
-        seq(spec, "resources").iter().map(|r| (s(r, "name"), s(r, "type"))).collect();
+    let declared_res: BTreeMap<&str, &str> = seq(spec, "resources")
+        .iter()
+        .map(|r| (s(r, "name"), s(r, "type")))
+        .collect();
     let declared_ws: BTreeSet<&str> = names(seq(spec, "workspaces")).into_iter().collect();
     unique_names(seq(spec, "params"), "spec.params", "parameter", &mut rep);
-    unique_names(seq(spec, "resources"), "spec.resources", "resource", &mut rep);
-    unique_names(seq(spec, "workspaces"), "spec.workspaces", "workspace", &mut rep);
+    unique_names(
+        seq(spec, "resources"),
+        "spec.resources",
+        "resource",
+        &mut rep,
+    );
+    unique_names(
+        seq(spec, "workspaces"),
+        "spec.workspaces",
+        "workspace",
+        &mut rep,
+    );
 
     let all: Vec<(&str, &Node)> = tasks
         .iter()
@@ -222,11 +271,18 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
         if name.is_empty() {
             rep.add(format!("{at}.name"), "pipeline task has no name");
         } else if !seen.insert(name) {
-            rep.add(format!("{at}.name"), format!("pipeline task {name:?} is declared twice"));
+            rep.add(
+                format!("{at}.name"),
+                format!("pipeline task {name:?} is declared twice"),
+            );
         }
         let mut deps: Vec<(String, &str, &str)> = Vec::new();
         for (j, r) in seq(Some(t), "runAfter").iter().enumerate() {
-            deps.push((format!("{at}.runAfter[{j}]"), r.as_str().unwrap_or(""), "runAfter"));
+            deps.push((
+                format!("{at}.runAfter[{j}]"),
+                r.as_str().unwrap_or(""),
+                "runAfter",
+            ));
         }
         let res = t.get("resources");
         for dir in ["inputs", "outputs"] {
@@ -239,14 +295,21 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
                     );
                 }
                 for (k, f) in seq(Some(b), "from").iter().enumerate() {
-                    deps.push((format!("{at}.resources.{dir}[{j}].from[{k}]"), f.as_str().unwrap_or(""), "from"));
+                    deps.push((
+                        format!("{at}.resources.{dir}[{j}].from[{k}]"),
+                        f.as_str().unwrap_or(""),
+                        "from",
+                    ));
                 }
             }
         }
         for (j, w) in seq(Some(t), "workspaces").iter().enumerate() {
             let ws = s(w, "workspace");
             if !ws.is_empty() && !declared_ws.contains(ws) {
-                rep.add(format!("{at}.workspaces[{j}].workspace"), format!("workspace {ws:?} is not declared in spec.workspaces"));
+                rep.add(
+                    format!("{at}.workspaces[{j}].workspace"),
+                    format!("workspace {ws:?} is not declared in spec.workspaces"),
+                );
             }
         }
         let mut used_params: BTreeSet<&str> = BTreeSet::new();
@@ -262,7 +325,10 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
         }
         for u in used_params {
             if !declared_params.contains(u) {
-                rep.add(at.clone(), format!("parameter {u:?} is used but not declared in spec.params"));
+                rep.add(
+                    at.clone(),
+                    format!("parameter {u:?} is used but not declared in spec.params"),
+                );
             }
         }
         for r in result_tasks {
@@ -272,7 +338,10 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
             if dep == name {
                 rep.add(field, format!("task {name:?} names itself in {how}"));
             } else if !dag_names.contains(dep) {
-                rep.add(field, format!("{how} names {dep:?}, which is not a task of this pipeline"));
+                rep.add(
+                    field,
+                    format!("{how} names {dep:?}, which is not a task of this pipeline"),
+                );
             } else if *list == "spec.tasks" {
                 edges.entry(name).or_default().insert(dep);
             }
@@ -280,7 +349,10 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
         check_task_ref(t, &at, p.namespace, objs, &mut rep);
     }
     if let Some(cycle) = find_cycle(&edges) {
-        rep.add("spec.tasks", format!("the tasks form a cycle: {}", cycle.join(" -> ")));
+        rep.add(
+            "spec.tasks",
+            format!("the tasks form a cycle: {}", cycle.join(" -> ")),
+        );
     }
 }
 
@@ -296,7 +368,10 @@ fn check_task_ref(t: &Node, at: &str, namespace: &str, objs: &[Obj<'_>], rep: &m
     let ns = if kind == "ClusterTask" { "" } else { namespace };
     let Some(task) = find(objs, kind, name, ns) else {
         if any_of(objs, kind) {
-            rep.add(format!("{at}.taskRef.name"), format!("{kind} {name:?} is not among the checked objects"));
+            rep.add(
+                format!("{at}.taskRef.name"),
+                format!("{kind} {name:?} is not among the checked objects"),
+            );
         }
         return;
     };
@@ -304,7 +379,10 @@ fn check_task_ref(t: &Node, at: &str, namespace: &str, objs: &[Obj<'_>], rep: &m
     let given: BTreeSet<&str> = names(seq(Some(t), "params")).into_iter().collect();
     for (p, has_default) in &decl.params {
         if !has_default && !given.contains(p) {
-            rep.add(format!("{at}.params"), format!("{kind} {name:?} requires parameter {p:?}, which is not given"));
+            rep.add(
+                format!("{at}.params"),
+                format!("{kind} {name:?} requires parameter {p:?}, which is not given"),
+            );
         }
     }
     let res = t.get("resources");
@@ -312,7 +390,10 @@ fn check_task_ref(t: &Node, at: &str, namespace: &str, objs: &[Obj<'_>], rep: &m
         let bound: Vec<&str> = names(seq(res, dir));
         for w in want.iter() {
             if !bound.contains(w) {
-                rep.add(format!("{at}.resources.{dir}"), format!("{kind} {name:?} declares {dir} resource {w:?}, which is not bound"));
+                rep.add(
+                    format!("{at}.resources.{dir}"),
+                    format!("{kind} {name:?} declares {dir} resource {w:?}, which is not bound"),
+                );
             }
         }
         for (j, b) in bound.iter().enumerate() {
@@ -371,33 +452,52 @@ fn find_cycle<'a>(edges: &BTreeMap<&'a str, BTreeSet<&'a str>>) -> Option<Vec<&'
 }
 
 fn check_run(r: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
-    let mut rep = Report { object: r.label(), out };
+    let mut rep = Report {
+        object: r.label(),
+        out,
+    };
     let spec = r.spec();
-    let Some(pref) = spec.and_then(|s| s.get("pipelineRef")) else { return };
+    let Some(pref) = spec.and_then(|s| s.get("pipelineRef")) else {
+        return;
+    };
     let pname = s(pref, "name");
     let Some(pipeline) = find(objs, "Pipeline", pname, r.namespace) else {
         if any_of(objs, "Pipeline") {
-            rep.add("spec.pipelineRef.name", format!("Pipeline {pname:?} is not among the checked objects"));
+            rep.add(
+                "spec.pipelineRef.name",
+                format!("Pipeline {pname:?} is not among the checked objects"),
+            );
         }
         return;
     };
     let pspec = pipeline.spec();
 
-    let declared: BTreeMap<&str, &str> = seq(pspec, "resources").iter().map(|d| (s(d, "name"), s(d, "type"))).collect();
+    let declared: BTreeMap<&str, &str> = seq(pspec, "resources")
+        .iter()
+        .map(|d| (s(d, "name"), s(d, "type")))
+        .collect();
     let bindings = seq(spec, "resources");
     let bound: Vec<&str> = names(bindings);
     for d in declared.keys() {
         if !bound.contains(d) {
-            rep.add("spec.resources", format!("Pipeline {pname:?} declares resource {d:?}, which the run does not bind"));
+            rep.add(
+                "spec.resources",
+                format!("Pipeline {pname:?} declares resource {d:?}, which the run does not bind"),
+            );
         }
     }
     for (i, b) in bindings.iter().enumerate() {
         let n = s(b, "name");
         let Some(want_type) = declared.get(n) else {
-            rep.add(format!("spec.resources[{i}].name"), format!("Pipeline {pname:?} declares no resource {n:?}"));
+            rep.add(
+                format!("spec.resources[{i}].name"),
+                format!("Pipeline {pname:?} declares no resource {n:?}"),
+            );
             continue;
         };
-        let Some(rr) = b.get("resourceRef") else { continue };
+        let Some(rr) = b.get("resourceRef") else {
+            continue;
+        };
         let target = s(rr, "name");
         match find(objs, "PipelineResource", target, r.namespace) {
             Some(pr) => {
@@ -421,15 +521,24 @@ fn check_run(r: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
     for p in seq(pspec, "params") {
         let n = s(p, "name");
         if p.get("default").is_none() && !given.contains(n) {
-            rep.add("spec.params", format!("Pipeline {pname:?} requires parameter {n:?}, which the run does not give"));
+            rep.add(
+                "spec.params",
+                format!("Pipeline {pname:?} requires parameter {n:?}, which the run does not give"),
+            );
         }
     }
     let ws_given: BTreeSet<&str> = names(seq(spec, "workspaces")).into_iter().collect();
     for w in seq(pspec, "workspaces") {
         let n = s(w, "name");
-        let optional = w.get("optional").and_then(Node::as_scalar).is_some_and(|sc| sc.value == "true");
+        let optional = w
+            .get("optional")
+            .and_then(Node::as_scalar)
+            .is_some_and(|sc| sc.value == "true");
         if !optional && !ws_given.contains(n) {
-            rep.add("spec.workspaces", format!("Pipeline {pname:?} declares workspace {n:?}, which the run does not bind"));
+            rep.add(
+                "spec.workspaces",
+                format!("Pipeline {pname:?} declares workspace {n:?}, which the run does not bind"),
+            );
         }
     }
 }
@@ -444,7 +553,11 @@ mod tests {
             Ok(d) => d,
             Err(e) => panic!("{e}"),
         };
-        let res: Vec<Resource> = docs.into_iter().filter(|d| !d.is_null()).map(Resource::new).collect();
+        let res: Vec<Resource> = docs
+            .into_iter()
+            .filter(|d| !d.is_null())
+            .map(Resource::new)
+            .collect();
         check(&res).into_iter().map(|p| p.to_string()).collect()
     }
 
@@ -457,7 +570,9 @@ mod tests {
 
     #[test]
     fn unknown_tasks_in_run_after_and_from() {
-        let t = GOOD.replace("runAfter: [a]", "runAfter: [zz]").replace("from: [a]", "from: [yy]");
+        let t = GOOD
+            .replace("runAfter: [a]", "runAfter: [zz]")
+            .replace("from: [a]", "from: [yy]");
         let p = problems(&t);
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p[0].contains("spec.tasks[1].runAfter[0]") && p[0].contains("\"zz\""));
@@ -466,7 +581,10 @@ mod tests {
 
     #[test]
     fn cycles_are_found() {
-        let t = GOOD.replace("  - name: a\n    taskRef:", "  - name: a\n    runAfter: [b]\n    taskRef:");
+        let t = GOOD.replace(
+            "  - name: a\n    taskRef:",
+            "  - name: a\n    runAfter: [b]\n    taskRef:",
+        );
         let p = problems(&t);
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(p[0].contains("cycle: a -> b -> a"), "{p:?}");
@@ -475,29 +593,61 @@ mod tests {
     #[test]
     fn undeclared_params_and_resources() {
         let t = GOOD
-            .replace("    runAfter: [a]\n", "    runAfter: [a]\n    params:\n    - name: x\n      value: $(params.missing)\n")
-            .replace("        resource: src\n        from: [a]", "        resource: nosuch\n        from: [a]");
+            .replace(
+                "    runAfter: [a]\n",
+                "    runAfter: [a]\n    params:\n    - name: x\n      value: $(params.missing)\n",
+            )
+            .replace(
+                "        resource: src\n        from: [a]",
+                "        resource: nosuch\n        from: [a]",
+            );
         let p = problems(&t);
         assert_eq!(p.len(), 2, "{p:?}");
-        assert!(p.iter().any(|s| s.contains("\"nosuch\" is not declared in spec.resources")));
-        assert!(p.iter().any(|s| s.contains("parameter \"missing\" is used but not declared")));
+        assert!(
+            p.iter()
+                .any(|s| s.contains("\"nosuch\" is not declared in spec.resources"))
+        );
+        assert!(
+            p.iter()
+                .any(|s| s.contains("parameter \"missing\" is used but not declared"))
+        );
     }
 
     #[test]
     fn run_bindings_and_task_contracts() {
-        let t = GOOD.replace("      name: src-repo\n---", "      name: other\n---").replace("  - name: x\n      default: d\n", "  - name: x\n");
+        let t = GOOD
+            .replace("      name: src-repo\n---", "      name: other\n---")
+            .replace("  - name: x\n      default: d\n", "  - name: x\n");
         let p = problems(&t);
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p.iter().any(|s| s.contains("requires parameter \"x\"")));
-        assert!(p.iter().any(|s| s.contains("PipelineResource \"other\" is not among")));
-        let t = GOOD.replace("  resources:\n  - name: src\n    resourceRef:\n      name: src-repo\n", "  resources: []\n");
+        assert!(
+            p.iter()
+                .any(|s| s.contains("PipelineResource \"other\" is not among"))
+        );
+        let t = GOOD.replace(
+            "  resources:\n  - name: src\n    resourceRef:\n      name: src-repo\n",
+            "  resources: []\n",
+        );
         let p = problems(&t);
-        assert!(p.iter().any(|s| s.contains("which the run does not bind")), "{p:?}");
+        assert!(
+            p.iter().any(|s| s.contains("which the run does not bind")),
+            "{p:?}"
+        );
     }
 
     #[test]
     fn refs_parse_all_spellings() {
-        assert_eq!(refs("a $(params.x) $(params[\"y-z\"]) $(params['w']) $(paramsx)", "params"), vec!["x", "y-z", "w"]);
-        assert_eq!(refs("$(tasks.build.results.digest)", "tasks"), vec!["build"]);
+        assert_eq!(
+            refs(
+                "a $(params.x) $(params[\"y-z\"]) $(params['w']) $(paramsx)",
+                "params"
+            ),
+            vec!["x", "y-z", "w"]
+        );
+        assert_eq!(
+            refs("$(tasks.build.results.digest)", "tasks"),
+            vec!["build"]
+        );
     }
 }

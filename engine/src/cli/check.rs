@@ -3,7 +3,7 @@
 //! run time (see `crate::check`).
 
 use std::io::{Read as _, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
@@ -35,7 +35,10 @@ pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write) -> Result<()> {
             let load_restrictor = LoadRestrictor::parse(&a.load_restrictor).with_context(|| {
                 format!("invalid --load-restrictor {:?}: use LoadRestrictionsRootOnly or LoadRestrictionsNone", a.load_restrictor)
             })?;
-            let opts = BuildOptions { load_restrictor, ..BuildOptions::default() };
+            let opts = BuildOptions {
+                load_restrictor,
+                ..BuildOptions::default()
+            };
             crate::app::render(&DiskFs, &a.target, &opts)?.resources
         }
     };
@@ -44,21 +47,33 @@ pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write) -> Result<()> {
         writeln!(stdout, "{p}")?;
     }
     if !problems.is_empty() {
-        bail!("{} problem(s) Tekton would reject at run time", problems.len());
+        bail!(
+            "{} problem(s) Tekton would reject at run time",
+            problems.len()
+        );
     }
     Ok(())
 }
 
 /// Reads a built YAML stream from a file or standard input.
-fn read_built(path: &PathBuf) -> Result<Vec<Resource>> {
+fn read_built(path: &Path) -> Result<Vec<Resource>> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading standard input")?;
         s
     } else {
-        let bytes = DiskFs.read(path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = DiskFs
+            .read(path)
+            .with_context(|| format!("reading {}", path.display()))?;
         String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8", path.display()))?
     };
-    let docs = crate::yaml::parse_documents(&text).with_context(|| format!("{}: invalid YAML", path.display()))?;
-    Ok(docs.into_iter().filter(|d| !d.is_null()).map(Resource::new).collect())
+    let docs = crate::yaml::parse_documents(&text)
+        .with_context(|| format!("{}: invalid YAML", path.display()))?;
+    Ok(docs
+        .into_iter()
+        .filter(|d| !d.is_null())
+        .map(Resource::new)
+        .collect())
 }

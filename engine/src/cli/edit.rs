@@ -81,9 +81,15 @@ pub enum AddCommand {
 pub(super) fn run(a: &EditArgs, stderr: &mut dyn Write) -> Result<()> {
     let op = match &a.what {
         EditCommand::Set(SetCommand::Image { images }) => EditOp::SetImage(images.clone()),
-        EditCommand::Set(SetCommand::Namespace { namespace }) => EditOp::SetNamespace(namespace.clone()),
-        EditCommand::Set(SetCommand::Nameprefix { prefix }) => EditOp::SetNamePrefix(prefix.clone()),
-        EditCommand::Set(SetCommand::Namesuffix { suffix }) => EditOp::SetNameSuffix(suffix.clone()),
+        EditCommand::Set(SetCommand::Namespace { namespace }) => {
+            EditOp::SetNamespace(namespace.clone())
+        }
+        EditCommand::Set(SetCommand::Nameprefix { prefix }) => {
+            EditOp::SetNamePrefix(prefix.clone())
+        }
+        EditCommand::Set(SetCommand::Namesuffix { suffix }) => {
+            EditOp::SetNameSuffix(suffix.clone())
+        }
         EditCommand::Add(AddCommand::Resource { paths }) => EditOp::AddResource(paths.clone()),
         EditCommand::Add(AddCommand::Component { paths }) => EditOp::AddComponent(paths.clone()),
     };

@@ -64,19 +64,33 @@ pub fn find_kustomization(fs: &dyn Fs, dir: &Path) -> Result<PathBuf> {
 /// Applies `op` to the kustomization file in `dir` and writes it back atomically.
 pub fn apply(fs: &dyn Fs, dir: &Path, op: &EditOp) -> Result<EditOutcome> {
     let path = find_kustomization(fs, dir)?;
-    let bytes = fs.read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| Error::NotUtf8 { path: path.clone(), offset: e.utf8_error().valid_up_to() })?;
+    let bytes = fs.read(&path).map_err(|source| Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        path: path.clone(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
     if let EditOp::AddResource(paths) | EditOp::AddComponent(paths) = op {
         for p in paths {
             if !is_remote(p) && fs.kind(&dir.join(p)).is_none() {
-                return Err(Error::Config { path: path.clone(), msg: format!("{p:?} does not exist") });
+                return Err(Error::Config {
+                    path: path.clone(),
+                    msg: format!("{p:?} does not exist"),
+                });
             }
         }
     }
-    let (new_text, notes) = edit_text(&text, op).map_err(|msg| Error::Config { path: path.clone(), msg })?;
+    let (new_text, notes) = edit_text(&text, op).map_err(|msg| Error::Config {
+        path: path.clone(),
+        msg,
+    })?;
     if new_text != text {
-        fs::write_atomic(&path, new_text.as_bytes()).map_err(|source| Error::Io { path: path.clone(), source })?;
+        fs::write_atomic(&path, new_text.as_bytes()).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
     }
     Ok(EditOutcome { path, notes })
 }
@@ -95,7 +109,9 @@ pub fn edit_text(text: &str, op: &EditOp) -> std::result::Result<(String, Vec<St
         }
         EditOp::SetNamespace(ns) => {
             if !is_dns1123_label(ns) {
-                return Err(format!("{ns:?} is not a valid namespace name (RFC 1123 label)"));
+                return Err(format!(
+                    "{ns:?} is not a valid namespace name (RFC 1123 label)"
+                ));
             }
             set_top_scalar(&mut doc, "namespace", ns);
             expected.namespace = ns.clone();
@@ -110,7 +126,10 @@ pub fn edit_text(text: &str, op: &EditOp) -> std::result::Result<(String, Vec<St
         }
         EditOp::AddResource(paths) => {
             if !old.bases.is_empty() {
-                return Err("the file uses the legacy `bases` field; move its entries to `resources` first".into());
+                return Err(
+                    "the file uses the legacy `bases` field; move its entries to `resources` first"
+                        .into(),
+                );
             }
             notes = add_to_list(&mut doc, "resources", paths, &mut expected.resources);
         }
@@ -155,10 +174,21 @@ pub fn parse_image_arg(arg: &str) -> std::result::Result<Image, String> {
     let parts: Vec<&str> = arg.split('=').collect();
     let img = if parts.len() == 2 {
         let (name, tag, digest) = parse_overwrite(parts[1], true).ok_or_else(invalid)?;
-        Image { name: parts[0].to_string(), new_name: name, new_tag: tag, digest, ..Image::default() }
+        Image {
+            name: parts[0].to_string(),
+            new_name: name,
+            new_tag: tag,
+            digest,
+            ..Image::default()
+        }
     } else {
         let (name, tag, digest) = parse_overwrite(arg, false).ok_or_else(invalid)?;
-        Image { name, new_tag: tag, digest, ..Image::default() }
+        Image {
+            name,
+            new_tag: tag,
+            digest,
+            ..Image::default()
+        }
     };
     if img.name.is_empty() {
         return Err(invalid());
@@ -174,7 +204,11 @@ fn parse_overwrite(arg: &str, bare_ok: bool) -> Option<(String, String, String)>
     }
     if let Some(colon) = arg.rfind(':') {
         let tag = &arg[colon + 1..];
-        if tag == "*" || tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        if tag == "*"
+            || tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
             return Some((arg[..colon].to_string(), tag.to_string(), String::new()));
         }
     }
@@ -201,7 +235,13 @@ fn image_field<'a>(img: &'a Image, key: &str) -> &'a str {
 
 /// Resolves `*` parts against the existing entry, as kustomize does.
 fn resolve_image(arg: &Image, existing: Option<&Image>) -> Image {
-    let keep = |new: &str, old: Option<&str>| if new == "*" { old.unwrap_or("").to_string() } else { new.to_string() };
+    let keep = |new: &str, old: Option<&str>| {
+        if new == "*" {
+            old.unwrap_or("").to_string()
+        } else {
+            new.to_string()
+        }
+    };
     Image {
         name: arg.name.clone(),
         new_name: keep(&arg.new_name, existing.map(|e| e.new_name.as_str())),
@@ -212,9 +252,15 @@ fn resolve_image(arg: &Image, existing: Option<&Image>) -> Image {
 }
 
 /// Applies `set image` to the lines and to the expected parsed content.
-fn set_images(doc: &mut Doc, expected: &mut Kustomization, args: &[Image]) -> std::result::Result<(), String> {
+fn set_images(
+    doc: &mut Doc,
+    expected: &mut Kustomization,
+    args: &[Image],
+) -> std::result::Result<(), String> {
     if !expected.image_tags.is_empty() {
-        return Err("the file uses the legacy `imageTags` field; rename it to `images` first".into());
+        return Err(
+            "the file uses the legacy `imageTags` field; rename it to `images` first".into(),
+        );
     }
     let mut appended: Vec<Image> = Vec::new();
     for arg in args {
@@ -244,7 +290,11 @@ fn set_images(doc: &mut Doc, expected: &mut Kustomization, args: &[Image]) -> st
             if v.is_empty() {
                 continue;
             }
-            let lead = if first { format!("{pad}- ") } else { format!("{pad}  ") };
+            let lead = if first {
+                format!("{pad}- ")
+            } else {
+                format!("{pad}  ")
+            };
             lines.push(format!("{lead}{key}: {}", scalar(v)));
             first = false;
         }
@@ -275,9 +325,14 @@ fn set_images(doc: &mut Doc, expected: &mut Kustomization, args: &[Image]) -> st
 
 /// Rewrites the `idx`-th `images` entry in place to `img`.
 fn update_image_item(doc: &mut Doc, idx: usize, img: &Image) -> std::result::Result<(), String> {
-    let block = doc.block("images").ok_or("`images` is not a block sequence the line editor understands")?;
+    let block = doc
+        .block("images")
+        .ok_or("`images` is not a block sequence the line editor understands")?;
     let items = doc.items(&block);
-    let item = items.get(idx).ok_or("`images` is not a block sequence the line editor understands")?.clone();
+    let item = items
+        .get(idx)
+        .ok_or("`images` is not a block sequence the line editor understands")?
+        .clone();
     let fields = doc.item_fields(&item);
     // Update or mark for removal the fields that exist, bottom-up so line numbers hold.
     let mut removals: Vec<usize> = Vec::new();
@@ -328,12 +383,19 @@ fn set_top_scalar(doc: &mut Doc, key: &str, value: &str) {
 }
 
 /// Appends paths to a top-level list of strings, skipping those already there.
-fn add_to_list(doc: &mut Doc, key: &str, paths: &[String], expected: &mut Vec<String>) -> Vec<String> {
+fn add_to_list(
+    doc: &mut Doc,
+    key: &str,
+    paths: &[String],
+    expected: &mut Vec<String>,
+) -> Vec<String> {
     let mut notes = Vec::new();
     let mut new: Vec<String> = Vec::new();
     for p in paths {
         if expected.contains(p) || new.contains(p) {
-            notes.push(format!("{key} entry {p:?} is already in the kustomization file"));
+            notes.push(format!(
+                "{key} entry {p:?} is already in the kustomization file"
+            ));
         } else {
             new.push(p.clone());
         }
@@ -348,18 +410,28 @@ fn add_to_list(doc: &mut Doc, key: &str, paths: &[String], expected: &mut Vec<St
             let inline = doc.inline_value(&b);
             if let Some(last) = items.last() {
                 let pad = " ".repeat(last.indent);
-                let lines = new.iter().map(|p| format!("{pad}- {}", scalar(p))).collect();
+                let lines = new
+                    .iter()
+                    .map(|p| format!("{pad}- {}", scalar(p)))
+                    .collect();
                 doc.insert(last.end, lines);
             } else if inline.starts_with('[') && inline.ends_with(']') {
                 let inner = inline[1..inline.len() - 1].trim();
-                let mut parts: Vec<String> = if inner.is_empty() { Vec::new() } else { vec![inner.to_string()] };
+                let mut parts: Vec<String> = if inner.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![inner.to_string()]
+                };
                 parts.extend(new.iter().map(|p| scalar(p)));
                 let l = &doc.lines[b.start];
                 let comment = l.find(" #").map(|i| l[i..].to_string()).unwrap_or_default();
                 doc.lines[b.start] = format!("{key}: [{}]{comment}", parts.join(", "));
             } else {
                 doc.lines[b.start] = format!("{key}:");
-                doc.insert(b.start + 1, new.iter().map(|p| format!("- {}", scalar(p))).collect());
+                doc.insert(
+                    b.start + 1,
+                    new.iter().map(|p| format!("- {}", scalar(p))).collect(),
+                );
             }
         }
         None => {
@@ -381,7 +453,8 @@ fn is_remote(p: &str) -> bool {
 fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -403,12 +476,27 @@ mod tests {
     fn image_args_follow_kustomize_syntax() {
         let p = |a: &str| parse_image_arg(a).map(|i| (i.name, i.new_name, i.new_tag, i.digest));
         let s = |x: &str| x.to_string();
-        assert_eq!(p("postgres=eu.gcr.io/p/postgres:latest"), Ok((s("postgres"), s("eu.gcr.io/p/postgres"), s("latest"), s(""))));
-        assert_eq!(p(&format!("my-app=reg/my-app@{DIGEST}")), Ok((s("my-app"), s("reg/my-app"), s(""), s(DIGEST))));
-        assert_eq!(p("mysql=mariadb"), Ok((s("mysql"), s("mariadb"), s(""), s(""))));
+        assert_eq!(
+            p("postgres=eu.gcr.io/p/postgres:latest"),
+            Ok((s("postgres"), s("eu.gcr.io/p/postgres"), s("latest"), s("")))
+        );
+        assert_eq!(
+            p(&format!("my-app=reg/my-app@{DIGEST}")),
+            Ok((s("my-app"), s("reg/my-app"), s(""), s(DIGEST)))
+        );
+        assert_eq!(
+            p("mysql=mariadb"),
+            Ok((s("mysql"), s("mariadb"), s(""), s("")))
+        );
         assert_eq!(p("node:8.15.0"), Ok((s("node"), s(""), s("8.15.0"), s(""))));
-        assert_eq!(p(&format!("alpine@{DIGEST}")), Ok((s("alpine"), s(""), s(""), s(DIGEST))));
-        assert_eq!(p("localhost:5000/app:v1"), Ok((s("localhost:5000/app"), s(""), s("v1"), s(""))));
+        assert_eq!(
+            p(&format!("alpine@{DIGEST}")),
+            Ok((s("alpine"), s(""), s(""), s(DIGEST)))
+        );
+        assert_eq!(
+            p("localhost:5000/app:v1"),
+            Ok((s("localhost:5000/app"), s(""), s("v1"), s("")))
+        );
         assert!(p("alpine").is_err());
         assert!(p("localhost:5000/app").is_err());
         assert!(p("a=b=c").is_err());
@@ -417,7 +505,12 @@ mod tests {
     #[test]
     fn set_image_updates_in_place_and_keeps_comments() {
         let k = "# Central dashboard\nresources:\n- deployment.yaml # the app\nimages:\n# pinned by CI\n- name: gcr.io/kubeflow-images-public/centraldashboard # dashboard\n  newTag: v0.6.0 # release\n- name: busybox\n  newTag: \"1.31\"\nnamespace: kubeflow\n";
-        let out = edit(k, EditOp::SetImage(vec![format!("gcr.io/kubeflow-images-public/centraldashboard@{DIGEST}")]));
+        let out = edit(
+            k,
+            EditOp::SetImage(vec![format!(
+                "gcr.io/kubeflow-images-public/centraldashboard@{DIGEST}"
+            )]),
+        );
         let want = format!(
             "# Central dashboard\nresources:\n- deployment.yaml # the app\nimages:\n# pinned by CI\n- name: gcr.io/kubeflow-images-public/centraldashboard # dashboard\n  digest: {DIGEST}\n- name: busybox\n  newTag: \"1.31\"\nnamespace: kubeflow\n"
         );
@@ -427,7 +520,10 @@ mod tests {
     #[test]
     fn set_image_replaces_values_and_appends_new_entries() {
         let k = "images:\n  - name: a\n    newName: x # keep me\n    newTag: v1\nresources:\n  - r.yaml\n";
-        let out = edit(k, EditOp::SetImage(vec!["a=y:v2".into(), "c:3".into(), "b=z".into()]));
+        let out = edit(
+            k,
+            EditOp::SetImage(vec!["a=y:v2".into(), "c:3".into(), "b=z".into()]),
+        );
         assert_eq!(
             out,
             "images:\n  - name: a\n    newName: \"y\" # keep me\n    newTag: v2\n  - name: b\n    newName: z\n  - name: c\n    newTag: \"3\"\nresources:\n  - r.yaml\n"
@@ -445,7 +541,10 @@ mod tests {
     fn set_image_creates_the_field() {
         let k = "resources:\n- a.yaml\n\n# trailing comment\n";
         let out = edit(k, EditOp::SetImage(vec!["nginx:1.17".into()]));
-        assert_eq!(out, "resources:\n- a.yaml\nimages:\n- name: nginx\n  newTag: \"1.17\"\n\n# trailing comment\n");
+        assert_eq!(
+            out,
+            "resources:\n- a.yaml\nimages:\n- name: nginx\n  newTag: \"1.17\"\n\n# trailing comment\n"
+        );
         let out = edit("images: []\n", EditOp::SetImage(vec!["nginx:v1".into()]));
         assert_eq!(out, "images:\n- name: nginx\n  newTag: v1\n");
     }
@@ -454,26 +553,47 @@ mod tests {
     fn set_scalars() {
         let k = "namespace: old # ns\nnamePrefix: 'p-'\nresources:\n- a.yaml\n";
         let out = edit(k, EditOp::SetNamespace("kubeflow-ci".into()));
-        assert_eq!(out, "namespace: kubeflow-ci # ns\nnamePrefix: 'p-'\nresources:\n- a.yaml\n");
+        assert_eq!(
+            out,
+            "namespace: kubeflow-ci # ns\nnamePrefix: 'p-'\nresources:\n- a.yaml\n"
+        );
         let out = edit(k, EditOp::SetNameSuffix("-s".into()));
-        assert_eq!(out, "namespace: old # ns\nnamePrefix: 'p-'\nresources:\n- a.yaml\nnameSuffix: \"-s\"\n");
+        assert_eq!(
+            out,
+            "namespace: old # ns\nnamePrefix: 'p-'\nresources:\n- a.yaml\nnameSuffix: \"-s\"\n"
+        );
         let out = edit(k, EditOp::SetNamePrefix("q-".into()));
-        assert_eq!(out, "namespace: old # ns\nnamePrefix: q-\nresources:\n- a.yaml\n");
+        assert_eq!(
+            out,
+            "namespace: old # ns\nnamePrefix: q-\nresources:\n- a.yaml\n"
+        );
         assert!(edit_text(k, &EditOp::SetNamespace("Not_Valid".into())).is_err());
     }
 
     #[test]
     fn add_resource_and_component() {
         let k = "resources:\n- a.yaml # A\n# - b.yaml\nnamespace: x\n";
-        let (out, notes) = match edit_text(k, &EditOp::AddResource(vec!["a.yaml".into(), "c.yaml".into()])) {
+        let (out, notes) = match edit_text(
+            k,
+            &EditOp::AddResource(vec!["a.yaml".into(), "c.yaml".into()]),
+        ) {
             Ok(v) => v,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(out, "resources:\n- a.yaml # A\n- c.yaml\n# - b.yaml\nnamespace: x\n");
+        assert_eq!(
+            out,
+            "resources:\n- a.yaml # A\n- c.yaml\n# - b.yaml\nnamespace: x\n"
+        );
         assert_eq!(notes.len(), 1);
         let out = edit(k, EditOp::AddComponent(vec!["../c".into()]));
-        assert_eq!(out, "resources:\n- a.yaml # A\n# - b.yaml\nnamespace: x\ncomponents:\n- ../c\n");
-        let out = edit("resources: [a.yaml]\n", EditOp::AddResource(vec!["b.yaml".into()]));
+        assert_eq!(
+            out,
+            "resources:\n- a.yaml # A\n# - b.yaml\nnamespace: x\ncomponents:\n- ../c\n"
+        );
+        let out = edit(
+            "resources: [a.yaml]\n",
+            EditOp::AddResource(vec!["b.yaml".into()]),
+        );
         assert_eq!(out, "resources: [a.yaml, b.yaml]\n");
     }
 

@@ -105,7 +105,11 @@ impl Doc {
                     break;
                 }
             }
-            out.push(Block { key: key.clone(), start: *start, end });
+            out.push(Block {
+                key: key.clone(),
+                start: *start,
+                end,
+            });
         }
         out
     }
@@ -142,7 +146,11 @@ impl Doc {
                 if let Some(last) = items.last_mut() {
                     last.end = self.content_end(last.start, i);
                 }
-                items.push(Item { start: i, end: b.end, indent: ind });
+                items.push(Item {
+                    start: i,
+                    end: b.end,
+                    indent: ind,
+                });
             }
         }
         if let Some(last) = items.last_mut() {
@@ -195,7 +203,11 @@ impl Doc {
                 t
             };
             if let Some((k, v)) = split_key(body) {
-                out.push(Field { line: i, key: k, value: unquote(strip_comment(v).trim()) });
+                out.push(Field {
+                    line: i,
+                    key: k,
+                    value: unquote(strip_comment(v).trim()),
+                });
             }
         }
         out
@@ -247,7 +259,10 @@ impl Doc {
 /// Returns the key of a top-level `key:` line (column 0), or None.
 fn top_key(l: &str) -> Option<String> {
     let first = l.chars().next()?;
-    if matches!(first, ' ' | '\t' | '#' | '-' | '%' | '[' | '{' | '?' | '&' | '*' | '!' | '|' | '>') {
+    if matches!(
+        first,
+        ' ' | '\t' | '#' | '-' | '%' | '[' | '{' | '?' | '&' | '*' | '!' | '|' | '>'
+    ) {
         return None;
     }
     split_key(l).map(|(k, _)| k)
@@ -365,11 +380,16 @@ pub(crate) fn scalar(s: &str) -> String {
 
 /// Returns true when `s` can be written unquoted and still read back as this string.
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
     if !(first.is_ascii_alphanumeric() || matches!(first, '.' | '/' | '_' | '$')) {
         return false;
     }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:@+=$()~".contains(c)) {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-/:@+=$()~".contains(c))
+    {
         return false;
     }
     if s.contains(": ") || s.ends_with(':') || s.contains(" #") {
@@ -377,13 +397,17 @@ fn is_plain_safe(s: &str) -> bool {
     }
     // Words and numbers that YAML would read as something other than a string.
     let lower = s.to_ascii_lowercase();
-    if matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~")
-        || lower.starts_with(".inf")
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~"
+    ) || lower.starts_with(".inf")
         || lower == ".nan"
     {
         return false;
     }
-    let numeric = s.chars().all(|c| c.is_ascii_digit() || "+-._eExXoObB:".contains(c))
+    let numeric = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || "+-._eExXoObB:".contains(c))
         && s.chars().any(|c| c.is_ascii_digit());
     !numeric
 }
@@ -404,7 +428,11 @@ mod tests {
     #[test]
     fn blocks_leave_trailing_comments_to_the_next_key() {
         let d = Doc::parse(K);
-        let keys: Vec<_> = d.blocks().iter().map(|b| (b.key.clone(), b.start, b.end)).collect();
+        let keys: Vec<_> = d
+            .blocks()
+            .iter()
+            .map(|b| (b.key.clone(), b.start, b.end))
+            .collect();
         assert_eq!(
             keys,
             vec![
@@ -420,14 +448,32 @@ mod tests {
     #[test]
     fn items_and_fields() {
         let d = Doc::parse(K);
-        let Some(r) = d.block("resources") else { panic!("no resources") };
-        let vals: Vec<_> = d.items(&r).iter().filter_map(|i| d.item_scalar(i)).collect();
+        let Some(r) = d.block("resources") else {
+            panic!("no resources")
+        };
+        let vals: Vec<_> = d
+            .items(&r)
+            .iter()
+            .filter_map(|i| d.item_scalar(i))
+            .collect();
         assert_eq!(vals, vec!["a.yaml", "c.yaml"]);
-        let Some(im) = d.block("images") else { panic!("no images") };
+        let Some(im) = d.block("images") else {
+            panic!("no images")
+        };
         let items = d.items(&im);
         assert_eq!(items.len(), 2);
-        let f: Vec<_> = d.item_fields(&items[0]).into_iter().map(|f| (f.key, f.value)).collect();
-        assert_eq!(f, vec![("name".into(), "nginx".into()), ("newTag".into(), "1.0".into())]);
+        let f: Vec<_> = d
+            .item_fields(&items[0])
+            .into_iter()
+            .map(|f| (f.key, f.value))
+            .collect();
+        assert_eq!(
+            f,
+            vec![
+                ("name".into(), "nginx".into()),
+                ("newTag".into(), "1.0".into())
+            ]
+        );
     }
 
     #[test]
