@@ -111,7 +111,7 @@ pub fn render(fs: &dyn Fs, target: &Path, opts: &BuildOptions) -> Result<Rendere
         path: dir.clone(),
         source: e,
     })?;
-    let inputs = rec
+    let inputs: Vec<InputFile> = rec
         .reads()
         .into_iter()
         .map(|(p, sha256)| InputFile {
@@ -123,6 +123,7 @@ pub fn render(fs: &dyn Fs, target: &Path, opts: &BuildOptions) -> Result<Rendere
     Ok(Rendered {
         resources,
         provenance: Provenance {
+            plugins: wasm_plugins(&inputs),
             source_kind: "Kustomization".into(),
             source: ".".into(),
             inputs,
@@ -241,6 +242,7 @@ fn render_kfdef(rec: &RecordingFs<'_>, target: &Path, opts: &BuildOptions) -> Re
     inputs.dedup();
     generated.sort();
     generated.dedup();
+    plugins.extend(wasm_plugins(&inputs));
     plugins.sort();
     plugins.dedup();
     let source = file
@@ -275,6 +277,23 @@ fn locate(p: &Path, repos: &[(String, PathBuf)], base: &Path) -> (String, String
         Some((name, root)) => (name.to_string(), portable(&relative_to(p, root))),
         None => (String::new(), portable(&relative_to(p, base))),
     }
+}
+
+/// Returns the wasm modules among the inputs (plugins declared by path in a
+/// kustomization), named by their path, for the lock's plugin list.
+fn wasm_plugins(inputs: &[InputFile]) -> Vec<PluginUse> {
+    inputs
+        .iter()
+        .filter(|f| f.path.ends_with(".wasm"))
+        .map(|f| PluginUse {
+            name: if f.repo.is_empty() {
+                f.path.clone()
+            } else {
+                format!("{}:{}", f.repo, f.path)
+            },
+            sha256: f.sha256.clone(),
+        })
+        .collect()
 }
 
 /// A path with `/` separators, whatever the platform.
