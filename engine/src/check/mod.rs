@@ -69,9 +69,14 @@ impl<'a> Obj<'a> {
         if group != "tekton.dev" {
             return None;
         }
+        // An object not named yet (only `generateName`) is known by its generateName.
+        let name = match r.name() {
+            "" => r.node.str_at(&["metadata", "generateName"]).unwrap_or(""),
+            n => n,
+        };
         Some(Obj {
             kind: r.kind(),
-            name: r.name(),
+            name,
             namespace: r.namespace(),
             node: &r.node,
         })
