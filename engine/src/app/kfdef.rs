@@ -57,6 +57,10 @@ pub struct Spec {
     /// What to render, in order.
     #[serde(default)]
     pub applications: Vec<Application>,
+    /// kfctl v0.6's component list, which Strata does not read (refused when set without
+    /// applications, rather than rendering nothing).
+    #[serde(default)]
+    pub components: Vec<String>,
 }
 
 /// `spec.repos[]`.
@@ -152,6 +156,12 @@ impl KfDef {
                 ));
             }
             seen.push(&r.name);
+        }
+        if k.spec.applications.is_empty() && !k.spec.components.is_empty() {
+            return Err(Error::config(
+                path,
+                "spec.components (kfctl v0.6 style) is not supported: list each one under spec.applications with a kustomizeConfig",
+            ));
         }
         let mut apps: Vec<&str> = Vec::new();
         for a in &k.spec.applications {
@@ -266,5 +276,10 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(e.is_some_and(|m| m.contains("listed twice")));
+        let v06 = "apiVersion: kfdef.apps.kubeflow.org/v1alpha1\nkind: KfDef\nspec:\n  components: [jupyter]\n";
+        let e = KfDef::parse(v06, Path::new("a"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.is_some_and(|m| m.contains("spec.components")));
     }
 }
