@@ -1,9 +1,9 @@
 //! The Kubeflow CI catalog (overlays/): the update-manifests flow end to end, offline, and
 //! the golden builds of the app configs.
 //!
-//! The end-to-end test runs the very script of the update-manifests Task (read from the
-//! Task's YAML, so there is no second copy to drift) with the environment the Task gives
-//! it, pointed at local stand-ins: bare git repos for upstream kubeflow/manifests and the
+//! The end-to-end test runs the very script of the update-manifests Task (taken from the
+//! Task the centraldashboard app builds, so there is no second copy to drift) with exactly
+//! the environment variables the Task's step declares, pointed at local stand-ins: bare git repos for upstream kubeflow/manifests and the
 //! developer's fork, Tekton's pull-request files, a digest file, a manifests repo whose
 //! `tests/Makefile` runs `strata build`, and a one-request-at-a-time HTTP server on
 //! 127.0.0.1 standing in for GitHub's pull-request API. Nothing leaves the loopback
@@ -109,11 +109,11 @@ fn text(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
-/// The Task's rebuild-manifests step: its script and the names of the env vars it gets.
+/// The rebuild-manifests step of the update-manifests Task, as the centraldashboard app
+/// builds it: its script and the names of the env vars it gets.
 fn rebuild_manifests_step() -> (String, Vec<String>) {
-    let path = root().join("overlays/ci/ci-pipeline/overlays/update-manifests-task/task.yaml");
-    let src = std::fs::read_to_string(&path).expect("reading the update-manifests Task");
-    let task = yaml::parse_one(&src).expect("the Task is YAML");
+    let objs = objects(&build_app("ci-centraldashboard-pipeline-run"));
+    let task = find(&objs, "Task", "update-manifests");
     let steps = task
         .get_path(&["spec", "steps"])
         .and_then(Node::as_seq)
