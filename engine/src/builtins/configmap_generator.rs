@@ -3,7 +3,7 @@
 //! `binaryData`. The name gets a content hash unless `disableNameSuffixHash`.
 
 use super::common::from_node;
-use super::kv::{base64, load_pairs, merge_options, skeleton};
+use super::kv::{base64_lines, load_pairs, merge_options, skeleton};
 use super::{Context, Generator};
 use crate::error::Result;
 use crate::kustomization::{GeneratorArgs, GeneratorOptions};
@@ -74,7 +74,7 @@ impl Generator for ConfigMapGenerator {
                     data.insert(k, Node::str(s));
                 }
                 Err(e) => {
-                    binary.insert(k, Node::str(base64(e.as_bytes())));
+                    binary.insert(k, Node::str(base64_lines(e.as_bytes())));
                 }
             }
         }

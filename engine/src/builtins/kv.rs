@@ -220,6 +220,21 @@ pub fn skeleton(
     Ok((m, r))
 }
 
+/// Base64 as kyaml stores generated data: lines of 70 characters, each ending in a
+/// newline, once the encoding is 70 characters or longer.
+pub fn base64_lines(data: &[u8]) -> String {
+    let enc = base64(data);
+    if enc.len() < 70 {
+        return enc;
+    }
+    let mut out = String::with_capacity(enc.len() + enc.len() / 70 + 1);
+    for chunk in enc.as_bytes().chunks(70) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out
+}
+
 /// Standard base64 with padding.
 pub fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -153,6 +153,10 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
             if l.include_templates {
                 add_specs(&mut fss, &tc.template_labels);
             }
+            if l.include_volume_claim_templates {
+                let vct = FieldSpec::new("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true);
+                add_specs(&mut fss, &[vct]);
+            }
         }
         out.push(Box::new(labels::LabelTransformer { labels: l.pairs.clone(), field_specs: fss }));
     }
@@ -355,11 +359,11 @@ pub fn merge_generated(old: Resource, new: Resource, behavior: Behavior) -> std:
             }
         }
     }
-    // Build bookkeeping (previous ids, prefixes, hash and behaviour marks) stays the old one's.
+    // Build bookkeeping (previous ids, prefixes, behaviour) stays the old one's; whether
+    // a hash suffix is wanted follows the new one.
     res.previous = old.previous;
     res.prefixes = old.prefixes;
     res.suffixes = old.suffixes;
-    res.needs_hash = old.needs_hash;
     res.behavior = old.behavior;
     Ok(res)
 }

@@ -256,10 +256,19 @@ impl Sel<'_> {
         if c.len() == 1 {
             return Ok(c.first().copied());
         }
-        c.retain(|&j| {
-            same_ending(&infos[j].prefixes, &self.me.prefixes)
-                && same_ending(&infos[j].suffixes, &self.me.suffixes)
-        });
+        // First letting an empty prefix or suffix history match anything, then exactly.
+        for allow_empty in [true, false] {
+            c.retain(|&j| {
+                let fits = |a: &[String], b: &[String]| {
+                    (allow_empty && (a.is_empty() || b.is_empty())) || same_ending(a, b)
+                };
+                fits(&infos[j].prefixes, &self.me.prefixes)
+                    && fits(&infos[j].suffixes, &self.me.suffixes)
+            });
+            if c.len() == 1 {
+                return Ok(c.first().copied());
+            }
+        }
         match c.as_slice() {
             [] => Ok(None),
             [j] => Ok(Some(*j)),

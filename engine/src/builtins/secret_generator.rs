@@ -3,7 +3,7 @@
 //! gets a content hash unless `disableNameSuffixHash`.
 
 use super::configmap_generator::args_from_config;
-use super::kv::{base64, load_pairs, merge_options, skeleton};
+use super::kv::{base64_lines, load_pairs, merge_options, skeleton};
 use super::{Context, Generator};
 use crate::error::Result;
 use crate::kustomization::{GeneratorArgs, GeneratorOptions};
@@ -40,7 +40,7 @@ impl Generator for SecretGenerator {
         let pairs = load_pairs(&cx.root, &self.args, "Secret")?;
         let mut data = Map::new();
         for (k, v) in pairs {
-            data.insert(k, Node::str(base64(&v)));
+            data.insert(k, Node::str(base64_lines(&v)));
         }
         if !data.is_empty() {
             m.insert("data".into(), Node::Map(data));

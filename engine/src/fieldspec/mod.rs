@@ -28,7 +28,11 @@ impl FieldSpec {
     /// Builds a spec from its parts; `path` is split as kustomize splits it.
     pub fn new(group: &str, version: &str, kind: &str, path: &str, create: bool) -> FieldSpec {
         FieldSpec {
-            gvk: Gvk { group: group.into(), version: version.into(), kind: kind.into() },
+            gvk: Gvk {
+                group: group.into(),
+                version: version.into(),
+                kind: kind.into(),
+            },
             path: split_path(path),
             create,
         }
@@ -46,7 +50,11 @@ impl FieldSpec {
 
     /// Returns the path joined back with `/`.
     pub fn path_string(&self) -> String {
-        self.path.iter().map(|s| s.replace('/', "\\/")).collect::<Vec<_>>().join("/")
+        self.path
+            .iter()
+            .map(|s| s.replace('/', "\\/"))
+            .collect::<Vec<_>>()
+            .join("/")
     }
 }
 
@@ -135,7 +143,11 @@ impl TransformerConfig {
                 .name_reference
                 .into_iter()
                 .map(|n| NameBackRef {
-                    gvk: Gvk { group: n.group, version: n.version, kind: n.kind },
+                    gvk: Gvk {
+                        group: n.group,
+                        version: n.version,
+                        kind: n.kind,
+                    },
                     referrers: conv(n.field_specs),
                 })
                 .collect(),
@@ -196,7 +208,13 @@ pub struct RawSpec {
 impl RawSpec {
     /// Converts to a [`FieldSpec`].
     pub fn into_spec(self) -> FieldSpec {
-        FieldSpec::new(&self.group, &self.version, &self.kind, &self.path, self.create)
+        FieldSpec::new(
+            &self.group,
+            &self.version,
+            &self.kind,
+            &self.path,
+            self.create,
+        )
     }
 }
 
@@ -252,14 +270,22 @@ mod tests {
         assert_eq!(tc.common_labels.len(), 32);
         assert_eq!(tc.images.len(), 7);
         assert_eq!(tc.replicas.len(), 4);
-        assert!(tc.name_reference.iter().any(|n| n.gvk.kind == "ConfigMap" && n.referrers.len() > 40));
+        assert!(
+            tc.name_reference
+                .iter()
+                .any(|n| n.gvk.kind == "ConfigMap" && n.referrers.len() > 40)
+        );
     }
 
     #[test]
     fn escaped_slashes_stay_in_one_segment() {
         assert_eq!(
             split_path("metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret"),
-            vec!["metadata", "annotations", "nginx.ingress.kubernetes.io/auth-secret"]
+            vec![
+                "metadata",
+                "annotations",
+                "nginx.ingress.kubernetes.io/auth-secret"
+            ]
         );
     }
 
@@ -273,6 +299,10 @@ mod tests {
         let before = a.name_reference.len();
         a.merge(&b);
         assert_eq!(a.name_reference.len(), before);
-        assert!(a.name_reference.iter().any(|n| n.referrers.iter().any(|f| f.gvk.kind == "MyKind")));
+        assert!(
+            a.name_reference
+                .iter()
+                .any(|n| n.referrers.iter().any(|f| f.gvk.kind == "MyKind"))
+        );
     }
 }

@@ -139,6 +139,9 @@ pub struct Label {
     /// Also write pod templates.
     #[serde(default)]
     pub include_templates: bool,
+    /// Also write StatefulSet volume claim templates.
+    #[serde(default)]
+    pub include_volume_claim_templates: bool,
     /// Extra field specs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldSpecArg>,
@@ -377,13 +380,47 @@ pub struct GeneratorOptions {
     pub immutable: Option<bool>,
 }
 
+/// Keeps, for each top-level key written more than once, only its last block.
+fn last_top_level_keys(text: &str) -> String {
+    let mut blocks: Vec<(Option<String>, Vec<&str>)> = Vec::new();
+    for line in text.lines() {
+        let top = !line.starts_with([' ', '\t', '-', '#']) && !line.is_empty() && line.contains(':');
+        if top {
+            let key = line.split(':').next().unwrap_or("").trim().to_string();
+            blocks.push((Some(key), vec![line]));
+        } else if let Some(last) = blocks.last_mut() {
+            last.1.push(line);
+        } else {
+            blocks.push((None, vec![line]));
+        }
+    }
+    let mut out = String::new();
+    for (i, (key, lines)) in blocks.iter().enumerate() {
+        let later = key.as_ref().is_some_and(|k| blocks[i + 1..].iter().any(|(k2, _)| k2.as_ref() == Some(k)));
+        if !later {
+            for l in lines {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 impl Kustomization {
     /// Parses a kustomization file's text. `Err` holds a message naming the line or field.
     pub fn parse(text: &str) -> Result<Kustomization, String> {
         if text.trim().is_empty() {
             return Err("kustomization file is empty".into());
         }
-        let k: Kustomization = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+        let k: Kustomization = match serde_yaml_ng::from_str(text) {
+            Ok(k) => k,
+            // kustomize reads repeated top-level keys with the last one winning.
+            Err(e) if e.to_string().contains("duplicate field") => {
+                serde_yaml_ng::from_str(&last_top_level_keys(text)).map_err(|e| e.to_string())?
+            }
+            Err(e) => return Err(e.to_string()),
+        };
         k.check_kind()?;
         Ok(k)
     }
