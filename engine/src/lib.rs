@@ -17,6 +17,8 @@ pub mod loader;
 pub mod schema;
 pub mod fieldspec;
 pub mod builtins;
+pub mod patch;
+pub mod replacement;
 pub mod accumulate;
 pub mod app;
 pub mod bundle;

@@ -56,6 +56,9 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     if k.is_component() {
         return Err(Error::config(&file, "a Component cannot be built on its own; list it under `components:` of a Kustomization"));
     }
+    // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
+    // whole build (as kustomize's global schema); restored when the build ends.
+    let _schema = crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(&k, &Root { loader: &loader, dir: &root, file: &file })?);
     let mut ra = Accumulator::default();
     let mut stack = vec![root.clone()];
     accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
@@ -75,6 +78,8 @@ fn finish(
     // Content-hash suffixes, then every name reference follows the renames.
     builtins::hash_suffix::add_hashes(&mut ra.resources);
     builtins::name_reference::fix_back_references(&mut ra.resources, &ra.config, _file)?;
+    // Legacy `$(VAR)` references, after all names are final.
+    crate::replacement::vars::resolve(&mut ra.resources, &ra.vars, &ra.config, _file)?;
     // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other
     // transformers only and never printed.
     ra.resources.retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
@@ -96,12 +101,11 @@ fn order(file: &Path, k: &Kustomization, reorder: Reorder, res: &mut ResMap) -> 
 /// Refuses the fields whose transforms this build cannot apply yet, so that nothing is
 /// silently ignored.
 fn refuse_unsupported(file: &Path, k: &Kustomization) -> Result<()> {
-    let checks: [(&str, bool); 6] = [
+    let checks: [(&str, bool); 5] = [
         ("helmCharts", !k.helm_charts.is_empty()),
         ("helmGlobals", k.helm_globals.is_some()),
         ("helmChartInflationGenerator", !k.helm_chart_inflation_generator.is_empty()),
         ("inventory", k.inventory.is_some()),
-        ("openapi", k.openapi.is_some()),
         ("crds", !k.crds.is_empty()),
     ];
     let pending = crate::builtins::pending_fields(k);

@@ -54,11 +54,6 @@ pub trait Generator {
 /// refuses them instead of ignoring them. Each built-in takes its field off this list.
 pub fn pending_fields(k: &Kustomization) -> Vec<(&'static str, bool)> {
     vec![
-        ("patchesStrategicMerge", !k.patches_strategic_merge.is_empty()),
-        ("patchesJson6902", !k.patches_json6902.is_empty()),
-        ("patches", !k.patches.is_empty()),
-        ("replacements", !k.replacements.is_empty()),
-        ("vars", !k.vars.is_empty()),
         ("validators", !k.validators.is_empty()),
         ("buildMetadata", !k.build_metadata.is_empty()),
     ]
@@ -120,6 +115,8 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
     let mut out: Vec<Box<dyn Transformer>> = Vec::new();
     // --- slot: patchesStrategicMerge (PatchStrategicMergeTransformer) ---
     // --- slot: patches (PatchTransformer) ---
+    let (early_patches, late_patches) = crate::patch::field_transformers(k, root)?;
+    out.extend(early_patches);
     if !k.namespace.is_empty() {
         out.push(Box::new(namespace::NamespaceTransformer {
             namespace: k.namespace.clone(),
@@ -167,6 +164,7 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
         }));
     }
     // --- slot: patchesJson6902 (PatchJson6902Transformer) ---
+    out.extend(late_patches);
     for r in &k.replicas {
         out.push(Box::new(replicas::ReplicaCountTransformer { replica: r.clone(), field_specs: tc.replicas.clone() }));
     }
@@ -174,6 +172,9 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
         out.push(Box::new(images::ImageTagTransformer { image: i.clone(), field_specs: tc.images.clone() }));
     }
     // --- slot: replacements (ReplacementTransformer) ---
+    if !k.replacements.is_empty() {
+        out.push(Box::new(crate::replacement::ReplacementTransformer::from_fields(&k.replacements, root, root.file)?));
+    }
     Ok(out)
 }
 
@@ -200,6 +201,12 @@ fn builtin_transformer(node: &Node, root: &Root<'_>, file: &std::path::Path) -> 
         Some("ReplicaCountTransformer") => Box::new(replicas::ReplicaCountTransformer::from_config(node).map_err(bad)?),
         Some("HashTransformer") => Box::new(hash_suffix::HashTransformer),
         Some("SortOrderTransformer") => Box::new(SortOrder::from_config(node).map_err(bad)?),
+        Some("PatchTransformer" | "PatchStrategicMergeTransformer" | "PatchJson6902Transformer" | "ReplacementTransformer") => {
+            match crate::patch::transformer_from_config(node, root, file)? {
+                Some(t) => t,
+                None => external_transformer(node, root, file)?,
+            }
+        }
         _ => external_transformer(node, root, file)?,
     })
 }

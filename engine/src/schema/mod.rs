@@ -1,6 +1,8 @@
 //! Facts from the Kubernetes OpenAPI schema that kustomize embeds: which kinds are
 //! cluster-scoped, and (for strategic merge) merge keys and patch strategies.
 
+pub mod merge;
+
 use crate::resource::Gvk;
 
 /// Built-in kinds that have no namespace.

@@ -1,0 +1,107 @@
+//! JSON 6902 patches (add, remove, replace, move, copy, test) through the `json-patch`
+//! crate, on the JSON form of a resource, as kustomize applies them.
+//!
+//! The patch text is JSON when it starts with `[`, else YAML (only its first document
+//! counts, as with kustomize's YAML-to-JSON step). Failures read like kustomize's
+//! (evanphx/json-patch) messages.
+
+use json_patch::{Patch, PatchErrorKind, PatchOperation};
+
+use crate::yaml::json::{from_json, to_json};
+use crate::yaml::{Node, parse_documents};
+
+/// Decodes a patch. `Err` says why the text is not a JSON 6902 patch.
+pub fn decode(text: &str) -> Result<Patch, String> {
+    if text.is_empty() {
+        return Err("empty json patch operations".into());
+    }
+    let value: serde_json::Value = if text.starts_with('[') {
+        serde_json::from_str(text).map_err(|e| e.to_string())?
+    } else {
+        let docs = parse_documents(text).map_err(|e| e.to_string())?;
+        let first = docs.into_iter().next().unwrap_or_else(Node::null);
+        to_json(&first).map_err(|e| e.to_string())?
+    };
+    if !value.is_array() {
+        return Err(format!(
+            "json: cannot unmarshal {} into Go value of type jsonpatch.Patch",
+            json_kind(&value)
+        ));
+    }
+    serde_json::from_value::<Patch>(value).map_err(|e| e.to_string())
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+fn op_name(op: &PatchOperation) -> &'static str {
+    match op {
+        PatchOperation::Add(_) => "add",
+        PatchOperation::Remove(_) => "remove",
+        PatchOperation::Replace(_) => "replace",
+        PatchOperation::Move(_) => "move",
+        PatchOperation::Copy(_) => "copy",
+        PatchOperation::Test(_) => "test",
+    }
+}
+
+/// Applies a patch to a resource node and returns the patched node.
+pub fn apply(node: &Node, patch: &Patch) -> Result<Node, String> {
+    let mut doc = to_json(node).map_err(|e| e.to_string())?;
+    if let Err(e) = json_patch::patch(&mut doc, patch) {
+        let op = patch.get(e.operation).map(op_name).unwrap_or("patch");
+        let path = e.path.to_string();
+        return Err(match e.kind {
+            PatchErrorKind::TestFailed => format!("testing value {path} failed: test failed"),
+            PatchErrorKind::InvalidFromPointer => {
+                format!("{op} operation does not apply: doc is missing from path: {path}")
+            }
+            PatchErrorKind::InvalidPointer => {
+                format!(
+                    "{op} operation does not apply: doc is missing path: \"{path}\": missing value"
+                )
+            }
+            other => format!("{op} operation does not apply at {path}: {other}"),
+        });
+    }
+    Ok(from_json(&doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{emit, parse_one};
+
+    #[test]
+    fn yaml_and_json_patches_apply() {
+        let n = parse_one("kind: A\nspec:\n  replicas: 1\n  list: [a, b]\n").unwrap_or_default();
+        let p = decode("- op: replace\n  path: /spec/replicas\n  value: 3\n- op: add\n  path: /spec/list/-\n  value: c\n")
+            .unwrap_or_else(|_| Patch(Vec::new()));
+        assert_eq!(p.len(), 2);
+        let out = apply(&n, &p).map(|n| emit(&n).unwrap_or_default());
+        assert_eq!(
+            out.as_deref(),
+            Ok("kind: A\nspec:\n  list:\n  - a\n  - b\n  - c\n  replicas: 3\n")
+        );
+        let j = decode(r#"[{"op": "test", "path": "/kind", "value": "B"}]"#)
+            .unwrap_or_else(|_| Patch(Vec::new()));
+        assert!(apply(&n, &j).is_err_and(|e| e.contains("test failed")));
+        let m =
+            decode(r#"[{"op": "remove", "path": "/nope"}]"#).unwrap_or_else(|_| Patch(Vec::new()));
+        assert!(apply(&n, &m).is_err_and(|e| e.contains("/nope")));
+    }
+
+    #[test]
+    fn a_map_is_not_a_json_patch() {
+        assert!(decode("apiVersion: v1\nkind: A\n").is_err());
+        assert!(decode("").is_err());
+    }
+}

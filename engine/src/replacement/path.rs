@@ -1,0 +1,267 @@
+//! Dotted field paths as replacements and vars write them:
+//! `spec.template.spec.containers.[name=app].image`, `spec.containers.0.image`,
+//! `spec.containers.*.env.[name=X].value`, `metadata.annotations.[a.b/c]`.
+//!
+//! [`split`] is kyaml's `SmarterPathSplitter` (dots inside brackets do not split).
+//! [`lookup`] is kyaml's `PathGetter` (first match, never creates) used for sources and
+//! vars; [`for_each_match`] is its `PathMatcher` (every match, optionally creating) used
+//! for replacement targets.
+
+use regex::Regex;
+
+use crate::yaml::{Map, Node, Scalar, Tag};
+
+/// Splits a dotted path, keeping bracketed parts whole.
+pub fn split(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out
+}
+
+/// A bracketed part: `[name=value]` (or `[=value]` for scalars), or `[key]` naming a map
+/// key that contains dots.
+enum Part<'a> {
+    Field(&'a str),
+    Index(usize),
+    Last,
+    Match(&'a str, &'a str),
+    Wildcard,
+}
+
+fn parse(part: &str) -> Part<'_> {
+    if part == "*" {
+        return Part::Wildcard;
+    }
+    if part == "-" {
+        return Part::Last;
+    }
+    if let Ok(i) = part.parse::<usize>() {
+        return Part::Index(i);
+    }
+    if let Some(inner) = part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
+        return match inner.split_once('=') {
+            Some((k, v)) => Part::Match(k, v),
+            None => Part::Field(inner),
+        };
+    }
+    Part::Field(part)
+}
+
+fn text(n: &Node) -> &str {
+    n.as_str().unwrap_or("")
+}
+
+fn elem_matches(e: &Node, key: &str, value: &str) -> bool {
+    if key.is_empty() {
+        return matches!(e, Node::Scalar(_)) && text(e) == value;
+    }
+    e.get(key).is_some_and(|f| !f.is_null() && text(f) == value)
+}
+
+/// Returns the node at a path, or None when any part is missing.
+pub fn lookup<'n>(node: &'n Node, parts: &[String]) -> Option<&'n Node> {
+    let mut cur = node;
+    for p in parts {
+        cur = match (parse(p), cur) {
+            (Part::Field(f), Node::Map(m)) => m.get(f)?,
+            (Part::Index(i), Node::Seq(s)) => s.get(i)?,
+            (Part::Last, Node::Seq(s)) => s.last()?,
+            (Part::Match(k, v), Node::Seq(s)) => s.iter().find(|e| elem_matches(e, k, v))?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// What to create for missing parts: nothing, or a leaf like the value being written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CreateKind {
+    /// Do not create.
+    No,
+    /// Create, ending with a scalar.
+    Scalar,
+    /// Create, ending with a mapping.
+    Map,
+    /// Create, ending with a sequence.
+    Seq,
+}
+
+fn empty_for(next: Option<&String>, last: CreateKind) -> Node {
+    match next.map(|n| parse(n)) {
+        None => match last {
+            CreateKind::Map => Node::map(),
+            CreateKind::Seq => Node::Seq(Vec::new()),
+            _ => Node::Scalar(Scalar {
+                tag: Tag::Null,
+                value: String::new(),
+            }),
+        },
+        Some(Part::Field(_)) => Node::map(),
+        Some(_) => Node::Seq(Vec::new()),
+    }
+}
+
+fn value_regex(v: &str) -> Option<Regex> {
+    Regex::new(&format!("^(?:{v})$")).ok()
+}
+
+/// Calls `f` on every node the path reaches, creating missing parts when asked.
+/// Returns how many nodes were visited.
+pub fn for_each_match(
+    node: &mut Node,
+    parts: &[String],
+    create: CreateKind,
+    f: &mut dyn FnMut(&mut Node) -> Result<(), String>,
+) -> Result<usize, String> {
+    let Some((head, rest)) = parts.split_first() else {
+        f(node)?;
+        return Ok(1);
+    };
+    let mut count = 0;
+    match parse(head) {
+        Part::Field(name) => {
+            let Node::Map(m) = node else { return Ok(0) };
+            if !m.contains_key(name) {
+                if create == CreateKind::No {
+                    return Ok(0);
+                }
+                m.insert(name.to_string(), empty_for(rest.first(), create));
+            }
+            if let Some(child) = m.get_mut(name) {
+                if child.is_null() && create != CreateKind::No && !rest.is_empty() {
+                    *child = empty_for(rest.first(), create);
+                }
+                count += for_each_match(child, rest, create, f)?;
+            }
+        }
+        Part::Index(i) => {
+            if let Node::Seq(s) = node
+                && let Some(e) = s.get_mut(i)
+            {
+                count += for_each_match(e, rest, create, f)?;
+            }
+        }
+        Part::Last => {
+            if let Node::Seq(s) = node
+                && let Some(e) = s.last_mut()
+            {
+                count += for_each_match(e, rest, create, f)?;
+            }
+        }
+        Part::Wildcard => match node {
+            Node::Seq(s) => {
+                for e in s.iter_mut() {
+                    count += for_each_match(e, rest, create, f)?;
+                }
+            }
+            Node::Map(m) => {
+                for (_, e) in m.iter_mut() {
+                    count += for_each_match(e, rest, create, f)?;
+                }
+            }
+            Node::Scalar(_) => {}
+        },
+        Part::Match(key, value) => {
+            if node.is_null() && create != CreateKind::No {
+                *node = Node::Seq(Vec::new());
+            }
+            let Node::Seq(s) = node else { return Ok(0) };
+            let re = if value == "*" {
+                None
+            } else {
+                value_regex(value)
+            };
+            let hit = |e: &Node| -> bool {
+                let t = if key.is_empty() {
+                    match e {
+                        Node::Scalar(_) => Some(text(e)),
+                        _ => None,
+                    }
+                } else {
+                    e.get(key).filter(|f| !f.is_null()).map(text)
+                };
+                match (t, &re) {
+                    (Some(_), None) => true,
+                    (Some(t), Some(re)) => re.is_match(t),
+                    (None, _) => false,
+                }
+            };
+            for e in s.iter_mut() {
+                if hit(e) {
+                    count += for_each_match(e, rest, create, f)?;
+                }
+            }
+            if count == 0 && create != CreateKind::No && !key.is_empty() {
+                let mut m = Map::new();
+                m.insert(key.to_string(), Node::str(value));
+                s.push(Node::Map(m));
+                if let Some(e) = s.last_mut() {
+                    count += for_each_match(e, rest, create, f)?;
+                }
+            }
+        }
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_one;
+
+    #[test]
+    fn split_keeps_brackets_whole() {
+        assert_eq!(split("a.[b.c=d].e"), vec!["a", "[b.c=d]", "e"]);
+    }
+
+    #[test]
+    fn lookup_and_match() {
+        let mut n = parse_one("spec:\n  c:\n  - {name: a, image: x}\n  - {name: b, image: y}\n")
+            .unwrap_or_default();
+        assert_eq!(
+            lookup(&n, &split("spec.c.[name=b].image")).and_then(Node::as_str),
+            Some("y")
+        );
+        assert_eq!(
+            lookup(&n, &split("spec.c.0.image")).and_then(Node::as_str),
+            Some("x")
+        );
+        assert!(lookup(&n, &split("spec.d")).is_none());
+        let mut seen = 0;
+        let c = for_each_match(&mut n, &split("spec.c.*.image"), CreateKind::No, &mut |x| {
+            *x = Node::str("z");
+            seen += 1;
+            Ok(())
+        });
+        assert_eq!(c, Ok(2));
+        assert_eq!(seen, 2);
+        let c = for_each_match(
+            &mut n,
+            &split("spec.new.[name=q].v"),
+            CreateKind::Scalar,
+            &mut |x| {
+                *x = Node::str("w");
+                Ok(())
+            },
+        );
+        assert_eq!(c, Ok(1));
+        assert_eq!(
+            lookup(&n, &split("spec.new.[name=q].v")).and_then(Node::as_str),
+            Some("w")
+        );
+    }
+}

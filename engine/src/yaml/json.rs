@@ -1,0 +1,96 @@
+//! Conversions between [`Node`] and `serde_json::Value`.
+//!
+//! kustomize applies JSON 6902 patches by marshalling a resource to JSON, patching the
+//! JSON and reading it back, so scalars take their JSON types on the way: integers and
+//! floats become numbers (spelled as kustomize's JSON round trip spells them),
+//! timestamps become strings, and everything read back from JSON gets the matching tag.
+
+use serde_json::{Map as JsonMap, Number, Value};
+
+use super::emit::{EmitError, JsonScalar, json_scalar};
+use super::node::{Map, Node, Scalar, Tag};
+
+/// Converts a node to JSON. Fails only for values JSON cannot carry (NaN, infinities).
+pub fn to_json(node: &Node) -> Result<Value, EmitError> {
+    Ok(match node {
+        Node::Scalar(s) => scalar_to_json(s)?,
+        Node::Seq(items) => Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        Node::Map(m) => {
+            let mut out = JsonMap::new();
+            for (k, v) in m {
+                out.insert(k.clone(), to_json(v)?);
+            }
+            Value::Object(out)
+        }
+    })
+}
+
+fn scalar_to_json(s: &Scalar) -> Result<Value, EmitError> {
+    Ok(match json_scalar(s)? {
+        JsonScalar::Null => Value::Null,
+        JsonScalar::Bool(b) => Value::Bool(b),
+        JsonScalar::Str(t) => Value::String(t.into_owned()),
+        JsonScalar::Number(n) => match serde_json::from_str::<Number>(&n) {
+            Ok(num) => Value::Number(num),
+            Err(_) => Value::String(n),
+        },
+    })
+}
+
+/// Converts JSON to a node, tagging scalars by their JSON type.
+pub fn from_json(value: &Value) -> Node {
+    match value {
+        Value::Null => Node::null(),
+        Value::Bool(b) => Node::bool(*b),
+        Value::Number(n) => {
+            let tag = if n.is_i64() || n.is_u64() {
+                Tag::Int
+            } else {
+                Tag::Float
+            };
+            Node::Scalar(Scalar {
+                tag,
+                value: n.to_string(),
+            })
+        }
+        Value::String(s) => Node::str(s.clone()),
+        Value::Array(items) => Node::Seq(items.iter().map(from_json).collect()),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(k.clone(), from_json(v));
+            }
+            Node::Map(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_one;
+
+    #[test]
+    fn round_trip_keeps_scalar_types() {
+        let n = parse_one("a: 1\nb: \"1\"\nc: true\nd: 1.5\ne: null\nf: [x, 0x10]\n")
+            .unwrap_or_default();
+        let j = to_json(&n).unwrap_or_default();
+        assert_eq!(j["a"], serde_json::json!(1));
+        assert_eq!(j["b"], serde_json::json!("1"));
+        assert_eq!(j["f"][1], serde_json::json!(16));
+        let back = from_json(&j);
+        assert_eq!(
+            back.get("a").and_then(Node::as_scalar).map(|s| s.tag),
+            Some(Tag::Int)
+        );
+        assert_eq!(
+            back.get("b").and_then(Node::as_scalar).map(|s| s.tag),
+            Some(Tag::Str)
+        );
+        assert_eq!(
+            back.get("d").and_then(Node::as_scalar).map(|s| s.tag),
+            Some(Tag::Float)
+        );
+        assert!(back.get("e").is_some_and(Node::is_null));
+    }
+}
