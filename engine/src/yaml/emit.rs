@@ -8,6 +8,7 @@
 //! style, strings folded past column 80, and libyaml's choice of plain, single-quoted,
 //! double-quoted or literal style for each string.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
@@ -25,7 +26,7 @@ pub struct EmitError(pub String);
 
 /// The JSON value of a scalar, as kustomize's JSON round trip sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum JsonScalar {
+pub enum JsonScalar<'a> {
     /// `null`.
     Null,
     /// `true` or `false`.
@@ -33,18 +34,18 @@ pub enum JsonScalar {
     /// A number, already spelled as go-yaml v2 prints it after the round trip.
     Number(String),
     /// A string.
-    Str(String),
+    Str(Cow<'a, str>),
 }
 
 /// Converts a scalar to its JSON value.
-pub fn json_scalar(s: &Scalar) -> Result<JsonScalar, EmitError> {
+pub fn json_scalar(s: &Scalar) -> Result<JsonScalar<'_>, EmitError> {
     Ok(match s.tag {
         Tag::Null => JsonScalar::Null,
         Tag::Bool => JsonScalar::Bool(matches!(s.value.as_str(), "true" | "True" | "TRUE")),
-        Tag::Str => JsonScalar::Str(s.value.clone()),
+        Tag::Str => JsonScalar::Str(Cow::Borrowed(&s.value)),
         Tag::Timestamp => match parse_timestamp(&s.value) {
-            Some(t) => JsonScalar::Str(timestamp_json(&t)),
-            None => JsonScalar::Str(s.value.clone()),
+            Some(t) => JsonScalar::Str(Cow::Owned(timestamp_json(&t))),
+            None => JsonScalar::Str(Cow::Borrowed(&s.value)),
         },
         Tag::Int => {
             let plain: String = s.value.chars().filter(|&c| c != '_').collect();
@@ -59,7 +60,7 @@ pub fn json_scalar(s: &Scalar) -> Result<JsonScalar, EmitError> {
     })
 }
 
-fn float_number(text: &str) -> Result<JsonScalar, EmitError> {
+fn float_number(text: &str) -> Result<JsonScalar<'static>, EmitError> {
     let f = parse_yaml_float(text)
         .ok_or_else(|| EmitError(format!("cannot read {text:?} as a number")))?;
     let json = json_float(f)
@@ -147,7 +148,7 @@ impl Emitter<'_> {
                 for k in keys {
                     let v = &m[k.as_str()];
                     self.write_indent(me);
-                    let key = JsonScalar::Str(k.clone());
+                    let key = JsonScalar::Str(Cow::Borrowed(k.as_str()));
                     if is_simple_key(k) {
                         self.scalar(&key, me, Ctx::SimpleKey)?;
                         self.indicator(":", false, false);
@@ -189,13 +190,24 @@ impl Emitter<'_> {
     }
 
     fn string(&mut self, v: &str, ind: isize, ctx: Ctx) -> Result<(), EmitError> {
+        let simple_key = ctx == Ctx::SimpleKey;
+        // Fast path: the common identifier-like string (no spaces, so no folding; no
+        // indicators; nothing a resolver would read as another type) prints as is.
+        if is_plain_safe(v) && !needs_quotes_v2(v) {
+            if !self.whitespace {
+                self.put_str(" ");
+            }
+            self.put_str(v);
+            self.whitespace = false;
+            self.indention = false;
+            return Ok(());
+        }
         if let Some(c) = v.chars().find(|&c| !v2_reader_accepts(c)) {
             return Err(EmitError(format!(
                 "yaml: control characters are not allowed (U+{:04X} in {v:?})",
                 c as u32
             )));
         }
-        let simple_key = ctx == Ctx::SimpleKey;
         let a = analyze(v);
         let mut style = if v.contains('\n') {
             Style::Literal
@@ -204,13 +216,10 @@ impl Emitter<'_> {
         } else {
             Style::Double
         };
-        if style == Style::Plain {
-            if !a.block_plain_allowed || (v.is_empty() && simple_key) {
-                style = Style::Single;
-            }
-            if simple_key && a.multiline {
-                style = Style::Single;
-            }
+        if style == Style::Plain
+            && (!a.block_plain_allowed || (v.is_empty() && simple_key) || (simple_key && a.multiline))
+        {
+            style = Style::Single;
         }
         if style == Style::Single && !a.single_quoted_allowed {
             style = Style::Double;
@@ -231,6 +240,12 @@ impl Emitter<'_> {
     fn put(&mut self, c: char) {
         self.out.push(c);
         self.column += 1;
+    }
+
+    /// Appends text without line breaks, counting columns in characters.
+    fn put_str(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.column += if s.is_ascii() { s.len() } else { s.chars().count() };
     }
 
     fn put_break(&mut self) {
@@ -254,9 +269,7 @@ impl Emitter<'_> {
         if need_whitespace && !self.whitespace {
             self.put(' ');
         }
-        for c in ind.chars() {
-            self.put(c);
-        }
+        self.put_str(ind);
         self.whitespace = false;
         self.indention = self.indention && is_indention;
     }
@@ -265,11 +278,11 @@ impl Emitter<'_> {
         if !self.whitespace && !v.is_empty() {
             self.put(' ');
         }
-        let chars: Vec<char> = v.chars().collect();
         let mut spaces = false;
-        for (i, &c) in chars.iter().enumerate() {
+        let mut it = v.chars().peekable();
+        while let Some(c) = it.next() {
             if c == ' ' {
-                let next_space = chars.get(i + 1) == Some(&' ');
+                let next_space = it.peek() == Some(&' ');
                 if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_space {
                     self.write_indent(indent);
                 } else {
@@ -287,17 +300,17 @@ impl Emitter<'_> {
 
     fn single(&mut self, v: &str, indent: isize, allow_breaks: bool) {
         self.indicator("'", true, false);
-        let chars: Vec<char> = v.chars().collect();
         let (mut spaces, mut breaks) = (false, false);
-        let n = chars.len();
-        for (i, &c) in chars.iter().enumerate() {
+        let mut it = v.chars().enumerate().peekable();
+        let last = v.chars().count().saturating_sub(1);
+        while let Some((i, c)) = it.next() {
             if c == ' ' {
-                let next_space = chars.get(i + 1) == Some(&' ');
+                let next_space = it.peek().is_some_and(|&(_, n)| n == ' ');
                 if allow_breaks
                     && !spaces
                     && self.column > BEST_WIDTH
                     && i != 0
-                    && i != n - 1
+                    && i != last
                     && !next_space
                 {
                     self.write_indent(indent);
@@ -342,10 +355,10 @@ impl Emitter<'_> {
 
     fn double(&mut self, v: &str, indent: isize, allow_breaks: bool) {
         self.indicator("\"", true, false);
-        let chars: Vec<char> = v.chars().collect();
-        let n = chars.len();
+        let last = v.chars().count().saturating_sub(1);
         let mut spaces = false;
-        for (i, &c) in chars.iter().enumerate() {
+        let mut it = v.chars().enumerate().peekable();
+        while let Some((i, c)) = it.next() {
             if !is_printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
                 self.put('\\');
                 match c {
@@ -373,16 +386,14 @@ impl Emitter<'_> {
                         } else {
                             format!("U{cp:08X}")
                         };
-                        for ch in s.chars() {
-                            self.put(ch);
-                        }
+                        self.put_str(&s);
                     }
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i != n - 1 {
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i != last {
                     self.write_indent(indent);
-                    if chars.get(i + 1) == Some(&' ') {
+                    if it.peek().is_some_and(|&(_, n)| n == ' ') {
                         self.put('\\');
                     }
                 } else {
@@ -399,40 +410,53 @@ impl Emitter<'_> {
 
     fn literal(&mut self, v: &str, indent: isize) {
         let mut hints = String::from("|");
-        let chars: Vec<char> = v.chars().collect();
-        if chars.first().is_some_and(|&c| c == ' ' || is_break(c)) {
+        let first = v.chars().next();
+        if first.is_some_and(|c| c == ' ' || is_break(c)) {
             let _ = write!(hints, "{BEST_INDENT}");
         }
-        match chars.len() {
-            0 => hints.push('-'),
-            n => {
-                if !is_break(chars[n - 1]) {
-                    hints.push('-');
-                } else if n == 1 || is_break(chars[n - 2]) {
-                    hints.push('+');
-                }
-            }
+        let mut rev = v.chars().rev();
+        match (rev.next(), rev.next()) {
+            (None, _) => hints.push('-'),
+            (Some(l), _) if !is_break(l) => hints.push('-'),
+            (Some(_), None) => hints.push('+'),
+            (Some(_), Some(p)) if is_break(p) => hints.push('+'),
+            _ => {}
         }
         self.indicator(&hints, true, false);
         self.put_break();
         self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
-        for &c in &chars {
-            if is_break(c) {
-                self.write_break(c);
-                self.indention = true;
-                breaks = true;
-            } else {
+        for line in v.split_inclusive(is_break) {
+            let (text, brk) = match line.chars().last() {
+                Some(c) if is_break(c) => (&line[..line.len() - c.len_utf8()], Some(c)),
+                _ => (line, None),
+            };
+            if !text.is_empty() {
                 if breaks {
                     self.write_indent(indent);
                 }
-                self.put(c);
+                self.put_str(text);
                 self.indention = false;
                 breaks = false;
             }
+            if let Some(c) = brk {
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            }
         }
     }
+}
+
+/// True for non-empty strings made only of characters that can never make libyaml quote
+/// or fold (letters, digits, `-._/`), not starting with `-` or `.`.
+fn is_plain_safe(v: &str) -> bool {
+    let b = v.as_bytes();
+    !b.is_empty()
+        && b[0] != b'-'
+        && b[0] != b'.'
+        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.' || c == b'/')
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -510,7 +534,6 @@ fn analyze(v: &str) -> Analysis {
             block_allowed: false,
         };
     }
-    let chars: Vec<char> = v.chars().collect();
     let mut block_indicators = v.starts_with("---") || v.starts_with("...");
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
         (false, false, false, false);
@@ -518,10 +541,13 @@ fn analyze(v: &str) -> Analysis {
         (false, false, false, false);
     let (mut line_breaks, mut special) = (false, false);
     let mut preceded_by_ws = true;
-    let n = chars.len();
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_by_ws = is_blankz(chars.get(i + 1).copied());
-        if i == 0 {
+    let mut it = v.chars().peekable();
+    let mut first = true;
+    while let Some(c) = it.next() {
+        let next = it.peek().copied();
+        let is_last = next.is_none();
+        let followed_by_ws = is_blankz(next);
+        if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_indicators = true,
@@ -543,27 +569,15 @@ fn analyze(v: &str) -> Analysis {
             line_breaks = true;
         }
         if c == ' ' {
-            if i == 0 {
-                leading_space = true;
-            }
-            if i == n - 1 {
-                trailing_space = true;
-            }
-            if previous_break {
-                break_space = true;
-            }
+            leading_space |= first;
+            trailing_space |= is_last;
+            break_space |= previous_break;
             previous_space = true;
             previous_break = false;
         } else if is_break(c) {
-            if i == 0 {
-                leading_break = true;
-            }
-            if i == n - 1 {
-                trailing_break = true;
-            }
-            if previous_space {
-                space_break = true;
-            }
+            leading_break |= first;
+            trailing_break |= is_last;
+            space_break |= previous_space;
             previous_break = true;
             previous_space = false;
         } else {
@@ -571,6 +585,7 @@ fn analyze(v: &str) -> Analysis {
             previous_break = false;
         }
         preceded_by_ws = is_blankz(Some(c));
+        first = false;
     }
     let mut a = Analysis {
         multiline: line_breaks,
@@ -682,19 +697,27 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 }
 
 fn less(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return less_by(a.as_bytes(), b.as_bytes(), |c| c as char);
+    }
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
+    less_by(&ar, &br, |c| c)
+}
+
+fn less_by<T: Copy + PartialEq + PartialOrd>(ar: &[T], br: &[T], ch: impl Fn(T) -> char) -> bool {
     let mut i = 0;
     // Whether the last equal character was a digit: then a letter ends a shorter number.
     let mut digits = false;
     while i < ar.len() && i < br.len() {
         if ar[i] == br[i] {
-            digits = ar[i].is_ascii_digit();
+            digits = ch(ar[i]).is_ascii_digit();
             i += 1;
             continue;
         }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
+        let (ac, bc) = (ch(ar[i]), ch(br[i]));
+        let al = ac.is_alphabetic();
+        let bl = bc.is_alphabetic();
         if al && bl {
             return ar[i] < br[i];
         }
@@ -702,11 +725,11 @@ fn less(a: &str, b: &str) -> bool {
             return if digits { al } else { bl };
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
-        if ar[i] == '0' || br[i] == '0' {
+        if ac == '0' || bc == '0' {
             let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
+            while j > 0 && ch(ar[j - 1]).is_ascii_digit() {
                 j -= 1;
-                if ar[j] != '0' {
+                if ch(ar[j]) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -714,13 +737,13 @@ fn less(a: &str, b: &str) -> bool {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+        while ai < ar.len() && ch(ar[ai]).is_ascii_digit() {
+            an = an.wrapping_mul(10).wrapping_add(ch(ar[ai]) as i64 - '0' as i64);
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+        while bi < br.len() && ch(br[bi]).is_ascii_digit() {
+            bn = bn.wrapping_mul(10).wrapping_add(ch(br[bi]) as i64 - '0' as i64);
             bi += 1;
         }
         if an != bn {

@@ -199,7 +199,9 @@ mod tests {
     #[test]
     fn ensure_path_creates_maps_and_refuses_scalars() {
         let mut n = Node::map();
-        n.ensure_path(&["a", "b"]).map(|x| *x = Node::str("v"));
+        if let Some(x) = n.ensure_path(&["a", "b"]) {
+            *x = Node::str("v");
+        }
         assert_eq!(n.str_at(&["a", "b"]), Some("v"));
         assert!(n.ensure_path(&["a", "b", "c"]).is_none());
     }

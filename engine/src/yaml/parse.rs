@@ -27,9 +27,62 @@ pub struct ParseError {
 /// The most nodes an alias may expand to before the document is refused ("billion laughs").
 const MAX_ALIAS_EXPANSION: usize = 10_000_000;
 
-/// Parses every document of a YAML stream. Empty documents are kept as null nodes, so
-/// callers can decide whether to skip them.
+/// Parses every document of a YAML stream. Empty documents may come back as null nodes
+/// (or not at all), so callers skip null documents.
+///
+/// The common block-style YAML of manifests takes a fast path; anything else, and every
+/// error, goes through the complete event parser.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, ParseError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(docs) = super::fast::parse(text) {
+        return Ok(docs);
+    }
+    // Directives and CRLF affect the whole stream; otherwise only the documents the fast
+    // path declined go through the complete parser.
+    if text.contains('\r') || text.lines().any(|l| l.starts_with('%')) {
+        return parse_documents_complete(text);
+    }
+    let mut docs = Vec::new();
+    for chunk in split_documents(text) {
+        match super::fast::parse(chunk) {
+            Some(d) => docs.extend(d),
+            None => match parse_documents_complete(chunk) {
+                Ok(d) => docs.extend(d),
+                // Parse the whole text again so the error's line numbers are the file's.
+                Err(_) => return parse_documents_complete(text),
+            },
+        }
+    }
+    Ok(docs)
+}
+
+/// Splits a stream at `---` / `...` lines that carry nothing else.
+fn split_documents(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let l = line.trim_end_matches('\n');
+        let marker = (l.starts_with("---") || l.starts_with("..."))
+            && l[3..].trim_matches([' ', '\t']).is_empty();
+        if marker {
+            out.push(&text[start..pos]);
+            start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    out.push(&text[start..]);
+    out
+}
+
+/// The fast path alone: None where it defers to the complete parser. For tests that hold
+/// the two parsers to the same results.
+pub fn parse_documents_fast(text: &str) -> Option<Vec<Node>> {
+    super::fast::parse(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// The complete event parser alone (yaml-rust2 events, go-yaml v3 resolution).
+pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder { anchors: HashMap::new(), expanded: 0 };

@@ -343,7 +343,7 @@ pub fn go_g(f: f64) -> String {
     let (neg, digits, dp) = shortest_digits(f);
     let exp = dp - 1;
     // Go's shortest 'g' switches to exponent form from the seventh digit before the point.
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         return go_exp(neg, &digits, dp);
     }
     go_fixed(neg, &digits, dp)
@@ -388,7 +388,7 @@ mod tests {
         assert_eq!(go_g(1e-7), "1e-07");
         assert_eq!(go_g(1.2345678901234569e23), "1.2345678901234569e+23");
         assert_eq!(go_g(0.5), "0.5");
-        assert_eq!(go_g(3.14159265358979), "3.14159265358979");
+        assert_eq!(go_g(1.23456789012), "1.23456789012");
         assert_eq!(go_g(123456.0), "123456");
         assert_eq!(go_g(0.0001), "0.0001");
         assert_eq!(go_g(0.00001), "1e-05");

@@ -1,0 +1,872 @@
+//! A fast parser for the block-style YAML that Kubernetes manifests are written in.
+//!
+//! It reads block mappings and sequences, plain, quoted and block scalars, comments,
+//! document markers and single- or multi-line flow collections, line by line on `&str`
+//! slices. Anything else — anchors, aliases, tags, directives, complex keys, tabs in
+//! indentation, CRLF, duplicate keys, merge keys, or anything it is not sure about —
+//! makes it give up (`None`), and the caller parses the text again with the complete
+//! (slower) event parser, which also produces the error messages. A differential test
+//! over every YAML file of the shared corpus holds the two to the same trees.
+
+use super::node::{Map, Node, Scalar, Tag};
+use super::resolve::resolve_plain;
+
+/// Parses `text` (BOM already removed) into documents, or None to fall back.
+pub(super) fn parse(text: &str) -> Option<Vec<Node>> {
+    if text.contains('\r') {
+        return None;
+    }
+    let mut p = P { lines: Vec::with_capacity(text.len() / 24 + 1), i: 0 };
+    for line in text.split('\n') {
+        let indent = line.bytes().take_while(|&b| b == b' ').count();
+        let content = &line[indent..];
+        if content.starts_with('\t') {
+            // A tab after the indentation is only fine on blank or comment lines.
+            let t = content.trim_start_matches([' ', '\t']);
+            if !(t.is_empty() || t.starts_with('#')) {
+                return None;
+            }
+        }
+        p.lines.push(Line { indent, text: content, raw: line });
+    }
+    if text.ends_with('\n') {
+        p.lines.pop();
+    }
+    p.documents()
+}
+
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    /// Column where `text` starts.
+    indent: usize,
+    /// The line from `indent` on (may be a suffix of the raw line after `- `).
+    text: &'a str,
+    /// The whole physical line.
+    raw: &'a str,
+}
+
+struct P<'a> {
+    lines: Vec<Line<'a>>,
+    i: usize,
+}
+
+/// An empty value (`key:` with nothing after it), spelled as the event parser spells it.
+fn empty() -> Node {
+    Node::Scalar(Scalar { tag: Tag::Null, value: String::new() })
+}
+
+fn is_blank(t: &str) -> bool {
+    let t = t.trim_start_matches([' ', '\t']);
+    t.is_empty() || t.starts_with('#')
+}
+
+fn is_doc_marker(l: &Line<'_>) -> bool {
+    l.indent == 0
+        && l.text.len() >= 3
+        && (l.text.starts_with("---") || l.text.starts_with("..."))
+        && l.text[3..].chars().next().is_none_or(|c| c == ' ' || c == '\t')
+}
+
+impl<'a> P<'a> {
+    fn documents(&mut self) -> Option<Vec<Node>> {
+        let mut docs = Vec::new();
+        loop {
+            self.skip_blank();
+            let Some(l) = self.lines.get(self.i).copied() else { break };
+            if l.text.starts_with('%') && l.indent == 0 {
+                return None;
+            }
+            if is_doc_marker(&l) {
+                if !is_blank(&l.text[3..]) {
+                    return None;
+                }
+                self.i += 1;
+                continue;
+            }
+            let node = self.block_node(-1)?;
+            docs.push(node);
+            self.skip_blank();
+            if let Some(l) = self.lines.get(self.i)
+                && !is_doc_marker(l)
+            {
+                return None;
+            }
+        }
+        Some(docs)
+    }
+
+    fn skip_blank(&mut self) {
+        while let Some(l) = self.lines.get(self.i) {
+            if is_blank(l.text) {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The next non-blank line, if it is indented more than `parent` and is not a marker.
+    fn peek_child(&mut self, parent: isize) -> Option<Line<'a>> {
+        self.skip_blank();
+        let l = *self.lines.get(self.i)?;
+        if (l.indent as isize) <= parent || is_doc_marker(&l) {
+            return None;
+        }
+        Some(l)
+    }
+
+    /// A node on the current line, which is indented more than `parent`.
+    fn block_node(&mut self, parent: isize) -> Option<Node> {
+        let Some(l) = self.peek_child(parent) else { return Some(empty()) };
+        if is_seq_item(l.text) {
+            return self.sequence(l.indent);
+        }
+        if split_key(l.text)?.is_some() {
+            return self.mapping(l.indent);
+        }
+        // A scalar on a line of its own, below its key.
+        if parent < 0 {
+            return None;
+        }
+        self.inline_value(l.text, parent as usize)
+    }
+
+    fn sequence(&mut self, col: usize) -> Option<Node> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_blank();
+            let Some(l) = self.lines.get(self.i).copied() else { break };
+            if l.indent < col || is_doc_marker(&l) {
+                break;
+            }
+            if l.indent > col || !is_seq_item(l.text) {
+                if l.indent == col {
+                    break;
+                }
+                return None;
+            }
+            let rest = &l.text[1..];
+            let spaces = rest.bytes().take_while(|&b| b == b' ').count();
+            let after = &rest[spaces..];
+            if is_blank(after) {
+                self.i += 1;
+                items.push(self.block_node(col as isize)?);
+                continue;
+            }
+            let item_col = col + 1 + spaces;
+            self.lines[self.i] = Line { indent: item_col, text: after, raw: l.raw };
+            if is_seq_item(after) {
+                items.push(self.sequence(item_col)?);
+            } else if split_key(after)?.is_some() {
+                items.push(self.mapping(item_col)?);
+            } else {
+                items.push(self.inline_value(after, col)?);
+            }
+        }
+        Some(Node::Seq(items))
+    }
+
+    fn mapping(&mut self, col: usize) -> Option<Node> {
+        let mut map = Map::new();
+        loop {
+            self.skip_blank();
+            let Some(l) = self.lines.get(self.i).copied() else { break };
+            if l.indent < col || is_doc_marker(&l) {
+                break;
+            }
+            if l.indent > col {
+                return None;
+            }
+            let Some((key, rest)) = split_key(l.text)? else {
+                if is_seq_item(l.text) {
+                    // `- ` at the mapping's column ends a compact mapping inside a sequence.
+                    break;
+                }
+                return None;
+            };
+            if key == "<<" || map.contains_key(key.as_str()) {
+                return None;
+            }
+            let value = if is_blank(rest) {
+                self.i += 1;
+                self.skip_blank();
+                match self.lines.get(self.i).copied() {
+                    // A sequence may sit at the key's own column ("indentless").
+                    Some(n) if n.indent == col && is_seq_item(n.text) && !is_doc_marker(&n) => {
+                        self.sequence(col)?
+                    }
+                    _ => self.block_node(col as isize)?,
+                }
+            } else {
+                self.inline_value(rest.trim_start_matches(' '), col)?
+            };
+            map.insert(key, value);
+        }
+        Some(Node::Map(map))
+    }
+
+    /// A value that starts on the current line (after `key: ` or `- `); `parent` is the
+    /// column of the owning key or dash. Consumes the lines the value spans.
+    fn inline_value(&mut self, v: &'a str, parent: usize) -> Option<Node> {
+        let first = v.as_bytes().first().copied()?;
+        match first {
+            b'"' | b'\'' => self.quoted(v, parent),
+            b'|' | b'>' => self.block_scalar(v, parent),
+            b'[' | b'{' => self.flow(v, parent),
+            b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'#' | b',' | b']' | b'}' => None,
+            b'?' | b':' | b'-' if v.len() == 1 || v.as_bytes()[1] == b' ' => None,
+            _ => self.plain(v, parent),
+        }
+    }
+
+    fn plain(&mut self, v: &'a str, parent: usize) -> Option<Node> {
+        let first = strip_comment(v)?.trim_end_matches([' ', '\t']);
+        if first.contains(": ") || first.ends_with(':') {
+            return None;
+        }
+        self.i += 1;
+        // Continuation lines fold into the scalar.
+        let mut text: Option<String> = None;
+        let mut blank_run = 0usize;
+        let mut j = self.i;
+        while let Some(l) = self.lines.get(j) {
+            let t = l.text.trim_end_matches([' ', '\t']);
+            if t.is_empty() {
+                blank_run += 1;
+                j += 1;
+                continue;
+            }
+            if l.indent <= parent || is_doc_marker(l) {
+                break;
+            }
+            if t.trim_start_matches([' ', '\t']).starts_with('#') {
+                // A comment line ends a plain scalar.
+                break;
+            }
+            if t.contains(" #") || t.contains(": ") || t.ends_with(':') {
+                return None;
+            }
+            let s = text.get_or_insert_with(|| first.to_string());
+            if blank_run == 0 {
+                s.push(' ');
+            } else {
+                for _ in 0..blank_run {
+                    s.push('\n');
+                }
+            }
+            s.push_str(t.trim_start_matches([' ', '\t']));
+            blank_run = 0;
+            j += 1;
+            self.i = j;
+        }
+        let value = text.unwrap_or_else(|| first.to_string());
+        let tag = resolve_plain(&value);
+        Some(Node::Scalar(Scalar { tag, value }))
+    }
+
+    fn quoted(&mut self, v: &'a str, parent: usize) -> Option<Node> {
+        let double = v.starts_with('"');
+        let mut out = String::new();
+        let mut cur: &str = &v[1..];
+        loop {
+            // Scan this line's part of the scalar.
+            let mut chars = cur.char_indices().peekable();
+            let mut closed_at = None;
+            let mut line_out = String::new();
+            let mut escaped_break = false;
+            // Bytes at the end of `line_out` that were unescaped white space in the source:
+            // folding trims those and only those.
+            let mut raw_ws = 0usize;
+            while let Some((i, c)) = chars.next() {
+                if double && c == '"' || !double && c == '\'' && chars.peek().is_none_or(|&(_, n)| n != '\'') {
+                    closed_at = Some(i + 1);
+                    break;
+                }
+                if double && c == '\\' {
+                    match chars.next() {
+                        None => {
+                            // An escaped line break: the next line joins without a space.
+                            escaped_break = true;
+                            break;
+                        }
+                        Some((_, e)) => line_out.push_str(&unescape(e, &mut chars)?),
+                    }
+                    raw_ws = 0;
+                } else if !double && c == '\'' {
+                    chars.next();
+                    line_out.push('\'');
+                    raw_ws = 0;
+                } else {
+                    line_out.push(c);
+                    raw_ws = if c == ' ' || c == '\t' { raw_ws + 1 } else { 0 };
+                }
+            }
+            if let Some(end) = closed_at {
+                out.push_str(&line_out);
+                self.i += 1;
+                let tail = &cur[end..];
+                if !is_blank(tail) || (!tail.is_empty() && !tail.starts_with([' ', '\t'])) {
+                    return None;
+                }
+                return Some(Node::Scalar(Scalar { tag: Tag::Str, value: out }));
+            }
+            // The scalar goes on: fold the line break.
+            if !escaped_break {
+                line_out.truncate(line_out.len() - raw_ws);
+            }
+            out.push_str(&line_out);
+            self.i += 1;
+            let mut empties = 0;
+            loop {
+                let l = self.lines.get(self.i)?;
+                if l.raw.trim_matches([' ', '\t']).is_empty() {
+                    empties += 1;
+                    self.i += 1;
+                    continue;
+                }
+                if l.indent <= parent || is_doc_marker(l) {
+                    return None;
+                }
+                break;
+            }
+            if escaped_break {
+                // No folding space after `\` at the end of a line.
+            } else if empties == 0 {
+                out.push(' ');
+            } else {
+                for _ in 0..empties {
+                    out.push('\n');
+                }
+            }
+            let l = self.lines.get(self.i)?;
+            cur = l.raw.trim_start_matches([' ', '\t']);
+        }
+    }
+
+    fn block_scalar(&mut self, v: &'a str, parent: usize) -> Option<Node> {
+        let literal = v.starts_with('|');
+        let mut chomp = 0i8; // -1 strip, 0 clip, 1 keep
+        let mut explicit: Option<usize> = None;
+        let mut rest = &v[1..];
+        for _ in 0..2 {
+            match rest.as_bytes().first() {
+                Some(b'-') => {
+                    chomp = -1;
+                    rest = &rest[1..];
+                }
+                Some(b'+') => {
+                    chomp = 1;
+                    rest = &rest[1..];
+                }
+                Some(d @ b'1'..=b'9') => {
+                    explicit = Some((d - b'0') as usize);
+                    rest = &rest[1..];
+                }
+                _ => {}
+            }
+        }
+        if !is_blank(rest) || (!rest.is_empty() && !rest.starts_with([' ', '\t'])) {
+            return None;
+        }
+        self.i += 1;
+        // Find the content indentation.
+        let mut j = self.i;
+        let mut max_leading_blank = 0;
+        let indent = match explicit {
+            Some(d) => parent + d,
+            None => loop {
+                let Some(l) = self.lines.get(j) else { break parent + 1 };
+                if l.raw.trim_start_matches(' ').is_empty() {
+                    max_leading_blank = max_leading_blank.max(l.raw.len());
+                    j += 1;
+                    continue;
+                }
+                if l.raw.trim_start_matches(' ').starts_with('\t') {
+                    return None;
+                }
+                break l.indent;
+            },
+        };
+        if explicit.is_none() && max_leading_blank > indent {
+            return None;
+        }
+        if explicit.is_some() && parent == usize::MAX {
+            return None;
+        }
+        let mut lines: Vec<&str> = Vec::new();
+        while let Some(l) = self.lines.get(self.i) {
+            let raw = l.raw;
+            let lead = raw.bytes().take_while(|&b| b == b' ').count();
+            if raw.len() == lead {
+                // A blank line (only spaces) belongs to the scalar for now.
+                lines.push(if lead > indent { &raw[indent..] } else { "" });
+                self.i += 1;
+                continue;
+            }
+            if lead < indent || indent <= parent || (lead <= parent) {
+                break;
+            }
+            lines.push(&raw[indent..]);
+            self.i += 1;
+        }
+        // Trailing blank lines are handed back unless kept by chomping; they are blank
+        // for the parser either way.
+        let mut trailing = 0;
+        while lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+            trailing += 1;
+        }
+        let mut out = String::new();
+        if literal {
+            for (k, l) in lines.iter().enumerate() {
+                if k > 0 {
+                    out.push('\n');
+                }
+                out.push_str(l);
+            }
+        } else {
+            fold_lines(&lines, &mut out);
+        }
+        if !lines.is_empty() {
+            match chomp {
+                -1 => {}
+                0 => out.push('\n'),
+                _ => {
+                    out.push('\n');
+                    for _ in 0..trailing {
+                        out.push('\n');
+                    }
+                }
+            }
+        } else if chomp == 1 && trailing > 0 {
+            return None;
+        }
+        Some(Node::Scalar(Scalar { tag: Tag::Str, value: out }))
+    }
+
+    fn flow(&mut self, v: &'a str, parent: usize) -> Option<Node> {
+        // Gather the text up to the matching bracket, across lines if needed.
+        let mut text = String::new();
+        let mut cur = v;
+        loop {
+            text.push_str(cur);
+            if let Some(end) = flow_end(&text)? {
+                self.i += 1;
+                let tail = &text[end..];
+                if !is_blank(tail) || (!tail.is_empty() && !tail.starts_with([' ', '\t'])) {
+                    return None;
+                }
+                let mut f = Flow { s: &text[..end], pos: 0 };
+                let node = f.node()?;
+                f.ws();
+                return if f.pos == f.s.len() { Some(node) } else { None };
+            }
+            if quote_open(&text)? {
+                // Quoted scalars folded across lines: leave them to the full parser.
+                return None;
+            }
+            self.i += 1;
+            while self.lines.get(self.i).is_some_and(|l| is_blank(l.text)) {
+                self.i += 1;
+            }
+            let l = self.lines.get(self.i)?;
+            if l.indent <= parent || is_doc_marker(l) {
+                return None;
+            }
+            text.push(' ');
+            cur = l.text;
+        }
+    }
+}
+
+/// YAML line folding for `>` scalars: lines join with a space, except around more-indented
+/// lines and empty lines, which keep their breaks.
+fn fold_lines(lines: &[&str], out: &mut String) {
+    let mut prev_more = false;
+    let mut pending_breaks = 0;
+    let mut started = false;
+    for l in lines {
+        if l.is_empty() {
+            pending_breaks += 1;
+            continue;
+        }
+        let more = l.starts_with([' ', '\t']);
+        if started {
+            if pending_breaks == 0 {
+                if more || prev_more {
+                    out.push('\n');
+                } else {
+                    out.push(' ');
+                }
+            } else {
+                if more || prev_more {
+                    out.push('\n');
+                }
+                for _ in 0..pending_breaks {
+                    out.push('\n');
+                }
+            }
+        } else {
+            for _ in 0..pending_breaks {
+                out.push('\n');
+            }
+        }
+        out.push_str(l);
+        pending_breaks = 0;
+        prev_more = more;
+        started = true;
+    }
+}
+
+fn unescape(e: char, chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Option<String> {
+    let simple = match e {
+        '0' => '\0',
+        'a' => '\x07',
+        'b' => '\x08',
+        't' | '\t' => '\t',
+        'n' => '\n',
+        'v' => '\x0b',
+        'f' => '\x0c',
+        'r' => '\r',
+        'e' => '\x1b',
+        ' ' => ' ',
+        '"' => '"',
+        '/' => '/',
+        '\\' => '\\',
+        'N' => '\u{85}',
+        '_' => '\u{a0}',
+        'L' => '\u{2028}',
+        'P' => '\u{2029}',
+        'x' | 'u' | 'U' => {
+            let n = match e {
+                'x' => 2,
+                'u' => 4,
+                _ => 8,
+            };
+            let mut code = 0u32;
+            for _ in 0..n {
+                let (_, h) = chars.next()?;
+                code = code * 16 + h.to_digit(16)?;
+            }
+            return char::from_u32(code).map(String::from);
+        }
+        _ => return None,
+    };
+    Some(simple.to_string())
+}
+
+fn is_seq_item(t: &str) -> bool {
+    t == "-" || t.starts_with("- ") || t.starts_with("-\t")
+}
+
+/// Cuts a trailing ` # comment`; None when the text has characters that need the full parser.
+fn strip_comment(v: &str) -> Option<&str> {
+    match v.find(" #") {
+        Some(i) => Some(&v[..i]),
+        None => {
+            if v.contains("\t#") {
+                return None;
+            }
+            Some(v)
+        }
+    }
+}
+
+/// Splits `key: rest` / `key:`; Ok(None) when the line is not a mapping entry; None
+/// (give up) for keys the fast path does not handle.
+fn split_key(t: &str) -> Option<Option<(String, &str)>> {
+    let b = t.as_bytes();
+    match b.first() {
+        None => return Some(None),
+        Some(b'"') | Some(b'\'') => {
+            let double = b[0] == b'"';
+            let mut key = String::new();
+            let mut it = t[1..].char_indices().peekable();
+            while let Some((i, c)) = it.next() {
+                if double && c == '\\' {
+                    let (_, e) = it.next()?;
+                    key.push_str(&unescape(e, &mut it)?);
+                } else if double && c == '"' || !double && c == '\'' {
+                    if !double && it.peek().is_some_and(|&(_, n)| n == '\'') {
+                        it.next();
+                        key.push('\'');
+                        continue;
+                    }
+                    let after = &t[1 + i + 1..];
+                    let after = after.trim_start_matches(' ');
+                    if let Some(rest) = after.strip_prefix(':')
+                        && (rest.is_empty() || rest.starts_with(' '))
+                    {
+                        return Some(Some((key, rest)));
+                    }
+                    return Some(None);
+                } else {
+                    key.push(c);
+                }
+            }
+            // Not closed on this line: a multi-line quoted value, never a key.
+            return Some(None);
+        }
+        // A flow collection opening a line is a value; as a key it would be a complex key,
+        // which the flow parser refuses when it finds the `:` after it.
+        Some(b'[' | b'{' | b'|' | b'>') => return Some(None),
+        Some(b'?' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'#' | b',') => {
+            return if is_blank(t) { Some(None) } else { None };
+        }
+        _ => {}
+    }
+    if is_seq_item(t) {
+        return Some(None);
+    }
+    let mut search = 0;
+    while let Some(off) = t[search..].find(':') {
+        let i = search + off;
+        let next = b.get(i + 1);
+        if next.is_none() || next == Some(&b' ') {
+            let key = t[..i].trim_end_matches(' ');
+            if key.is_empty() || key.contains(" #") || key.contains('\t') {
+                return None;
+            }
+            let rest = &t[i + 1..];
+            return Some(Some((key.to_string(), rest)));
+        }
+        search = i + 1;
+    }
+    if t.contains(" #") && t.split(" #").next().is_some_and(|h| h.contains(':')) {
+        return None;
+    }
+    Some(None)
+}
+
+/// Whether `s` ends inside a quoted scalar (None for anything unexpected).
+fn quote_open(s: &str) -> Option<bool> {
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '"' => loop {
+                match it.next() {
+                    None => return Some(true),
+                    Some('\\') => {
+                        if it.next().is_none() {
+                            return Some(true);
+                        }
+                    }
+                    Some('"') => break,
+                    Some(_) => {}
+                }
+            },
+            '\'' => loop {
+                match it.next() {
+                    None => return Some(true),
+                    Some('\'') if it.peek() == Some(&'\'') => {
+                        it.next();
+                    }
+                    Some('\'') => break,
+                    Some(_) => {}
+                }
+            },
+            _ => {}
+        }
+    }
+    Some(false)
+}
+
+/// The byte offset just after the flow collection that `s` starts with, Some(None) if it
+/// is not closed yet, None for anything unexpected.
+fn flow_end(s: &str) -> Option<Option<usize>> {
+    let mut depth = 0i32;
+    let mut it = s.char_indices().peekable();
+    let mut prev_ws = true;
+    while let Some((i, c)) = it.next() {
+        match c {
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(Some(i + 1));
+                }
+            }
+            '"' => loop {
+                let (_, d) = it.next()?;
+                if d == '\\' {
+                    it.next()?;
+                } else if d == '"' {
+                    break;
+                }
+            },
+            '\'' => loop {
+                let (_, d) = it.next()?;
+                if d == '\'' {
+                    if it.peek().is_some_and(|&(_, n)| n == '\'') {
+                        it.next();
+                        continue;
+                    }
+                    break;
+                }
+            },
+            '#' if prev_ws => return None,
+            _ => {}
+        }
+        prev_ws = c == ' ';
+    }
+    Some(None)
+}
+
+/// A flow collection parser over one string.
+struct Flow<'s> {
+    s: &'s str,
+    pos: usize,
+}
+
+impl Flow<'_> {
+    fn ws(&mut self) {
+        while self.s.as_bytes().get(self.pos).is_some_and(|&b| b == b' ' || b == b'\t') {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.pos).copied()
+    }
+
+    fn node(&mut self) -> Option<Node> {
+        self.ws();
+        match self.peek()? {
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                loop {
+                    self.ws();
+                    if self.peek()? == b']' {
+                        self.pos += 1;
+                        return Some(Node::Seq(items));
+                    }
+                    let item = self.node()?;
+                    self.ws();
+                    if self.peek()? == b':' {
+                        // A single-pair mapping inside a sequence.
+                        return None;
+                    }
+                    items.push(item);
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b']' => {}
+                        _ => return None,
+                    }
+                }
+            }
+            b'{' => {
+                self.pos += 1;
+                let mut map = Map::new();
+                loop {
+                    self.ws();
+                    if self.peek()? == b'}' {
+                        self.pos += 1;
+                        return Some(Node::Map(map));
+                    }
+                    let key = match self.node()? {
+                        Node::Scalar(s) => s.value,
+                        _ => return None,
+                    };
+                    self.ws();
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.pos += 1;
+                    self.ws();
+                    let value = match self.peek()? {
+                        b',' | b'}' => empty(),
+                        _ => self.node()?,
+                    };
+                    if key == "<<" || map.contains_key(&key) {
+                        return None;
+                    }
+                    map.insert(key, value);
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b'}' => {}
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' | b'\'' => {
+                let double = self.peek()? == b'"';
+                self.pos += 1;
+                let mut out = String::new();
+                let rest = &self.s[self.pos..];
+                let mut it = rest.char_indices().peekable();
+                while let Some((i, c)) = it.next() {
+                    if double && c == '\\' {
+                        let (_, e) = it.next()?;
+                        out.push_str(&unescape(e, &mut it)?);
+                    } else if (double && c == '"') || (!double && c == '\'') {
+                        if !double && it.peek().is_some_and(|&(_, n)| n == '\'') {
+                            it.next();
+                            out.push('\'');
+                            continue;
+                        }
+                        self.pos += i + 1;
+                        return Some(Node::Scalar(Scalar { tag: Tag::Str, value: out }));
+                    } else {
+                        out.push(c);
+                    }
+                }
+                None
+            }
+            b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'#' | b'?' => None,
+            _ => {
+                let start = self.pos;
+                let b = self.s.as_bytes();
+                while self.pos < b.len() {
+                    let c = b[self.pos];
+                    if matches!(c, b',' | b'[' | b']' | b'{' | b'}') {
+                        break;
+                    }
+                    if c == b':' && matches!(b.get(self.pos + 1), None | Some(b' ' | b',' | b']' | b'}')) {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                let value = self.s[start..self.pos].trim_end_matches([' ', '\t']).to_string();
+                if value.is_empty() {
+                    return None;
+                }
+                let tag = resolve_plain(&value);
+                Some(Node::Scalar(Scalar { tag, value }))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse::parse_documents_complete;
+
+    fn same(src: &str) {
+        let fast = parse(src).unwrap_or_else(|| panic!("fast path declined:\n{src}"));
+        let complete = parse_documents_complete(src).unwrap_or_default();
+        let strip = |v: Vec<Node>| v.into_iter().filter(|d| !d.is_null()).collect::<Vec<_>>();
+        assert_eq!(strip(fast), strip(complete), "{src}");
+    }
+
+    #[test]
+    fn block_structures() {
+        same("a: 1\nb:\n  c: [x, 'y', \"z\"]\n  d:\n  - e: f\n    g: h\n  - - i\n    - j\n");
+        same("k: v # comment\n# full line\nl: |\n  one\n\n  two\nm: >-\n  folded\n  text\n\n  para\n");
+        same("---\na: 1\n---\nb: 2\n...\n");
+        same("q: \"multi\n  line \\\"quoted\\\"\\\n  joined\"\ns: 'it''s\n\n  two'\n");
+        same("p: plain\n  continued\n\n  after blank\nn:\n  {}\nx: -1\ny: 0777\n");
+    }
+
+    #[test]
+    fn declines_what_it_does_not_handle() {
+        assert!(parse("a: &x 1\nb: *x\n").is_none());
+        assert!(parse("a: 1\na: 2\n").is_none());
+        assert!(parse("? complex\n: v\n").is_none());
+        assert!(parse("a: !!str 1\n").is_none());
+        assert!(parse("a: 1\r\n").is_none());
+    }
+}
