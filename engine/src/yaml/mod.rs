@@ -2,6 +2,7 @@
 //! kustomize's exact printer. Pure: no files, no environment.
 
 pub mod emit;
+mod fast;
 pub mod json;
 pub mod node;
 pub mod parse;
@@ -9,4 +10,4 @@ pub mod resolve;
 
 pub use emit::{EmitError, emit, emit_documents};
 pub use node::{Map, Node, Scalar, Tag};
-pub use parse::{ParseError, parse_documents, parse_one};
+pub use parse::{ParseError, parse_documents, parse_documents_complete, parse_documents_fast, parse_one};
