@@ -112,7 +112,12 @@ fn text(o: &Output) -> String {
 /// The rebuild-manifests step of the update-manifests Task, as the centraldashboard app
 /// builds it: its script and the names of the env vars it gets.
 fn rebuild_manifests_step() -> (String, Vec<String>) {
-    let objs = objects(&build_app("ci-centraldashboard-pipeline-run"));
+    rebuild_manifests_step_of("ci-centraldashboard-pipeline-run")
+}
+
+/// The rebuild-manifests step of the update-manifests Task an app builds.
+fn rebuild_manifests_step_of(app: &str) -> (String, Vec<String>) {
+    let objs = objects(&build_app(app));
     let task = find(&objs, "Task", "update-manifests");
     let steps = task
         .get_path(&["spec", "steps"])
@@ -552,9 +557,10 @@ fn update_manifests_with_failing_tests_pushes_nothing() {
 }
 
 /// The app configs of the catalog.
-const APPS: [&str; 2] = [
+const APPS: [&str; 3] = [
     "ci-centraldashboard-pipeline-run",
     "ci-jupyter-web-app-pipeline-run",
+    "ci-centraldashboard-pipeline-run-v1",
 ];
 
 /// Runs the CLI in-process; returns the exit code, stdout and stderr.
@@ -834,4 +840,45 @@ fn catalog_bundles_are_reproducible() {
         assert!(a.starts_with("sha256:"), "{a}");
         assert_eq!(a, b, "{app}: two bundles differ");
     }
+}
+
+#[test]
+fn v1_variant_has_no_pipeline_resources_and_runs_the_same_script() {
+    let objs = objects(&build_app("ci-centraldashboard-pipeline-run-v1"));
+    for o in &objs {
+        assert_eq!(o.str_at(&["apiVersion"]), Some("tekton.dev/v1"), "{o:?}");
+        assert_ne!(o.str_at(&["kind"]), Some("PipelineResource"));
+    }
+    let pipeline = find(&objs, "Pipeline", "ci-pipeline");
+    assert!(pipeline.get_path(&["spec", "resources"]).is_none());
+    let ws: Vec<&str> = pipeline
+        .get_path(&["spec", "workspaces"])
+        .and_then(Node::as_seq)
+        .expect("workspaces")
+        .iter()
+        .filter_map(|w| w.str_at(&["name"]))
+        .collect();
+    assert_eq!(ws, ["source"]);
+    let update = find(&objs, "Task", "update-manifests");
+    let steps: Vec<&str> = update
+        .get_path(&["spec", "steps"])
+        .and_then(Node::as_seq)
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s.str_at(&["name"]))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "import-digest",
+            "git-clone-manifests",
+            "fetch-pull-request",
+            "rebuild-manifests"
+        ]
+    );
+    // The v1 Task runs the very script the v1alpha1 one runs, with the same variables.
+    assert_eq!(
+        rebuild_manifests_step_of("ci-centraldashboard-pipeline-run-v1"),
+        rebuild_manifests_step()
+    );
 }
