@@ -83,6 +83,10 @@ fn finish(
     // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other
     // transformers only and never printed.
     ra.resources.retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
+    builtins::build_metadata::validate(&_k.build_metadata, _file)?;
+    if _k.build_metadata.iter().any(|b| b == "originAnnotations") {
+        builtins::build_metadata::annotate_origins(&mut ra.resources, _root);
+    }
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use super::kv::{base64_lines, load_pairs, merge_options, skeleton};
 use super::{Context, Generator};
 use crate::error::Result;
 use crate::kustomization::{GeneratorArgs, GeneratorOptions};
-use crate::resource::Resource;
+use crate::resource::{Origin, Resource};
 use crate::yaml::{Map, Node};
 
 /// Generates one ConfigMap.
@@ -17,6 +17,8 @@ pub struct ConfigMapGenerator {
     pub args: GeneratorArgs,
     /// The kustomization's `generatorOptions`.
     pub global: Option<GeneratorOptions>,
+    /// Where it was configured (for `buildMetadata` origins).
+    pub origin: Origin,
 }
 
 impl ConfigMapGenerator {
@@ -26,6 +28,7 @@ impl ConfigMapGenerator {
         Ok(ConfigMapGenerator {
             args: args_from_config(config)?,
             global: None,
+            origin: Origin::default(),
         })
     }
 }
@@ -85,6 +88,7 @@ impl Generator for ConfigMapGenerator {
             m.insert("binaryData".into(), Node::Map(binary));
         }
         r.node = Node::Map(m);
+        r.origin = Some(self.origin.clone());
         Ok(vec![r])
     }
 }

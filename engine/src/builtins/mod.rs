@@ -6,6 +6,7 @@
 //! [`field_transformers`] is the one table that fixes kustomize's order of application.
 
 pub mod annotations;
+pub mod build_metadata;
 mod common;
 pub mod configmap_generator;
 pub mod hash_suffix;
@@ -55,7 +56,6 @@ pub trait Generator {
 pub fn pending_fields(k: &Kustomization) -> Vec<(&'static str, bool)> {
     vec![
         ("validators", !k.validators.is_empty()),
-        ("buildMetadata", !k.build_metadata.is_empty()),
     ]
 }
 
@@ -73,16 +73,21 @@ pub fn layer_config(k: &Kustomization, root: &Root<'_>) -> Result<TransformerCon
 
 /// The built-in generators a kustomization's fields ask for, in kustomize's order
 /// (ConfigMapGenerator, SecretGenerator).
-pub fn field_generators(k: &Kustomization, _root: &Root<'_>) -> Result<Vec<Box<dyn Generator>>> {
+pub fn field_generators(k: &Kustomization, root: &Root<'_>) -> Result<Vec<Box<dyn Generator>>> {
     let mut out: Vec<Box<dyn Generator>> = Vec::new();
     for args in &k.config_map_generator {
         out.push(Box::new(configmap_generator::ConfigMapGenerator {
             args: args.clone(),
             global: k.generator_options.clone(),
+            origin: field_origin(root, "ConfigMapGenerator"),
         }));
     }
     for args in &k.secret_generator {
-        out.push(Box::new(secret_generator::SecretGenerator { args: args.clone(), global: k.generator_options.clone() }));
+        out.push(Box::new(secret_generator::SecretGenerator {
+            args: args.clone(),
+            global: k.generator_options.clone(),
+            origin: field_origin(root, "SecretGenerator"),
+        }));
     }
     Ok(out)
 }
@@ -92,14 +97,37 @@ pub fn config_generators(k: &Kustomization, root: &Root<'_>) -> Result<Vec<Box<d
     let mut out: Vec<Box<dyn Generator>> = Vec::new();
     for (node, file) in plugin_configs(&k.generators, root)? {
         let bad = |m: String| Error::config(&file, m);
+        let origin = crate::resource::Origin {
+            configured_in: file.clone(),
+            api_version: "builtin".into(),
+            kind: node.str_at(&["kind"]).unwrap_or("").to_string(),
+            name: node.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
+            namespace: node.str_at(&["metadata", "namespace"]).unwrap_or("").to_string(),
+        };
         let g: Box<dyn Generator> = match builtin_kind(&node) {
-            Some("ConfigMapGenerator") => Box::new(configmap_generator::ConfigMapGenerator::from_config(&node).map_err(bad)?),
-            Some("SecretGenerator") => Box::new(secret_generator::SecretGenerator::from_config(&node).map_err(bad)?),
+            Some("ConfigMapGenerator") => Box::new(configmap_generator::ConfigMapGenerator {
+                origin,
+                ..configmap_generator::ConfigMapGenerator::from_config(&node).map_err(bad)?
+            }),
+            Some("SecretGenerator") => Box::new(secret_generator::SecretGenerator {
+                origin,
+                ..secret_generator::SecretGenerator::from_config(&node).map_err(bad)?
+            }),
             _ => external_generator(&node, root, &file)?,
         };
         out.push(g);
     }
     Ok(out)
+}
+
+/// The origin of a generator declared by a kustomization field.
+fn field_origin(root: &Root<'_>, kind: &str) -> crate::resource::Origin {
+    crate::resource::Origin {
+        configured_in: root.file.to_path_buf(),
+        api_version: "builtin".into(),
+        kind: kind.into(),
+        ..Default::default()
+    }
 }
 
 /// Converts kustomization field specs.
@@ -372,5 +400,9 @@ pub fn merge_generated(old: Resource, new: Resource, behavior: Behavior) -> std:
     res.prefixes = old.prefixes;
     res.suffixes = old.suffixes;
     res.behavior = old.behavior;
+    if behavior == Behavior::Merge {
+        res.origin = old.origin;
+        res.source = old.source;
+    }
     Ok(res)
 }

@@ -7,7 +7,7 @@ use super::kv::{base64_lines, load_pairs, merge_options, skeleton};
 use super::{Context, Generator};
 use crate::error::Result;
 use crate::kustomization::{GeneratorArgs, GeneratorOptions};
-use crate::resource::Resource;
+use crate::resource::{Origin, Resource};
 use crate::yaml::{Map, Node};
 
 /// Generates one Secret.
@@ -17,6 +17,8 @@ pub struct SecretGenerator {
     pub args: GeneratorArgs,
     /// The kustomization's `generatorOptions`.
     pub global: Option<GeneratorOptions>,
+    /// Where it was configured (for `buildMetadata` origins).
+    pub origin: Origin,
 }
 
 impl SecretGenerator {
@@ -25,6 +27,7 @@ impl SecretGenerator {
         Ok(SecretGenerator {
             args: args_from_config(config)?,
             global: None,
+            origin: Origin::default(),
         })
     }
 }
@@ -52,6 +55,7 @@ impl Generator for SecretGenerator {
         };
         m.insert("type".into(), Node::str(t));
         r.node = Node::Map(m);
+        r.origin = Some(self.origin.clone());
         Ok(vec![r])
     }
 }

@@ -54,6 +54,23 @@ pub struct Resource {
     pub prefixes: Vec<String>,
     /// Name suffixes applied so far, innermost first.
     pub suffixes: Vec<String>,
+    /// For generated resources: the generator that made them (`buildMetadata` origins).
+    pub origin: Option<Origin>,
+}
+
+/// The generator config a resource came from, as kustomize's `resource.Origin`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Origin {
+    /// The file that configured the generator (kustomization or plugin config).
+    pub configured_in: std::path::PathBuf,
+    /// `apiVersion` of the generator (`builtin` for built-ins).
+    pub api_version: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its `metadata.name`, if any.
+    pub name: String,
+    /// Its `metadata.namespace`, if any.
+    pub namespace: String,
 }
 
 impl Resource {
@@ -67,6 +84,7 @@ impl Resource {
             source: None,
             prefixes: Vec::new(),
             suffixes: Vec::new(),
+            origin: None,
         }
     }
 
