@@ -882,3 +882,59 @@ fn v1_variant_has_no_pipeline_resources_and_runs_the_same_script() {
         rebuild_manifests_step()
     );
 }
+
+#[test]
+fn strata_edit_keeps_the_rest_of_the_file() {
+    let dir = Scratch::new("edit");
+    let d = dir.0.display().to_string();
+    let file = dir.0.join("kustomization.yaml");
+    write(&dir.0.join("deployment.yaml"), DEPLOYMENT);
+    write(&dir.0.join("extra.yaml"), DEPLOYMENT);
+    std::fs::create_dir_all(dir.0.join("comp")).expect("mkdir");
+    write(&file, KUSTOMIZATION);
+    let ok = |args: &[&str]| {
+        let mut all = vec!["edit", "--dir", d.as_str()];
+        all.extend_from_slice(args);
+        let (code, _, err) = strata_cli(&all);
+        assert_eq!(code, 0, "strata edit {args:?}: {err}");
+    };
+    ok(&[
+        "set",
+        "image",
+        "gcr.io/kubeflow-images-public/centraldashboard=reg.example/dash:v2",
+        "busybox:1.36",
+    ]);
+    ok(&["set", "namespace", "kubeflow-ci"]);
+    ok(&["set", "nameprefix", "ci-"]);
+    ok(&["set", "namesuffix", "-x"]);
+    ok(&["add", "resource", "extra.yaml", "deployment.yaml"]);
+    ok(&["add", "component", "comp"]);
+    let got = std::fs::read_to_string(&file).expect("read");
+    assert_eq!(
+        got,
+        "# The central dashboard, as upstream ships it.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deployment.yaml # the dashboard itself\n- extra.yaml\nnamespace: kubeflow-ci\nimages:\n# CI pins this image to the digest it built.\n- name: gcr.io/kubeflow-images-public/centraldashboard # dashboard\n  newName: reg.example/dash\n  newTag: v2 # the last release\n- name: busybox\n  newTag: \"1.36\"\nnamePrefix: ci-\nnameSuffix: \"-x\"\ncomponents:\n- comp\n"
+    );
+    // Errors name the problem and leave the file alone.
+    for bad in [
+        vec!["set", "image", "no-tag-or-digest"],
+        vec!["add", "resource", "missing.yaml"],
+        vec!["set", "namespace", "Not_A_Label"],
+    ] {
+        let mut all = vec!["edit", "--dir", d.as_str()];
+        all.extend_from_slice(&bad);
+        let (code, _, err) = strata_cli(&all);
+        assert_eq!(code, 1, "{bad:?} should fail");
+        assert!(err.contains("kustomization.yaml"), "{bad:?}: {err}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), got);
+    let (code, _, err) = strata_cli(&[
+        "edit",
+        "--dir",
+        &dir.0.join("comp").display().to_string(),
+        "set",
+        "namespace",
+        "x",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("missing kustomization file"), "{err}");
+}

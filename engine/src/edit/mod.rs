@@ -334,7 +334,7 @@ fn update_image_item(doc: &mut Doc, idx: usize, img: &Image) -> std::result::Res
         .ok_or("`images` is not a block sequence the line editor understands")?
         .clone();
     let fields = doc.item_fields(&item);
-    // Update or mark for removal the fields that exist, bottom-up so line numbers hold.
+    // Update the fields that stay; note the lines of those that go.
     let mut removals: Vec<usize> = Vec::new();
     for f in &fields {
         let want = image_field(img, &f.key);
@@ -349,19 +349,44 @@ fn update_image_item(doc: &mut Doc, idx: usize, img: &Image) -> std::result::Res
             doc.set_line_value(f.line, want);
         }
     }
-    let last_line = fields.iter().map(|f| f.line).max().unwrap_or(item.start);
-    let mut adds = Vec::new();
+    // A missing field goes after the last existing field that precedes it in the
+    // canonical order (name, newName, newTag, digest), so the entry still reads in order.
+    let rank = |k: &str| {
+        IMAGE_FIELDS
+            .iter()
+            .position(|f| *f == k)
+            .unwrap_or(IMAGE_FIELDS.len())
+    };
+    let mut adds: Vec<(usize, String)> = Vec::new();
     for key in IMAGE_FIELDS {
         let v = image_field(img, key);
         if !v.is_empty() && !fields.iter().any(|f| f.key == key) {
-            adds.push(format!("{}  {key}: {}", " ".repeat(item.indent), scalar(v)));
+            let after = fields
+                .iter()
+                .filter(|f| rank(&f.key) < rank(key))
+                .map(|f| f.line)
+                .max()
+                .unwrap_or(item.start);
+            adds.push((
+                after,
+                format!("{}  {key}: {}", " ".repeat(item.indent), scalar(v)),
+            ));
         }
     }
-    doc.insert(last_line + 1, adds);
-    removals.sort_unstable();
-    for line in removals.into_iter().rev() {
-        doc.remove(line);
+    // Rebuild the item's lines: drop removed fields, put each addition after its anchor
+    // line (even when that line itself is dropped).
+    let mut lines: Vec<String> = Vec::new();
+    for line in item.start..item.end {
+        if !removals.contains(&line) {
+            lines.push(doc.lines[line].clone());
+        }
+        lines.extend(
+            adds.iter()
+                .filter(|(after, _)| *after == line)
+                .map(|(_, t)| t.clone()),
+        );
     }
+    doc.lines.splice(item.start..item.end, lines);
     Ok(())
 }
 
