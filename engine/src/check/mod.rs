@@ -4,12 +4,13 @@
 //! The checks follow Tekton's own validation (`pipeline_validation.go`, the DAG builder
 //! and the PipelineRun reconciler's resource and parameter binding), for `tekton.dev`
 //! `v1alpha1`, `v1beta1` and `v1`:
-//! - pipeline task names are unique; `runAfter`, `from` and `$(tasks.X.results.Y)` name
-//!   tasks of the same Pipeline, and together they form no cycle;
+//! - pipeline task names are unique; each has exactly one of `taskRef` and `taskSpec`;
+//!   `runAfter`, `from` and `$(tasks.X.results.Y)` name tasks of the same Pipeline, and
+//!   together they form no cycle; `finally` tasks have no `runAfter`;
 //! - `$(params.x)` used in a pipeline task is declared in `spec.params`;
 //! - the resources and workspaces a pipeline task binds are declared by the Pipeline;
-//! - a `taskRef` found among the checked objects gets every parameter it requires and
-//!   exactly the resources it declares;
+//! - a `taskRef` found among the checked objects gets every parameter it requires, every
+//!   workspace it needs and exactly the resources it declares;
 //! - a PipelineRun's `pipelineRef`, its resource bindings (and the PipelineResources they
 //!   name, with their types), its parameters and its workspaces match its Pipeline.
 //!
@@ -123,6 +124,12 @@ fn s<'a>(n: &'a Node, key: &str) -> &'a str {
     n.get(key).and_then(Node::as_str).unwrap_or("")
 }
 
+/// Returns true for a boolean `true` scalar.
+fn is_true(n: Option<&Node>) -> bool {
+    n.and_then(Node::as_scalar)
+        .is_some_and(|sc| sc.value == "true")
+}
+
 /// Returns the names of the items of a sequence of named maps.
 fn names(items: &[Node]) -> Vec<&str> {
     items.iter().map(|i| s(i, "name")).collect()
@@ -191,6 +198,8 @@ struct TaskDecl<'a> {
     params: Vec<(&'a str, bool)>,
     inputs: Vec<&'a str>,
     outputs: Vec<&'a str>,
+    /// Workspaces the Task needs bound (not `optional: true`).
+    workspaces: Vec<&'a str>,
 }
 
 fn task_decl<'a>(task: &Obj<'a>) -> TaskDecl<'a> {
@@ -211,10 +220,16 @@ fn task_decl<'a>(task: &Obj<'a>) -> TaskDecl<'a> {
         .into_iter()
         .chain(names(seq(res, "outputs")))
         .collect();
+    let workspaces = seq(spec, "workspaces")
+        .iter()
+        .filter(|w| !is_true(w.get("optional")))
+        .map(|w| s(w, "name"))
+        .collect();
     TaskDecl {
         params,
         inputs: inputs_res,
         outputs: outputs_res,
+        workspaces,
     }
 }
 
@@ -279,6 +294,18 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
             rep.add(
                 format!("{at}.name"),
                 format!("pipeline task {name:?} is declared twice"),
+            );
+        }
+        if t.get("taskRef").is_some() == t.get("taskSpec").is_some() {
+            rep.add(
+                at.clone(),
+                "a pipeline task needs exactly one of taskRef and taskSpec",
+            );
+        }
+        if *list == "spec.finally" && t.get("runAfter").is_some() {
+            rep.add(
+                format!("{at}.runAfter"),
+                "finally tasks cannot use runAfter",
             );
         }
         let mut deps: Vec<(String, &str, &str)> = Vec::new();
@@ -387,6 +414,15 @@ fn check_task_ref(t: &Node, at: &str, namespace: &str, objs: &[Obj<'_>], rep: &m
             rep.add(
                 format!("{at}.params"),
                 format!("{kind} {name:?} requires parameter {p:?}, which is not given"),
+            );
+        }
+    }
+    let bound_ws: Vec<&str> = names(seq(Some(t), "workspaces"));
+    for w in &decl.workspaces {
+        if !bound_ws.contains(w) {
+            rep.add(
+                format!("{at}.workspaces"),
+                format!("{kind} {name:?} declares workspace {w:?}, which is not bound"),
             );
         }
     }
@@ -535,10 +571,7 @@ fn check_run(r: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
     let ws_given: BTreeSet<&str> = names(seq(spec, "workspaces")).into_iter().collect();
     for w in seq(pspec, "workspaces") {
         let n = s(w, "name");
-        let optional = w
-            .get("optional")
-            .and_then(Node::as_scalar)
-            .is_some_and(|sc| sc.value == "true");
+        let optional = is_true(w.get("optional"));
         if !optional && !ws_given.contains(n) {
             rep.add(
                 "spec.workspaces",
@@ -637,6 +670,32 @@ mod tests {
         let p = problems(&t);
         assert!(
             p.iter().any(|s| s.contains("which the run does not bind")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn task_shape_finally_and_workspaces() {
+        let t = GOOD
+            .replace("    taskRef:\n      name: tb\n", "")
+            .replace("  - name: src\n    type: git\n  tasks:", "  - name: src\n    type: git\n  finally:\n  - name: f\n    runAfter: [a]\n    taskRef:\n      name: ta\n    workspaces: []\n  tasks:");
+        let p = problems(&t);
+        assert!(
+            p.iter().any(|s| s.contains(
+                "spec.tasks[1]: a pipeline task needs exactly one of taskRef and taskSpec"
+            )),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|s| s.contains("spec.finally[0].runAfter: finally tasks cannot use runAfter")),
+            "{p:?}"
+        );
+        let t = GOOD.replace("  name: ta\n  namespace: ci\nspec:\n", "  name: ta\n  namespace: ci\nspec:\n  workspaces:\n  - name: out\n  - name: cache\n    optional: true\n");
+        let p = problems(&t);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("declares workspace \"out\", which is not bound"),
             "{p:?}"
         );
     }
