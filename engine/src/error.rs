@@ -105,6 +105,16 @@ pub enum Error {
         /// Why.
         msg: String,
     },
+    /// A wasm plugin was refused or failed.
+    #[error("{}: plugin {plugin}: {source}", path.display())]
+    Plugin {
+        /// The kustomization (or config file) declaring it.
+        path: PathBuf,
+        /// The plugin's name (`builtin:NAME` or its path).
+        plugin: String,
+        /// What went wrong.
+        source: Box<crate::plugin::PluginError>,
+    },
     /// The output cannot be printed.
     #[error("cannot print {id}: {source}")]
     Emit {

@@ -28,6 +28,9 @@ pub struct BuildArgs {
     /// Write to this file, or one file per resource into this existing directory.
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    /// Plugin limits and compile cache.
+    #[command(flatten)]
+    pub plugin: super::plugin::LimitArgs,
 }
 
 /// Parses the build flags into library options.
@@ -50,6 +53,7 @@ pub(super) fn options(a: &BuildArgs) -> Result<BuildOptions> {
 /// Runs `strata build`.
 pub(super) fn run(a: &BuildArgs, stdout: &mut dyn Write) -> Result<()> {
     let opts = options(a)?;
+    super::plugin::configure(&a.plugin)?;
     let list: Vec<Resource> = if crate::app::is_app_file(&DiskFs, &a.dir) {
         crate::app::render(&DiskFs, &a.dir, &opts)?.resources
     } else {

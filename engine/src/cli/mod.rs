@@ -6,6 +6,7 @@
 mod build;
 mod bundle;
 mod verify;
+mod plugin;
 mod check;
 mod edit;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Edit(edit::EditArgs),
     /// Refuse Tekton Pipelines and PipelineRuns that Tekton would reject at run time.
     Check(check::CheckArgs),
+    /// Run or inspect a sandboxed wasm plugin.
+    Plugin(plugin::PluginArgs),
     /// Print the version.
     Version,
 }
@@ -61,8 +64,10 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         Command::Verify(a) => verify::run(&a, stdout),
         Command::Edit(a) => edit::run(&a, stderr),
         Command::Check(a) => check::run(&a, stdout),
+        Command::Plugin(a) => plugin::run(&a, stdout, stderr),
         Command::Version => writeln!(stdout, "strata {}", env!("CARGO_PKG_VERSION")).map_err(Into::into),
     };
+    plugin::print_warnings(stderr);
     match result {
         Ok(()) => 0,
         Err(e) => {

@@ -1,0 +1,197 @@
+//! Plugin host benchmarks (`cargo bench -p strata --bench plugins`): figures, never
+//! asserts. Warm call overhead of a no-op plugin, cold (compile) vs disk-cache vs warm
+//! loads of the reference plugins, pass-through throughput on the Kubeflow platform
+//! build's resources, and how fast each hostile plugin is stopped.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use strata::plugin::{Limits, Module, ModuleSource, WasmPlugin, cache};
+use strata::resource::ResMap;
+use strata::yaml::Node;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn wat(path: &Path) -> Module {
+    let bytes = wat::parse_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Module::new(
+        ModuleSource::Path(path.display().to_string()),
+        Arc::from(bytes),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn resources(text: &str) -> ResMap {
+    strata::loader::resources_from_text(text, Path::new("<bench>"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .collect()
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let echo = wat(&repo().join("tests/plugins/ok/echo.wat"));
+    let one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
+
+    // 1. Warm call overhead of a no-op plugin on one resource.
+    let p = WasmPlugin::new(
+        echo.clone(),
+        Node::map(),
+        Limits::default(),
+        PathBuf::from("bench"),
+    );
+    let mut map = resources(one);
+    for _ in 0..50 {
+        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let n = 2000;
+    let t = Instant::now();
+    for _ in 0..n {
+        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+    }
+    println!(
+        "no-op plugin, one resource, warm: {} per call ({n} calls)",
+        ms(t.elapsed() / n)
+    );
+
+    // 2. Cold (compile) vs disk cache vs warm (in process) for each reference plugin.
+    let dir = std::env::temp_dir().join(format!("strata-bench-cache-{}", std::process::id()));
+    for name in ["param-subst", "name-gen"] {
+        let m = Module::builtin(name).unwrap_or_else(|e| panic!("{e}"));
+        cache::clear_memory();
+        let t = Instant::now();
+        cache::load(&m.bytes, &m.sha256, None).unwrap_or_else(|e| panic!("{e}"));
+        let cold = t.elapsed();
+        cache::clear_memory();
+        cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        cache::clear_memory();
+        let t = Instant::now();
+        let (_, origin) =
+            cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        let disk = t.elapsed();
+        let t = Instant::now();
+        cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+        let warm = t.elapsed();
+        let p = WasmPlugin::new(
+            m.clone(),
+            Node::map(),
+            Limits::default(),
+            PathBuf::from("bench"),
+        );
+        let mut map = resources(one);
+        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+        let t = Instant::now();
+        for _ in 0..100 {
+            p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let call = t.elapsed() / 100;
+        println!(
+            "{name} ({} KiB): cold compile {}, disk cache hit {} ({origin:?}), warm load {}, warm call on one resource {}",
+            m.bytes.len() / 1024,
+            ms(cold),
+            ms(disk),
+            ms(warm),
+            ms(call)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // 3. Pass-through throughput on the Kubeflow platform build's resources.
+    let big = Path::new("/work/shared/bench/expected/kubeflow-manifests__example.yaml");
+    match std::fs::read_to_string(big) {
+        Ok(text) => {
+            let mut map = resources(&text);
+            let mb = text.len() as f64 / 1e6;
+            for (label, module) in [
+                ("no-op (echo.wat)", echo.clone()),
+                (
+                    "param-subst (no parameters)",
+                    Module::builtin("param-subst").unwrap_or_else(|e| panic!("{e}")),
+                ),
+            ] {
+                let p = WasmPlugin::new(
+                    module,
+                    Node::map(),
+                    Limits::default(),
+                    PathBuf::from("bench"),
+                );
+                p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+                let runs = 5;
+                let t = Instant::now();
+                for _ in 0..runs {
+                    p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+                }
+                let per = t.elapsed() / runs;
+                println!(
+                    "pass-through {label}: {} resources, {mb:.1} MB YAML, {} per run, {:.0} MB/s",
+                    map.len(),
+                    ms(per),
+                    mb / per.as_secs_f64()
+                );
+            }
+        }
+        Err(e) => println!("pass-through: skipped, {}: {e}", big.display()),
+    }
+
+    // 4. The hostile suite: time to stop, and the message.
+    let limits = Limits::default();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/plugins/hostile"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    names.sort();
+    for path in names {
+        let bytes = wat::parse_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let t = Instant::now();
+        let r = Module::new(
+            ModuleSource::Path(path.display().to_string()),
+            Arc::from(bytes),
+            None,
+        )
+        .and_then(|m| {
+            let p = WasmPlugin::new(m, Node::map(), limits, PathBuf::from("bench"));
+            let mut map = resources(one);
+            p.transform_map(&mut map).map(|_| ())
+        });
+        let took = t.elapsed();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match r {
+            Err(e) => println!("hostile {stem}: refused in {}: {e}", ms(took)),
+            Ok(()) => println!("hostile {stem}: NOT REFUSED ({})", ms(took)),
+        }
+    }
+    let t = Instant::now();
+    let r = Module::new(
+        ModuleSource::Path("not-wasm".into()),
+        Arc::from(&b"hello"[..]),
+        None,
+    );
+    println!(
+        "hostile not-wasm: refused in {}: {}",
+        ms(t.elapsed()),
+        r.err().map(|e| e.to_string()).unwrap_or_default()
+    );
+    let t = Instant::now();
+    let r = Module::new(
+        echo.source.clone(),
+        echo.bytes.clone(),
+        Some(&"0".repeat(64)),
+    );
+    println!(
+        "hostile wrong-sha256: refused in {}: {}",
+        ms(t.elapsed()),
+        r.err().map(|e| e.to_string()).unwrap_or_default()
+    );
+}

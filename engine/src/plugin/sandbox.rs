@@ -1,0 +1,550 @@
+//! The sandbox a plugin runs in: a fresh store per call with fuel, a memory limit, an
+//! epoch deadline and bounded output, and the small `wasi_snapshot_preview1` surface a
+//! KRM function needs, implemented here so that every answer is deterministic.
+//!
+//! What the guest sees: stdin is the input `ResourceList`; stdout and stderr are
+//! memory buffers that trap when full; argv is the plugin's name; the environment is
+//! empty; there are no preopened directories (so no file can be opened) and no sockets;
+//! both clocks read the fixed build time (`SOURCE_DATE_EPOCH`, or zero); `random_get`
+//! returns a SHA-256 stream seeded from the module digest and the input. The output
+//! of a plugin therefore depends on its input alone. Imports outside this surface are
+//! refused before anything runs (verify.rs). Guest memory is only touched through
+//! bounds-checked slices: a bad pointer gets `EFAULT`, never a host panic.
+
+use sha2::{Digest, Sha256};
+use wasmtime::{Caller, InstancePre, Linker, ResourceLimiter, Store, Trap};
+
+use super::PluginError;
+
+/// Limits for one call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel (about one unit per wasm instruction); the limit that decides.
+    pub fuel: u64,
+    /// Linear memory, in bytes.
+    pub memory_bytes: u64,
+    /// Wall-clock deadline, in milliseconds (a backstop behind fuel).
+    pub timeout_ms: u64,
+    /// Bytes the plugin may write to stdout.
+    pub stdout_bytes: u64,
+    /// Bytes the plugin may write to stderr.
+    pub stderr_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: 20_000_000_000,
+            memory_bytes: 256 << 20,
+            timeout_ms: 30_000,
+            stdout_bytes: 256 << 20,
+            stderr_bytes: 1 << 20,
+        }
+    }
+}
+
+/// The hard caps no per-plugin setting may exceed.
+pub const MAX_MEMORY_BYTES: u64 = 4 << 30;
+
+/// What one call produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// Bytes written to stdout.
+    pub stdout: Vec<u8>,
+    /// Bytes written to stderr.
+    pub stderr: Vec<u8>,
+    /// The exit code (0 when `_start` returned).
+    pub exit_code: i32,
+    /// Fuel consumed.
+    pub fuel_used: u64,
+}
+
+/// The `proc_exit` signal, carried out of the guest as an error.
+#[derive(Debug, thiserror::Error)]
+#[error("exit({0})")]
+struct ProcExit(i32);
+
+/// A write past an output cap.
+#[derive(Debug, thiserror::Error)]
+#[error("{stream} exceeded {cap} bytes")]
+struct OutputCap {
+    stream: &'static str,
+    cap: u64,
+}
+
+/// A memory growth past the limit.
+#[derive(Debug, thiserror::Error)]
+#[error("memory limit of {limit} bytes exceeded (asked for {asked})")]
+struct MemoryCap {
+    limit: u64,
+    asked: u64,
+}
+
+/// Per-call state, owned by the store.
+pub struct State {
+    stdin: Vec<u8>,
+    stdin_pos: usize,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    limits: Limits,
+    args: Vec<Vec<u8>>,
+    clock_ns: u64,
+    seed: [u8; 32],
+    random_block: u64,
+    limiter: Limiter,
+}
+
+struct Limiter {
+    memory_bytes: u64,
+    denied: Option<(u64, u64)>,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let desired = desired as u64;
+        if desired > self.memory_bytes {
+            self.denied = Some((self.memory_bytes, desired));
+            return Err(wasmtime::Error::new(MemoryCap {
+                limit: self.memory_bytes,
+                asked: desired,
+            }));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// What a call is given besides the module.
+pub struct Call<'a> {
+    /// argv[0].
+    pub name: &'a str,
+    /// The bytes on stdin.
+    pub stdin: Vec<u8>,
+    /// Limits.
+    pub limits: Limits,
+    /// The clock value, in seconds since the epoch.
+    pub epoch_seconds: u64,
+    /// The seed of `random_get`.
+    pub seed: [u8; 32],
+}
+
+/// Instantiates a fresh instance and runs `_start` under the limits.
+pub fn run(pre: &InstancePre<State>, call: Call<'_>) -> Result<RunOutput, PluginError> {
+    let engine = pre.module().engine();
+    let limits = call.limits;
+    let state = State {
+        stdin: call.stdin,
+        stdin_pos: 0,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        limits,
+        args: vec![call.name.as_bytes().to_vec()],
+        clock_ns: call.epoch_seconds.saturating_mul(1_000_000_000),
+        seed: call.seed,
+        random_block: 0,
+        limiter: Limiter {
+            memory_bytes: limits.memory_bytes.min(MAX_MEMORY_BYTES),
+            denied: None,
+        },
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limiter);
+    store
+        .set_fuel(limits.fuel)
+        .map_err(|e| PluginError::Host(e.to_string()))?;
+    super::engine::start_ticker();
+    store.set_epoch_deadline(limits.timeout_ms.div_ceil(super::engine::TICK_MS).max(1));
+    store.epoch_deadline_trap();
+    let result = pre.instantiate(&mut store).and_then(|instance| {
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+        start.call(&mut store, ())
+    });
+    let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+    let exit_code = match result {
+        Ok(()) => 0,
+        Err(e) => classify(e, &store, &limits)?,
+    };
+    let state = store.into_data();
+    Ok(RunOutput {
+        stdout: state.stdout,
+        stderr: state.stderr,
+        exit_code,
+        fuel_used,
+    })
+}
+
+/// Turns a failed call into an exit code (for `proc_exit`) or the error that names the
+/// limit it hit.
+fn classify(e: wasmtime::Error, store: &Store<State>, limits: &Limits) -> Result<i32, PluginError> {
+    if let Some(ProcExit(code)) = e.downcast_ref::<ProcExit>() {
+        return Ok(*code);
+    }
+    let stderr = tail(&store.data().stderr);
+    if let Some(c) = e.downcast_ref::<OutputCap>() {
+        return Err(PluginError::OutputTooLarge {
+            stream: c.stream,
+            cap: c.cap,
+        });
+    }
+    if let Some((limit, asked)) = store.data().limiter.denied {
+        return Err(PluginError::MemoryLimit { limit, asked });
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => Err(PluginError::OutOfFuel { fuel: limits.fuel }),
+        Some(Trap::Interrupt) => Err(PluginError::Timeout {
+            ms: limits.timeout_ms,
+        }),
+        Some(Trap::StackOverflow) => Err(PluginError::StackOverflow),
+        Some(t) => Err(PluginError::Trap {
+            trap: t.to_string(),
+            stderr,
+        }),
+        None => Err(PluginError::Trap {
+            trap: e.to_string(),
+            stderr,
+        }),
+    }
+}
+
+/// The last part of a stream, as text, for messages.
+pub fn tail(bytes: &[u8]) -> String {
+    const KEEP: usize = 4096;
+    let start = bytes.len().saturating_sub(KEEP);
+    let s = String::from_utf8_lossy(&bytes[start..]);
+    s.trim_end().to_string()
+}
+
+// WASI errno values.
+const SUCCESS: i32 = 0;
+const EBADF: i32 = 8;
+const EFAULT: i32 = 21;
+const EINVAL: i32 = 28;
+const ESPIPE: i32 = 70;
+
+/// The `wasi_snapshot_preview1` functions a plugin may import, and nothing else.
+pub const ALLOWED_IMPORTS: &[&str] = &[
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "fd_read",
+    "fd_write",
+    "fd_close",
+    "fd_seek",
+    "fd_fdstat_get",
+    "fd_fdstat_set_flags",
+    "fd_filestat_get",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "clock_time_get",
+    "clock_res_get",
+    "random_get",
+    "proc_exit",
+    "sched_yield",
+];
+
+/// The import module name of WASI preview 1.
+pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
+
+type Cx<'a> = Caller<'a, State>;
+
+/// Returns the guest memory and the state together, or None when the module exports no
+/// memory.
+fn parts<'a>(cx: &'a mut Cx<'_>) -> Option<(&'a mut [u8], &'a mut State)> {
+    let mem = cx.get_export("memory")?.into_memory()?;
+    Some(mem.data_and_store_mut(cx))
+}
+
+fn slice(mem: &[u8], ptr: i32, len: u64) -> Option<&[u8]> {
+    let start = ptr as u32 as usize;
+    mem.get(start..start.checked_add(usize::try_from(len).ok()?)?)
+}
+
+fn slice_mut(mem: &mut [u8], ptr: i32, len: u64) -> Option<&mut [u8]> {
+    let start = ptr as u32 as usize;
+    mem.get_mut(start..start.checked_add(usize::try_from(len).ok()?)?)
+}
+
+fn put_u32(mem: &mut [u8], ptr: i32, v: u32) -> Option<()> {
+    slice_mut(mem, ptr, 4)?.copy_from_slice(&v.to_le_bytes());
+    Some(())
+}
+
+fn put_u64(mem: &mut [u8], ptr: i32, v: u64) -> Option<()> {
+    slice_mut(mem, ptr, 8)?.copy_from_slice(&v.to_le_bytes());
+    Some(())
+}
+
+fn get_u32(mem: &[u8], ptr: i32) -> Option<u32> {
+    let b = slice(mem, ptr, 4)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn errno(r: Option<()>) -> i32 {
+    if r.is_some() { SUCCESS } else { EFAULT }
+}
+
+/// Adds the WASI surface to a linker.
+pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
+    let m = WASI_MODULE;
+    l.func_wrap(
+        m,
+        "args_sizes_get",
+        |mut cx: Cx<'_>, argc: i32, size: i32| -> i32 {
+            let Some((mem, st)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            let n = st.args.len() as u32;
+            let total: usize = st.args.iter().map(|a| a.len() + 1).sum();
+            errno(put_u32(mem, argc, n).and_then(|()| put_u32(mem, size, total as u32)))
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "args_get",
+        |mut cx: Cx<'_>, argv: i32, buf: i32| -> i32 {
+            let Some((mem, st)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            let mut off = buf as u32;
+            for (i, a) in st.args.iter().enumerate() {
+                let r = (|| {
+                    put_u32(mem, argv.wrapping_add(4 * i as i32), off)?;
+                    let dst = slice_mut(mem, off as i32, a.len() as u64 + 1)?;
+                    dst[..a.len()].copy_from_slice(a);
+                    dst[a.len()] = 0;
+                    Some(())
+                })();
+                if r.is_none() {
+                    return EFAULT;
+                }
+                off = off.wrapping_add(a.len() as u32 + 1);
+            }
+            SUCCESS
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "environ_sizes_get",
+        |mut cx: Cx<'_>, count: i32, size: i32| -> i32 {
+            let Some((mem, _)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            errno(put_u32(mem, count, 0).and_then(|()| put_u32(mem, size, 0)))
+        },
+    )?;
+    l.func_wrap(m, "environ_get", |_: Cx<'_>, _: i32, _: i32| -> i32 {
+        SUCCESS
+    })?;
+    l.func_wrap(
+        m,
+        "fd_read",
+        |mut cx: Cx<'_>, fd: i32, iovs: i32, n: i32, nread: i32| -> i32 {
+            if fd != 0 {
+                return EBADF;
+            }
+            let Some((mem, st)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            let mut total: u32 = 0;
+            for i in 0..n.max(0) {
+                let iov = iovs.wrapping_add(8 * i);
+                let (Some(ptr), Some(len)) = (get_u32(mem, iov), get_u32(mem, iov.wrapping_add(4)))
+                else {
+                    return EFAULT;
+                };
+                let left = &st.stdin[st.stdin_pos..];
+                let k = left.len().min(len as usize);
+                let Some(dst) = slice_mut(mem, ptr as i32, k as u64) else {
+                    return EFAULT;
+                };
+                dst.copy_from_slice(&left[..k]);
+                st.stdin_pos += k;
+                total = total.saturating_add(k as u32);
+                if k < len as usize {
+                    break;
+                }
+            }
+            errno(put_u32(mem, nread, total))
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "fd_write",
+        |mut cx: Cx<'_>, fd: i32, iovs: i32, n: i32, nwritten: i32| -> wasmtime::Result<i32> {
+            let Some((mem, st)) = parts(&mut cx) else {
+                return Ok(EFAULT);
+            };
+            let (stream, cap) = match fd {
+                1 => ("stdout", st.limits.stdout_bytes),
+                2 => ("stderr", st.limits.stderr_bytes),
+                _ => return Ok(EBADF),
+            };
+            let mut total: u64 = 0;
+            for i in 0..n.max(0) {
+                let iov = iovs.wrapping_add(8 * i);
+                let (Some(ptr), Some(len)) = (get_u32(mem, iov), get_u32(mem, iov.wrapping_add(4)))
+                else {
+                    return Ok(EFAULT);
+                };
+                let Some(src) = slice(mem, ptr as i32, len as u64) else {
+                    return Ok(EFAULT);
+                };
+                let out = if fd == 1 {
+                    &mut st.stdout
+                } else {
+                    &mut st.stderr
+                };
+                if out.len() as u64 + src.len() as u64 > cap {
+                    return Err(wasmtime::Error::new(OutputCap { stream, cap }));
+                }
+                out.extend_from_slice(src);
+                total += len as u64;
+            }
+            Ok(errno(put_u32(mem, nwritten, total as u32)))
+        },
+    )?;
+    l.func_wrap(m, "fd_close", |_: Cx<'_>, fd: i32| -> i32 {
+        if (0..=2).contains(&fd) {
+            SUCCESS
+        } else {
+            EBADF
+        }
+    })?;
+    l.func_wrap(
+        m,
+        "fd_seek",
+        |_: Cx<'_>, fd: i32, _off: i64, _wh: i32, _new: i32| -> i32 {
+            if (0..=2).contains(&fd) { ESPIPE } else { EBADF }
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "fd_fdstat_get",
+        |mut cx: Cx<'_>, fd: i32, buf: i32| -> i32 {
+            if !(0..=2).contains(&fd) {
+                return EBADF;
+            }
+            let Some((mem, _)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            // filetype unknown (0), no flags, rights: fd_read (1<<1) on stdin, fd_write (1<<6) on the others.
+            let rights: u64 = if fd == 0 { 1 << 1 } else { 1 << 6 };
+            let Some(d) = slice_mut(mem, buf, 24) else {
+                return EFAULT;
+            };
+            d.fill(0);
+            d[8..16].copy_from_slice(&rights.to_le_bytes());
+            SUCCESS
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "fd_fdstat_set_flags",
+        |_: Cx<'_>, fd: i32, _flags: i32| -> i32 {
+            if (0..=2).contains(&fd) {
+                SUCCESS
+            } else {
+                EBADF
+            }
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "fd_filestat_get",
+        |mut cx: Cx<'_>, fd: i32, buf: i32| -> i32 {
+            if !(0..=2).contains(&fd) {
+                return EBADF;
+            }
+            let Some((mem, _)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            let Some(d) = slice_mut(mem, buf, 64) else {
+                return EFAULT;
+            };
+            d.fill(0);
+            SUCCESS
+        },
+    )?;
+    // No preopened directories: every descriptor from 3 on is unknown.
+    l.func_wrap(
+        m,
+        "fd_prestat_get",
+        |_: Cx<'_>, _fd: i32, _buf: i32| -> i32 { EBADF },
+    )?;
+    l.func_wrap(
+        m,
+        "fd_prestat_dir_name",
+        |_: Cx<'_>, _fd: i32, _p: i32, _n: i32| -> i32 { EBADF },
+    )?;
+    l.func_wrap(
+        m,
+        "clock_time_get",
+        |mut cx: Cx<'_>, id: i32, _prec: i64, out: i32| -> i32 {
+            if !(0..=3).contains(&id) {
+                return EINVAL;
+            }
+            let Some((mem, st)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            let t = st.clock_ns;
+            errno(put_u64(mem, out, t))
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "clock_res_get",
+        |mut cx: Cx<'_>, id: i32, out: i32| -> i32 {
+            if !(0..=3).contains(&id) {
+                return EINVAL;
+            }
+            let Some((mem, _)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            errno(put_u64(mem, out, 1))
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "random_get",
+        |mut cx: Cx<'_>, buf: i32, len: i32| -> i32 {
+            let Some((mem, st)) = parts(&mut cx) else {
+                return EFAULT;
+            };
+            let Some(dst) = slice_mut(mem, buf, len as u32 as u64) else {
+                return EFAULT;
+            };
+            for chunk in dst.chunks_mut(32) {
+                let mut h = Sha256::new();
+                h.update(st.seed);
+                h.update(st.random_block.to_le_bytes());
+                st.random_block += 1;
+                let block = h.finalize();
+                chunk.copy_from_slice(&block[..chunk.len()]);
+            }
+            SUCCESS
+        },
+    )?;
+    l.func_wrap(
+        m,
+        "proc_exit",
+        |_: Cx<'_>, code: i32| -> wasmtime::Result<()> {
+            Err(wasmtime::Error::new(ProcExit(code)))
+        },
+    )?;
+    l.func_wrap(m, "sched_yield", |_: Cx<'_>| -> i32 { SUCCESS })?;
+    Ok(())
+}

@@ -1,0 +1,484 @@
+//! A declared plugin, and running it over resources as a transformer, generator or
+//! validator.
+//!
+//! The declaration is read from the `config.kubernetes.io/function` annotation of the
+//! plugin's config (kustomize's convention, with a `wasm:` key instead of `container:`
+//! or `exec:`). The module is pinned by sha256 and checked against the import
+//! allow-list when it is declared, so a mismatch is refused before anything runs.
+//! Each run tags the items with an internal annotation so the output items get back
+//! the bookkeeping of the input items they came from (previous ids for name
+//! references, generator behaviour); a renamed item remembers its old id.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::abi::{self, ITEM_ANNOTATION, Output, PluginResult, Severity};
+use super::sandbox::{self, Call, Limits};
+use super::{FUNCTION_ANNOTATION, PluginError, cache, options, verify, warn};
+use crate::builtins::{Context, Generator, Transformer};
+use crate::error::{Error, Result};
+use crate::loader::Root;
+use crate::resource::{ResMap, Resource};
+use crate::yaml::{Map, Node};
+
+mod embedded {
+    //! The reference plugins, built for wasm32-wasip1 by build.rs.
+    include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
+}
+
+/// Names of the plugins shipped inside strata.
+pub fn builtin_names() -> Vec<&'static str> {
+    embedded::BUILTINS.iter().map(|(n, _)| *n).collect()
+}
+
+/// Where a module came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModuleSource {
+    /// Shipped inside strata.
+    Builtin(String),
+    /// A file (as written in the declaration).
+    Path(String),
+}
+
+/// A verified module: bytes, digest and where they came from.
+#[derive(Clone, Debug)]
+pub struct Module {
+    /// Where it came from.
+    pub source: ModuleSource,
+    /// The bytes.
+    pub bytes: Arc<[u8]>,
+    /// Lower-case hex sha256 of the bytes.
+    pub sha256: String,
+}
+
+impl Module {
+    /// Verifies bytes against an optional pin and the import allow-list.
+    pub fn new(
+        source: ModuleSource,
+        bytes: Arc<[u8]>,
+        pin: Option<&str>,
+    ) -> std::result::Result<Module, PluginError> {
+        let sha256 = verify::sha256_hex(&bytes);
+        if let Some(pin) = pin {
+            let pin = pin
+                .trim()
+                .trim_start_matches("sha256:")
+                .to_ascii_lowercase();
+            if pin != sha256 {
+                return Err(PluginError::DigestMismatch {
+                    expected: pin,
+                    actual: sha256,
+                });
+            }
+        }
+        verify::check(&bytes)?;
+        Ok(Module {
+            source,
+            bytes,
+            sha256,
+        })
+    }
+
+    /// A plugin shipped inside strata.
+    pub fn builtin(name: &str) -> std::result::Result<Module, PluginError> {
+        let Some((_, bytes)) = embedded::BUILTINS.iter().find(|(n, _)| *n == name) else {
+            return Err(PluginError::Config(format!(
+                "unknown builtin plugin {name:?}; strata ships: {}",
+                builtin_names().join(", ")
+            )));
+        };
+        if bytes.is_empty() {
+            return Err(PluginError::Config(format!(
+                "builtin plugin {name:?} was not built into this strata binary (built with STRATA_SKIP_PLUGIN_BUILD)"
+            )));
+        }
+        Module::new(
+            ModuleSource::Builtin(name.to_string()),
+            Arc::from(*bytes),
+            None,
+        )
+    }
+
+    /// The name used in messages: `builtin:NAME` or the path.
+    pub fn display_name(&self) -> String {
+        match &self.source {
+            ModuleSource::Builtin(n) => format!("builtin:{n}"),
+            ModuleSource::Path(p) => p.clone(),
+        }
+    }
+}
+
+/// A declared plugin: module, config and limits.
+#[derive(Clone, Debug)]
+pub struct WasmPlugin {
+    /// The module.
+    pub module: Module,
+    /// The function config passed to the plugin (the declaring resource).
+    pub function_config: Node,
+    /// Its limits.
+    pub limits: Limits,
+    /// The file that declared it, for messages.
+    pub declared_in: PathBuf,
+    name: String,
+}
+
+/// Reads the `wasm:` function annotation of a plugin config.
+pub fn from_config(node: &Node, root: &Root<'_>) -> Result<Option<WasmPlugin>> {
+    let Some(text) = node.str_at(&["metadata", "annotations", FUNCTION_ANNOTATION]) else {
+        return Ok(None);
+    };
+    let cfg_err = |m: String| {
+        Error::plugin(
+            root.file,
+            "?",
+            PluginError::Config(format!("{FUNCTION_ANNOTATION}: {m}")),
+        )
+    };
+    let spec = crate::yaml::parse_one(text).map_err(|e| cfg_err(format!("invalid YAML: {e}")))?;
+    let Some(wasm) = spec.get("wasm") else {
+        return Ok(None);
+    };
+    let Some(w) = wasm.as_map() else {
+        return Err(cfg_err(
+            "wasm must be a mapping with path: or builtin:, and sha256:".into(),
+        ));
+    };
+    for k in w.keys() {
+        if !matches!(k.as_str(), "path" | "builtin" | "sha256" | "limits") {
+            return Err(cfg_err(format!(
+                "unknown key wasm.{k} (expected path, builtin, sha256, limits)"
+            )));
+        }
+    }
+    let text_of = |k: &str| w.get(k).and_then(Node::as_str).map(str::to_string);
+    let pin = text_of("sha256");
+    let module = match (text_of("path"), text_of("builtin")) {
+        (Some(path), None) => {
+            let name = path.clone();
+            let Some(pin) = pin else {
+                return Err(Error::plugin(root.file, &name, PluginError::Config(
+                    "wasm.sha256 is required for a module named by path (run `strata plugin inspect` to get it)".into(),
+                )));
+            };
+            let bytes = root.read_bytes(&path)?;
+            Module::new(ModuleSource::Path(path), Arc::from(bytes), Some(&pin))
+                .map_err(|e| Error::plugin(root.file, &name, e))?
+        }
+        (None, Some(name)) => {
+            let m = Module::builtin(&name)
+                .map_err(|e| Error::plugin(root.file, &format!("builtin:{name}"), e))?;
+            if let Some(pin) = pin {
+                Module::new(m.source.clone(), m.bytes.clone(), Some(&pin))
+                    .map_err(|e| Error::plugin(root.file, &format!("builtin:{name}"), e))?
+            } else {
+                m
+            }
+        }
+        _ => {
+            return Err(cfg_err(
+                "wasm needs exactly one of path: or builtin:".into(),
+            ));
+        }
+    };
+    let name = module.display_name();
+    let limits = limits_from(w.get("limits"))
+        .map_err(|m| Error::plugin(root.file, &name, PluginError::Config(m)))?;
+    Ok(Some(WasmPlugin {
+        module,
+        function_config: node.clone(),
+        limits,
+        declared_in: root.file.to_path_buf(),
+        name,
+    }))
+}
+
+/// Reads `wasm.limits`, checked against the process caps.
+pub fn limits_from(n: Option<&Node>) -> std::result::Result<Limits, String> {
+    let opts = options();
+    let mut l = opts.defaults;
+    let Some(n) = n else { return Ok(l) };
+    let Some(m) = n.as_map() else {
+        return Err("wasm.limits must be a mapping".into());
+    };
+    for (k, v) in m {
+        let num = v
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| format!("wasm.limits.{k} must be a non-negative integer"))?;
+        let (slot, value, cap, unit) = match k.as_str() {
+            "fuel" => (&mut l.fuel, num, opts.caps.fuel, ""),
+            "memoryMiB" => (
+                &mut l.memory_bytes,
+                num.saturating_mul(1 << 20),
+                opts.caps.memory_bytes,
+                " bytes",
+            ),
+            "timeoutMs" => (&mut l.timeout_ms, num, opts.caps.timeout_ms, " ms"),
+            "stdoutMiB" => (
+                &mut l.stdout_bytes,
+                num.saturating_mul(1 << 20),
+                opts.caps.stdout_bytes,
+                " bytes",
+            ),
+            "stderrKiB" => (
+                &mut l.stderr_bytes,
+                num.saturating_mul(1 << 10),
+                opts.caps.stderr_bytes,
+                " bytes",
+            ),
+            _ => {
+                return Err(format!(
+                    "unknown limit {k} (expected fuel, memoryMiB, timeoutMs, stdoutMiB, stderrKiB)"
+                ));
+            }
+        };
+        if value > cap {
+            return Err(format!(
+                "wasm.limits.{k} asks for {value}{unit}, more than the global cap of {cap}{unit}"
+            ));
+        }
+        *slot = value;
+    }
+    Ok(l)
+}
+
+impl WasmPlugin {
+    /// Wraps a verified module with a config and limits.
+    pub fn new(
+        module: Module,
+        function_config: Node,
+        limits: Limits,
+        declared_in: PathBuf,
+    ) -> WasmPlugin {
+        let name = module.display_name();
+        WasmPlugin {
+            module,
+            function_config,
+            limits,
+            declared_in,
+            name,
+        }
+    }
+
+    fn err(&self, e: PluginError) -> Error {
+        Error::plugin(&self.declared_in, &self.name, e)
+    }
+
+    /// Runs the plugin over `items`, returning its decoded output. Non-zero exits and
+    /// results of severity error are errors.
+    pub fn invoke(&self, items: &[&Node]) -> std::result::Result<Output, PluginError> {
+        let input = encode_tagged(items, &self.function_config).map_err(PluginError::Config)?;
+        let out = self.run_raw(input)?;
+        if out.exit_code != 0 {
+            let results = abi::decode(&out.stdout)
+                .map(|o| o.results)
+                .unwrap_or_default();
+            return Err(PluginError::Exit {
+                code: out.exit_code,
+                results,
+                stderr: sandbox::tail(&out.stderr),
+            });
+        }
+        let output = abi::decode(&out.stdout).map_err(PluginError::InvalidOutput)?;
+        if output.results.iter().any(|r| r.severity == Severity::Error) {
+            return Err(PluginError::Failed {
+                results: output.results,
+            });
+        }
+        Ok(output)
+    }
+
+    /// Runs the module on raw stdin bytes (for `strata plugin run` and benchmarks).
+    pub fn run_raw(&self, input: Vec<u8>) -> std::result::Result<sandbox::RunOutput, PluginError> {
+        let opts = options();
+        let mut h = Sha256::new();
+        h.update(self.module.sha256.as_bytes());
+        h.update(&input);
+        let seed: [u8; 32] = h.finalize().into();
+        let (pre, _) = cache::load(
+            &self.module.bytes,
+            &self.module.sha256,
+            opts.cache_dir.as_deref(),
+        )?;
+        sandbox::run(
+            &pre,
+            Call {
+                name: &self.name,
+                stdin: input,
+                limits: self.limits,
+                epoch_seconds: opts.epoch_seconds,
+                seed,
+            },
+        )
+    }
+
+    /// Transforms resources in place; returns the non-error results.
+    pub fn transform_map(
+        &self,
+        resources: &mut ResMap,
+    ) -> std::result::Result<Vec<PluginResult>, PluginError> {
+        let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
+        let output = self.invoke(&nodes)?;
+        let mut old: Vec<Option<Resource>> = std::mem::take(resources)
+            .into_vec()
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut next = ResMap::new();
+        for mut node in output.items {
+            let r = match take_tag(&mut node)
+                .and_then(|i| old.get_mut(i))
+                .and_then(Option::take)
+            {
+                Some(mut r) => {
+                    let before = r.id();
+                    r.node = node;
+                    if r.id() != before && r.previous.last() != Some(&before) {
+                        r.previous.push(before);
+                    }
+                    r
+                }
+                None => {
+                    let mut r = Resource::new(node);
+                    r.source = Some(self.name.clone());
+                    r
+                }
+            };
+            next.append(r).map_err(|d| {
+                PluginError::InvalidOutput(format!("two output items have the id {}", d.0))
+            })?;
+        }
+        *resources = next;
+        Ok(output.results)
+    }
+
+    fn report(&self, results: Vec<PluginResult>) {
+        for r in results {
+            warn(format!(
+                "{}: plugin {}: {r}",
+                self.declared_in.display(),
+                self.name
+            ));
+        }
+    }
+}
+
+/// Encodes items with their position in the item annotation.
+fn encode_tagged(items: &[&Node], function_config: &Node) -> std::result::Result<Vec<u8>, String> {
+    let tagged: Vec<Node> = items
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut n = (*n).clone();
+            if let Some(Node::Map(a)) = n.ensure_path(&["metadata", "annotations"]) {
+                a.insert(ITEM_ANNOTATION.to_string(), Node::str(i.to_string()));
+            }
+            n
+        })
+        .collect();
+    let refs: Vec<&Node> = tagged.iter().collect();
+    abi::encode(&refs, function_config)
+}
+
+/// Removes the item annotation (and an annotations map it leaves empty); returns it.
+fn take_tag(node: &mut Node) -> Option<usize> {
+    let meta = node.get_mut("metadata")?.as_map_mut()?;
+    let ann: &mut Map = meta.get_mut("annotations")?.as_map_mut()?;
+    let v = ann.shift_remove(ITEM_ANNOTATION)?;
+    if ann.is_empty() {
+        meta.shift_remove("annotations");
+    }
+    v.as_str()?.parse().ok()
+}
+
+impl Transformer for WasmPlugin {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
+        let results = self.transform_map(resources).map_err(|e| self.err(e))?;
+        self.report(results);
+        Ok(())
+    }
+}
+
+impl Generator for WasmPlugin {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn generate(&self, _cx: &Context<'_>) -> Result<Vec<Resource>> {
+        let output = self.invoke(&[]).map_err(|e| self.err(e))?;
+        let out = output
+            .items
+            .into_iter()
+            .map(|mut node| {
+                take_tag(&mut node);
+                let mut r = Resource::new(node);
+                r.source = Some(self.name.clone());
+                r
+            })
+            .collect();
+        self.report(output.results);
+        Ok(out)
+    }
+}
+
+/// A plugin used as a validator: it may fail the build, and must not change anything.
+pub struct Validator(pub WasmPlugin);
+
+impl Transformer for Validator {
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
+        let p = &self.0;
+        let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
+        let output = p.invoke(&nodes).map_err(|e| p.err(e))?;
+        let mut same = output.items.len() == nodes.len();
+        for (mut out, before) in output.items.into_iter().zip(&nodes) {
+            take_tag(&mut out);
+            if let Some(Node::Map(labels)) = out.get_path_mut(&["metadata", "labels"]) {
+                labels.shift_remove("validated-by");
+            }
+            same &= strip_empty_labels(out) == strip_empty_labels((*before).clone());
+        }
+        if !same {
+            return Err(p.err(PluginError::InvalidOutput(
+                "validator shouldn't modify the resource map".into(),
+            )));
+        }
+        p.report(output.results);
+        Ok(())
+    }
+}
+
+fn strip_empty_labels(mut n: Node) -> Node {
+    if let Some(meta) = n.get_mut("metadata").and_then(Node::as_map_mut)
+        && meta
+            .get("labels")
+            .and_then(Node::as_map)
+            .is_some_and(Map::is_empty)
+    {
+        meta.shift_remove("labels");
+    }
+    n
+}
+
+/// Runs a plugin shipped inside strata (`param-subst`, `name-gen`) over resources, with
+/// the default limits; returns its non-error results (warnings, infos).
+pub fn run_builtin(
+    name: &str,
+    function_config: &Node,
+    resources: &mut ResMap,
+) -> Result<Vec<PluginResult>> {
+    let who = format!("builtin:{name}");
+    let at = PathBuf::from("functionConfig");
+    let module = Module::builtin(name).map_err(|e| Error::plugin(&at, &who, e))?;
+    let p = WasmPlugin::new(module, function_config.clone(), options().defaults, at);
+    p.transform_map(resources).map_err(|e| p.err(e))
+}

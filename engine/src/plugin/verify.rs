@@ -1,0 +1,198 @@
+//! The static check every module passes before it is compiled: it must be a core wasm
+//! module (not text, not a component), export `_start` and `memory`, and import only
+//! functions of the WASI preview 1 surface the sandbox implements. A plugin that
+//! imports `path_open` or a socket call is refused here, by name, before it runs.
+
+use sha2::{Digest, Sha256};
+use wasmparser::{Encoding, ExternalKind, Parser, Payload, TypeRef};
+
+use super::PluginError;
+use super::sandbox::{ALLOWED_IMPORTS, WASI_MODULE};
+
+/// What `strata plugin inspect` prints about a module.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inspection {
+    /// Lower-case hex sha256 of the module bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: usize,
+    /// Imports as (module, name, kind).
+    pub imports: Vec<(String, String, &'static str)>,
+    /// Exports as (name, kind).
+    pub exports: Vec<(String, &'static str)>,
+    /// Why the module does not fit the ABI (empty when it does).
+    pub problems: Vec<String>,
+}
+
+/// Returns the lower-case hex sha256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn kind_name(k: ExternalKind) -> &'static str {
+    match k {
+        ExternalKind::Func | ExternalKind::FuncExact => "func",
+        ExternalKind::Table => "table",
+        ExternalKind::Memory => "memory",
+        ExternalKind::Global => "global",
+        ExternalKind::Tag => "tag",
+    }
+}
+
+fn type_name(t: &TypeRef) -> &'static str {
+    match t {
+        TypeRef::Func(_) | TypeRef::FuncExact(_) => "func",
+        TypeRef::Table(_) => "table",
+        TypeRef::Memory(_) => "memory",
+        TypeRef::Global(_) => "global",
+        TypeRef::Tag(_) => "tag",
+    }
+}
+
+/// Reads a module's imports and exports and lists what keeps it from fitting the ABI.
+/// A module that cannot be parsed at all is an error.
+pub fn inspect(bytes: &[u8]) -> Result<Inspection, PluginError> {
+    let mut out = Inspection {
+        sha256: sha256_hex(bytes),
+        size: bytes.len(),
+        ..Inspection::default()
+    };
+    if !bytes.starts_with(b"\0asm") {
+        let what = if bytes.iter().take(64).all(|b| b.is_ascii()) && !bytes.is_empty() {
+            "it looks like text (only binary wasm modules are accepted)"
+        } else {
+            "it does not start with the wasm magic bytes"
+        };
+        return Err(PluginError::NotWasm(what.into()));
+    }
+    let bad = |e: wasmparser::BinaryReaderError| PluginError::NotWasm(e.to_string());
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.map_err(bad)? {
+            Payload::Version {
+                encoding: Encoding::Component,
+                ..
+            } => {
+                return Err(PluginError::NotWasm(
+                    "it is a component; plugins are wasm32-wasip1 core modules (plugins/ABI.md)"
+                        .into(),
+                ));
+            }
+            Payload::ImportSection(reader) => {
+                for imp in reader.into_imports() {
+                    {
+                        let imp = imp.map_err(bad)?;
+                        out.imports.push((
+                            imp.module.to_string(),
+                            imp.name.to_string(),
+                            type_name(&imp.ty),
+                        ));
+                    }
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for e in reader {
+                    let e = e.map_err(bad)?;
+                    out.exports.push((e.name.to_string(), kind_name(e.kind)));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (module, name, kind) in &out.imports {
+        if module != WASI_MODULE || *kind != "func" {
+            out.problems.push(format!(
+                "imports {kind} {module}::{name}: only {WASI_MODULE} functions are provided"
+            ));
+        } else if !ALLOWED_IMPORTS.contains(&name.as_str()) {
+            out.problems.push(format!("imports {module}::{name}, which the sandbox does not provide (no files, sockets, or polling)"));
+        }
+    }
+    if !out
+        .exports
+        .iter()
+        .any(|(n, k)| n == "_start" && *k == "func")
+    {
+        out.problems.push(
+            "exports no `_start` function (build a WASI command, not a reactor or library)".into(),
+        );
+    }
+    if !out
+        .exports
+        .iter()
+        .any(|(n, k)| n == "memory" && *k == "memory")
+    {
+        out.problems.push("exports no `memory`".into());
+    }
+    Ok(out)
+}
+
+/// Refuses a module that does not fit the ABI, naming the first reason.
+pub fn check(bytes: &[u8]) -> Result<Inspection, PluginError> {
+    let i = inspect(bytes)?;
+    if let Some((module, name, _)) = i.imports.iter().find(|(m, n, k)| {
+        m != WASI_MODULE || *k != "func" || !ALLOWED_IMPORTS.contains(&n.as_str())
+    }) {
+        return Err(PluginError::ForbiddenImport {
+            module: module.clone(),
+            name: name.clone(),
+        });
+    }
+    if let Some(p) = i.problems.first() {
+        return Err(PluginError::NotWasm(format!("it {p}")));
+    }
+    Ok(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(imports: &str) -> Vec<u8> {
+        wat::parse_str(format!(
+            "(module {imports} (memory (export \"memory\") 1) (func (export \"_start\")))"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn allowed_imports_pass_and_others_are_named() {
+        let ok = module(
+            r#"(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))"#,
+        );
+        assert!(check(&ok).is_ok());
+        let bad = module(
+            r#"(import "wasi_snapshot_preview1" "path_open" (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))"#,
+        );
+        match check(&bad) {
+            Err(PluginError::ForbiddenImport { name, .. }) => assert_eq!(name, "path_open"),
+            other => panic!("{other:?}"),
+        }
+        let env = module(r#"(import "env" "f" (func))"#);
+        assert!(matches!(
+            check(&env),
+            Err(PluginError::ForbiddenImport { .. })
+        ));
+    }
+
+    #[test]
+    fn non_modules_and_missing_exports_are_refused() {
+        assert!(matches!(check(b"(module)"), Err(PluginError::NotWasm(_))));
+        assert!(matches!(
+            check(b"\0asm\x01\0\0\0\xff"),
+            Err(PluginError::NotWasm(_))
+        ));
+        let no_start = wat::parse_str("(module (memory (export \"memory\") 1))").unwrap();
+        assert!(matches!(check(&no_start), Err(PluginError::NotWasm(m)) if m.contains("_start")));
+        assert_eq!(inspect(&no_start).unwrap().sha256.len(), 64);
+    }
+}

@@ -1,0 +1,399 @@
+//! Plugin host tests: the hostile suite (tests/plugins/hostile/*.wat, one test each,
+//! plus a guard that fails on an unlisted file), the reference plugins' fixtures
+//! (plugins/reference/*/tests/fixtures), declaration through a kustomization, the C
+//! plugin (built with clang + wasi-libc), and determinism.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use strata::plugin::{Limits, Module, ModuleSource, PluginError, WasmPlugin, run_builtin};
+use strata::resource::ResMap;
+use strata::yaml::{Node, parse_one};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn wat_module(path: &Path) -> Module {
+    let bytes = wat::parse_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Module::new(
+        ModuleSource::Path(path.display().to_string()),
+        Arc::from(bytes),
+        None,
+    )
+    .unwrap()
+}
+
+fn hostile(name: &str) -> PathBuf {
+    repo()
+        .join("tests/plugins/hostile")
+        .join(format!("{name}.wat"))
+}
+
+fn resources(text: &str) -> ResMap {
+    strata::loader::resources_from_text(text, Path::new("<test>"))
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+const ONE: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
+
+/// Runs a module as a transformer over one ConfigMap; returns the error and the time
+/// it took. The input must be left untouched on failure.
+fn refuse(module: Module, limits: Limits) -> (PluginError, Duration) {
+    let p = WasmPlugin::new(
+        module,
+        Node::map(),
+        limits,
+        PathBuf::from("kustomization.yaml"),
+    );
+    let mut map = resources(ONE);
+    let before = map.clone().into_vec();
+    let t = Instant::now();
+    let e = p
+        .transform_map(&mut map)
+        .expect_err("the hostile plugin must be refused");
+    let took = t.elapsed();
+    assert_eq!(
+        map.into_vec(),
+        before,
+        "a failed plugin must not change the resources"
+    );
+    (e, took)
+}
+
+fn small() -> Limits {
+    Limits {
+        fuel: 200_000_000,
+        memory_bytes: 64 << 20,
+        timeout_ms: 10_000,
+        stdout_bytes: 16 << 20,
+        stderr_bytes: 1 << 16,
+    }
+}
+
+macro_rules! hostile_tests {
+    ($($name:ident),* $(,)?) => {
+        const LISTED: &[&str] = &[$(stringify!($name)),*];
+        $(#[test] fn $name() { hostile_case(stringify!($name)); })*
+    };
+}
+
+hostile_tests!(
+    infinite_loop,
+    memory_bomb,
+    deep_recursion,
+    trap,
+    open_file,
+    read_env,
+    read_clock,
+    huge_output,
+    invalid_output,
+    bad_pointer,
+);
+
+fn hostile_case(name: &str) {
+    let path = hostile(name);
+    if name == "open_file" {
+        let bytes = wat::parse_file(&path).unwrap();
+        let e = Module::new(ModuleSource::Path(name.into()), Arc::from(bytes), None).unwrap_err();
+        assert!(
+            matches!(&e, PluginError::ForbiddenImport { name, .. } if name == "path_open"),
+            "{e}"
+        );
+        return;
+    }
+    let limits = small();
+    let (e, took) = refuse(wat_module(&path), limits);
+    let msg = e.to_string();
+    match name {
+        "infinite_loop" => assert!(matches!(e, PluginError::OutOfFuel { .. }), "{msg}"),
+        "memory_bomb" => assert!(
+            matches!(e, PluginError::MemoryLimit { limit, .. } if limit == 64 << 20),
+            "{msg}"
+        ),
+        "deep_recursion" => assert!(matches!(e, PluginError::StackOverflow), "{msg}"),
+        "trap" => assert!(
+            msg.contains("unreachable") && msg.contains("about to trap"),
+            "{msg}"
+        ),
+        "read_env" => assert!(
+            matches!(e, PluginError::Exit { code: 3, .. }) && msg.contains("environment is empty"),
+            "{msg}"
+        ),
+        "read_clock" => assert!(
+            matches!(e, PluginError::Exit { code: 4, .. }) && msg.contains("clock is fixed"),
+            "{msg}"
+        ),
+        "huge_output" => assert!(
+            matches!(
+                e,
+                PluginError::OutputTooLarge {
+                    stream: "stdout",
+                    ..
+                }
+            ),
+            "{msg}"
+        ),
+        "invalid_output" => assert!(
+            matches!(e, PluginError::InvalidOutput(_)) && msg.contains("YAML"),
+            "{msg}"
+        ),
+        "bad_pointer" => assert!(matches!(e, PluginError::Exit { code: 21, .. }), "{msg}"),
+        other => panic!("no expectation for {other}"),
+    }
+    assert!(
+        took < Duration::from_secs(limits.timeout_ms / 1000),
+        "{name} took {took:?}"
+    );
+}
+
+#[test]
+fn every_hostile_file_is_listed() {
+    let dir = repo().join("tests/plugins/hostile");
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = LISTED.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        found,
+        listed,
+        "add a test for every file in {}",
+        dir.display()
+    );
+}
+
+#[test]
+fn timeout_is_a_backstop_behind_fuel() {
+    let limits = Limits {
+        fuel: u64::MAX / 2,
+        timeout_ms: 200,
+        ..small()
+    };
+    let (e, took) = refuse(wat_module(&hostile("infinite_loop")), limits);
+    assert!(matches!(e, PluginError::Timeout { ms: 200 }), "{e}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn not_wasm_and_wrong_sha_are_refused_before_running() {
+    let e = Module::new(
+        ModuleSource::Path("x".into()),
+        Arc::from(&b"apiVersion: v1\n"[..]),
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(e, PluginError::NotWasm(_)), "{e}");
+    let bytes = wat::parse_file(repo().join("tests/plugins/ok/echo.wat")).unwrap();
+    let e = Module::new(
+        ModuleSource::Path("x".into()),
+        Arc::from(bytes),
+        Some(&"0".repeat(64)),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, PluginError::DigestMismatch { .. }) && e.to_string().contains("refusing"),
+        "{e}"
+    );
+}
+
+#[test]
+fn echo_plugin_keeps_resources_and_bookkeeping() {
+    let m = wat_module(&repo().join("tests/plugins/ok/echo.wat"));
+    let p = WasmPlugin::new(m, Node::map(), Limits::default(), PathBuf::from("k.yaml"));
+    let text = format!(
+        "{ONE}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  annotations: {{x: \"1\"}}\n"
+    );
+    let mut map = resources(&text);
+    map.iter_mut().for_each(|r| r.needs_hash = true);
+    let before = map.clone().into_vec();
+    p.transform_map(&mut map).unwrap();
+    assert_eq!(map.into_vec(), before);
+}
+
+#[test]
+fn builtin_param_subst_substitutes_declared_names_only() {
+    let cfg =
+        parse_one("parameters:\n- name: project\n  value: kf-ci\n- name: unused\n  value: x\n")
+            .unwrap();
+    let mut map = resources(
+        "apiVersion: tekton.dev/v1beta1\nkind: Task\nmetadata:\n  name: t\nspec:\n  steps:\n  - image: gcr.io/$(project)/img\n    args: [\"$(params.x)\", \"$(inputs.resources.y.url)\", \"$$(project)\"]\n",
+    );
+    let results = run_builtin("param-subst", &cfg, &mut map).unwrap();
+    let out = strata::print(&map.into_vec()).unwrap();
+    assert!(out.contains("image: gcr.io/kf-ci/img"), "{out}");
+    assert!(
+        out.contains("$(params.x)") && out.contains("$(inputs.resources.y.url)"),
+        "{out}"
+    );
+    assert!(out.contains("- $(project)"), "{out}");
+    assert_eq!(results.len(), 1);
+    assert!(results[0].message.contains("unused"), "{:?}", results);
+}
+
+#[test]
+fn builtin_param_subst_required_without_value_fails_naming_the_plugin() {
+    let cfg = parse_one("parameters:\n- name: project\n  required: true\n").unwrap();
+    let mut map = resources(ONE);
+    let e = run_builtin("param-subst", &cfg, &mut map)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("builtin:param-subst") && e.contains("\"project\" is required"),
+        "{e}"
+    );
+}
+
+#[test]
+fn builtin_name_gen_is_deterministic_and_renames_references() {
+    let text = "apiVersion: tekton.dev/v1beta1\nkind: Pipeline\nmetadata:\n  generateName: ci-\n---\napiVersion: tekton.dev/v1beta1\nkind: PipelineRun\nmetadata:\n  generateName: run-\nspec:\n  pipelineRef:\n    name: ci-\n";
+    let mut a = resources(text);
+    let mut b = resources(text);
+    run_builtin("name-gen", &Node::map(), &mut a).unwrap();
+    run_builtin("name-gen", &Node::map(), &mut b).unwrap();
+    let (a, b) = (a.into_vec(), b.into_vec());
+    assert_eq!(a, b);
+    let name = a[0].name().to_string();
+    assert!(name.starts_with("ci-") && name.len() == 11, "{name}");
+    assert_eq!(
+        a[1].node.str_at(&["spec", "pipelineRef", "name"]),
+        Some(name.as_str())
+    );
+    assert_eq!(
+        a[0].previous.len(),
+        1,
+        "the renamed resource remembers its old id"
+    );
+}
+
+/// plugins/reference/<plugin>/tests/fixtures/<case>/{config.yaml, input.yaml,
+/// expected.yaml | error.txt}.
+#[test]
+fn reference_plugin_fixtures() {
+    let mut ran = 0;
+    for plugin in ["param-subst", "name-gen"] {
+        let dir = repo()
+            .join("plugins/reference")
+            .join(plugin)
+            .join("tests/fixtures");
+        let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .collect();
+        cases.sort();
+        for case in cases {
+            let read = |f: &str| std::fs::read_to_string(case.join(f)).ok();
+            let cfg = parse_one(&read("config.yaml").unwrap_or_default()).unwrap();
+            let mut map = resources(&read("input.yaml").unwrap());
+            let got = run_builtin(plugin, &cfg, &mut map);
+            match (read("expected.yaml"), read("error.txt")) {
+                (Some(want), None) => {
+                    got.unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+                    assert_eq!(
+                        strata::print(&map.into_vec()).unwrap(),
+                        want,
+                        "{}",
+                        case.display()
+                    );
+                }
+                (None, Some(want)) => {
+                    let e = got.expect_err("expected an error").to_string();
+                    assert!(e.contains(want.trim()), "{}: {e}", case.display());
+                }
+                _ => panic!("{}: needs expected.yaml or error.txt", case.display()),
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 4, "only {ran} fixtures");
+}
+
+#[test]
+fn declared_in_a_kustomization_with_path_and_pin() {
+    let dir = std::env::temp_dir().join(format!("strata-plugin-decl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("plugins")).unwrap();
+    let echo = wat::parse_file(repo().join("tests/plugins/ok/echo.wat")).unwrap();
+    std::fs::write(dir.join("plugins/echo.wasm"), &echo).unwrap();
+    let sha = strata::plugin::verify::sha256_hex(&echo);
+    let decl = |pin: &str| {
+        format!(
+            "apiVersion: strata.dev/v1\nkind: Echo\nmetadata:\n  name: echo\n  annotations:\n    config.kubernetes.io/function: |\n      wasm:\n        path: plugins/echo.wasm\n        sha256: {pin}\n        limits:\n          memoryMiB: 32\n"
+        )
+    };
+    let fs = strata::fs::DiskFs;
+    let loader = strata::loader::Loader::new(&fs, strata::loader::LoadRestrictor::RootOnly);
+    let canon = std::fs::canonicalize(&dir).unwrap();
+    let file = canon.join("kustomization.yaml");
+    let root = strata::loader::Root {
+        loader: &loader,
+        dir: &canon,
+        file: &file,
+    };
+    let p = strata::plugin::from_config(&parse_one(&decl(&sha)).unwrap(), &root)
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.limits.memory_bytes, 32 << 20);
+    let e = strata::plugin::from_config(&parse_one(&decl(&"a".repeat(64))).unwrap(), &root)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("sha256 mismatch") && e.contains("plugins/echo.wasm"),
+        "{e}"
+    );
+    let none =
+        parse_one("apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: x\n")
+            .unwrap();
+    assert!(strata::plugin::from_config(&none, &root).unwrap().is_none());
+    let outside = decl(&sha).replace("plugins/echo.wasm", "../outside.wasm");
+    assert!(strata::plugin::from_config(&parse_one(&outside).unwrap(), &root).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The C plugin (plugins/other-languages/c-stamp), built with clang and Debian's
+/// wasi-libc (packages: clang lld wasi-libc libclang-rt-dev-wasm32).
+#[test]
+fn c_plugin_builds_and_runs() {
+    let src = repo().join("plugins/other-languages/c-stamp/stamp.c");
+    let out = std::env::temp_dir().join(format!("c-stamp-{}.wasm", std::process::id()));
+    let status = std::process::Command::new("clang")
+        .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("clang is needed for the C plugin: apt-get install clang lld wasi-libc libclang-rt-dev-wasm32");
+    assert!(status.success(), "clang failed building {}", src.display());
+    let bytes = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    let m = Module::new(
+        ModuleSource::Path("c-stamp.wasm".into()),
+        Arc::from(bytes),
+        None,
+    )
+    .unwrap();
+    let p = WasmPlugin::new(m, Node::map(), Limits::default(), PathBuf::from("k.yaml"));
+    let mut map = resources(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  who: \"@@STAMP@@\"\n  n: \"1\"\n",
+    );
+    let results = p.transform_map(&mut map).unwrap();
+    let out = strata::print(&map.into_vec()).unwrap();
+    assert!(out.contains("who: stamped-by-c"), "{out}");
+    assert!(
+        results[0].message.contains("replaced 1 placeholder"),
+        "{results:?}"
+    );
+}
