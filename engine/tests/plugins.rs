@@ -397,3 +397,49 @@ fn c_plugin_builds_and_runs() {
         "{results:?}"
     );
 }
+
+/// A kustomization declaring builtin plugins under `transformers:` and a path plugin
+/// under `validators:`, built end to end.
+#[test]
+fn kustomization_build_runs_declared_plugins() {
+    let dir = std::env::temp_dir().join(format!("strata-plugin-build-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("plugins")).unwrap();
+    let echo = wat::parse_file(repo().join("tests/plugins/ok/echo.wat")).unwrap();
+    std::fs::write(dir.join("plugins/echo.wasm"), &echo).unwrap();
+    let sha = strata::plugin::verify::sha256_hex(&echo);
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "resources:\n- task.yaml\ntransformers:\n- params.yaml\n- names.yaml\nvalidators:\n- check.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("task.yaml"),
+        "apiVersion: tekton.dev/v1beta1\nkind: PipelineRun\nmetadata:\n  generateName: run-\nspec:\n  params:\n  - name: project\n    value: $(project)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("params.yaml"),
+        "apiVersion: strata.dev/v1alpha1\nkind: ParamSubst\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/function: |\n      wasm:\n        builtin: param-subst\nparameters:\n- name: project\n  value: kf-ci\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("names.yaml"),
+        "apiVersion: strata.dev/v1alpha1\nkind: NameGen\nmetadata:\n  name: n\n  annotations:\n    config.kubernetes.io/function: |\n      wasm: {builtin: name-gen}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("check.yaml"),
+        format!("apiVersion: strata.dev/v1alpha1\nkind: Check\nmetadata:\n  name: c\n  annotations:\n    config.kubernetes.io/function: |\n      wasm: {{path: plugins/echo.wasm, sha256: {sha}}}\n"),
+    )
+    .unwrap();
+    let built = strata::build(&strata::fs::DiskFs, &dir, &strata::BuildOptions::default());
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = strata::print(&built.unwrap().into_vec()).unwrap();
+    assert!(out.contains("value: kf-ci"), "{out}");
+    assert!(
+        out.contains("name: run-") && !out.contains("generateName"),
+        "{out}"
+    );
+    assert!(!out.contains("internal.config.kubernetes.io"), "{out}");
+}

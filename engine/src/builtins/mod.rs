@@ -54,9 +54,8 @@ pub trait Generator {
 /// The fields no module handles yet, as (field, set in this kustomization): the build
 /// refuses them instead of ignoring them. Each built-in takes its field off this list.
 pub fn pending_fields(k: &Kustomization) -> Vec<(&'static str, bool)> {
-    vec![
-        ("validators", !k.validators.is_empty()),
-    ]
+    let _ = k;
+    Vec::new()
 }
 
 /// The field specs one kustomization layer contributes: kustomize's defaults plus its
@@ -256,17 +255,23 @@ fn builtin_kind(node: &Node) -> Option<&str> {
 // ---- Plugin hook. The plugin engineer adds, at the top of each external_* function:
 //      `if let Some(p) = crate::plugin::from_config(node, root)? { return Ok(crate::plugin::boxed_...(p)); }`
 fn external_transformer(node: &Node, root: &Root<'_>, file: &std::path::Path) -> Result<Box<dyn Transformer>> {
-    let _ = root;
+    if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
+        return Ok(crate::plugin::boxed_transformer(p));
+    }
     Err(unknown_plugin(node, file))
 }
 
 fn external_generator(node: &Node, root: &Root<'_>, file: &std::path::Path) -> Result<Box<dyn Generator>> {
-    let _ = root;
+    if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
+        return Ok(crate::plugin::boxed_generator(p));
+    }
     Err(unknown_plugin(node, file))
 }
 
 fn external_validator(node: &Node, root: &Root<'_>, file: &std::path::Path) -> Result<Box<dyn Transformer>> {
-    let _ = root;
+    if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
+        return Ok(crate::plugin::boxed_validator(p));
+    }
     Err(unknown_plugin(node, file))
 }
 // ---- end of plugin hook.
