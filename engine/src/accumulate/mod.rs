@@ -53,9 +53,7 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     let loader = Loader::new(fs, opts.load_restrictor);
     let root = loader.canonical_dir(dir)?;
     let (file, k) = loader.kustomization(&root)?;
-    if k.is_component() {
-        return Err(Error::config(&file, "a Component cannot be built on its own; list it under `components:` of a Kustomization"));
-    }
+    // kustomize builds a Component named on the command line like a Kustomization.
     // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
     // whole build (as kustomize's global schema); restored when the build ends.
     let _schema = crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(&k, &Root { loader: &loader, dir: &root, file: &file })?);
@@ -64,7 +62,25 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
     finish(&loader, &root, &file, &k, &mut ra)?;
     order(&file, &k, opts.reorder, &mut ra.resources)?;
+    // kustomize's last step rewrites every resource's annotations without its internal
+    // ones, which drops an empty or null `metadata.annotations` (labels are untouched).
+    for r in ra.resources.iter_mut() {
+        drop_empty_annotations(&mut r.node);
+    }
     Ok(ra.resources)
+}
+
+fn drop_empty_annotations(node: &mut crate::yaml::Node) {
+    if let Some(meta) = node.get_mut("metadata").and_then(crate::yaml::Node::as_map_mut) {
+        let empty = match meta.get("annotations") {
+            Some(crate::yaml::Node::Map(m)) => m.is_empty(),
+            Some(n) => n.is_null(),
+            None => false,
+        };
+        if empty {
+            meta.shift_remove("annotations");
+        }
+    }
 }
 
 /// The steps kustomize runs once, after the whole tree has accumulated.
@@ -152,7 +168,7 @@ fn accumulate(
         stack.pop();
     }
     run_transformers(&root, k, ra)?;
-    ra.vars.extend(k.vars.iter().cloned());
+    ra.vars.extend(crate::replacement::vars::declare(&k.vars, &ra.resources, file)?);
     Ok(())
 }
 

@@ -235,12 +235,14 @@ fn push_resource(doc: Node, path: &Path, out: &mut Vec<Resource>) -> Result<()> 
 
 /// kustomize reads label and annotation values as strings whatever their spelling
 /// (`port: 8080` prints as `port: "8080"`), so their tags become `Str` here, on load.
+/// Annotations are rewritten by kustomize on every resource, so even a null annotation
+/// value comes out as the string `"null"`; null label values stay null.
 fn stringify_metadata(mut doc: Node) -> Node {
     for field in ["labels", "annotations"] {
         if let Some(Node::Map(m)) = doc.get_path_mut(&["metadata", field]) {
             for v in m.values_mut() {
                 if let Node::Scalar(s) = v
-                    && !matches!(s.tag, crate::yaml::Tag::Null)
+                    && (field == "annotations" || !matches!(s.tag, crate::yaml::Tag::Null))
                 {
                     s.tag = crate::yaml::Tag::Str;
                 }
