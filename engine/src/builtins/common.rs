@@ -77,3 +77,19 @@ pub(crate) fn from_node<T: serde::de::DeserializeOwned>(n: &Node) -> Result<T, S
 pub(crate) fn str_field<'a>(config: &'a Node, key: &str) -> &'a str {
     config.get(key).and_then(Node::as_str).unwrap_or("")
 }
+
+/// kustomize stores its build bookkeeping in annotations and removes them at the end,
+/// which drops an empty or null `metadata.annotations`; resources it renames, moves or
+/// resolves references to lose that empty field the same way.
+pub(crate) fn drop_empty_annotations(res: &mut Resource) {
+    if let Some(meta) = res.node.get_mut("metadata").and_then(Node::as_map_mut) {
+        let empty = match meta.get("annotations") {
+            Some(Node::Map(m)) => m.is_empty(),
+            Some(n) => n.is_null(),
+            None => false,
+        };
+        if empty {
+            meta.shift_remove("annotations");
+        }
+    }
+}

@@ -183,12 +183,8 @@ pub fn skeleton(
     opts: &GeneratorOptions,
     file: &Path,
 ) -> Result<(Map, Resource)> {
-    let behavior = Behavior::parse(&args.behavior).ok_or_else(|| {
-        cfg(
-            file,
-            format!("{kind} {}: unknown behavior '{}'", args.name, args.behavior),
-        )
-    })?;
+    // kustomize reads an unknown behaviour as unspecified, which acts as `create`.
+    let behavior = Behavior::parse(&args.behavior).unwrap_or(Behavior::Create);
     let mut meta = Map::new();
     meta.insert("name".into(), Node::str(args.name.clone()));
     if !args.namespace.is_empty() {

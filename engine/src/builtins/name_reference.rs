@@ -51,6 +51,7 @@ pub fn fix_back_references(
             suffixes: r.suffixes.clone(),
         })
         .collect();
+    let referred = std::cell::RefCell::new(std::collections::BTreeSet::new());
     for i in 0..infos.len() {
         let me = &infos[i];
         let mut work: Vec<(&NameBackRef, &FieldSpec)> = Vec::new();
@@ -73,6 +74,7 @@ pub fn fix_back_references(
             let mut spec = fs.clone();
             spec.gvk = Gvk::default();
             let ctx = Sel {
+                referred: &referred,
                 me,
                 target: &br.gvk,
                 role_ref: role_ref.as_ref(),
@@ -94,6 +96,11 @@ pub fn fix_back_references(
                     ),
                 )
             })?;
+        }
+    }
+    for j in referred.into_inner() {
+        if let Some(r) = resources.at_mut(j) {
+            super::common::drop_empty_annotations(r);
         }
     }
     resources.fresh();
@@ -144,6 +151,7 @@ fn visible_from(i: usize, infos: &[Info], resources: &ResMap) -> Vec<usize> {
 }
 
 struct Sel<'a> {
+    referred: &'a std::cell::RefCell<std::collections::BTreeSet<usize>>,
     me: &'a Info,
     target: &'a Gvk,
     role_ref: Option<&'a Gvk>,
@@ -176,6 +184,7 @@ impl Sel<'_> {
         let Some(j) = self.select(&old, self.subset.to_vec(), false)? else {
             return Ok(());
         };
+        self.referred.borrow_mut().insert(j);
         let new = self.infos[j].name();
         if new != old {
             *n = Node::str(new);
@@ -221,6 +230,7 @@ impl Sel<'_> {
         let Some(j) = self.select(&old, candidates, true)? else {
             return Ok(());
         };
+        self.referred.borrow_mut().insert(j);
         let r = &self.infos[j];
         if r.name() == old && r.namespace().is_empty() {
             return Ok(());

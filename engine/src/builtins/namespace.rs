@@ -94,6 +94,7 @@ impl Transformer for NamespaceTransformer {
                 continue;
             }
             r.remember_id();
+            super::common::drop_empty_annotations(r);
             let id = r.id();
             let mut specs: Vec<FieldSpec> = self
                 .field_specs

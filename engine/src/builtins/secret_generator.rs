@@ -45,9 +45,8 @@ impl Generator for SecretGenerator {
         for (k, v) in pairs {
             data.insert(k, Node::str(base64_lines(&v)));
         }
-        if !data.is_empty() {
-            m.insert("data".into(), Node::Map(data));
-        }
+        // kyaml always writes a Secret's data, even empty (a ConfigMap's only when set).
+        m.insert("data".into(), Node::Map(data));
         let t = if self.args.kind.is_empty() {
             "Opaque"
         } else {
