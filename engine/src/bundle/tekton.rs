@@ -6,8 +6,10 @@
 //! `StepAction` of `tekton.dev`); one resource per layer; at most 20 layers; every layer
 //! annotated with `dev.tekton.image.apiVersion`, `dev.tekton.image.kind` (the kind, lower
 //! case) and `dev.tekton.image.name`, the three unique per layer; layers compressed with a
-//! supported OCI media type (gzip here). Runs (`PipelineRun`, `TaskRun`) are what use a
-//! bundle, not part of it, so they are left out; anything else is refused, naming the rule.
+//! supported OCI media type (gzip here). The run side of Tekton (`PipelineRun`, `TaskRun`,
+//! `Run`, `CustomRun`, and the v1alpha1 `PipelineResource`s a run binds) uses a bundle
+//! rather than being part of it, so it is left out; anything else is refused, naming the
+//! rule.
 
 use crate::resource::Resource;
 use crate::yaml::{Map, Node};
@@ -19,8 +21,14 @@ use super::{BundleError, file_name, resource_yaml};
 pub const SERVED_KINDS: [&str; 3] = ["Task", "Pipeline", "StepAction"];
 /// The most layers a Tekton bundle may have.
 pub const MAX_LAYERS: usize = 20;
-/// The kinds that reference bundles and stay out of them.
-pub const RUN_KINDS: [&str; 2] = ["PipelineRun", "TaskRun"];
+/// The run-side tekton.dev kinds: they use bundles and stay out of them.
+pub const RUN_KINDS: [&str; 5] = [
+    "PipelineRun",
+    "TaskRun",
+    "Run",
+    "CustomRun",
+    "PipelineResource",
+];
 const GROUP: &str = "tekton.dev";
 
 fn refuse(rule: &str, detail: String) -> BundleError {
@@ -231,6 +239,7 @@ mod tests {
         let v = vec![
             res("tekton.dev/v1", "Pipeline", "p", ""),
             res("tekton.dev/v1", "PipelineRun", "r", ""),
+            res("tekton.dev/v1alpha1", "PipelineResource", "git", ""),
             res("tekton.dev/v1", "Task", "t", ""),
         ];
         assert_eq!(rule(select(&v)), "accepted 2 resources");
