@@ -399,12 +399,14 @@ pub fn merge_generated(old: Resource, new: Resource, behavior: Behavior) -> std:
             }
         }
     }
-    // Build bookkeeping (previous ids, prefixes, behaviour) stays the old one's; whether
-    // a hash suffix is wanted follows the new one.
+    // Build bookkeeping (previous ids, prefixes, behaviour) stays the old one's.
     res.previous = old.previous;
     res.prefixes = old.prefixes;
     res.suffixes = old.suffixes;
     res.behavior = old.behavior;
+    // A hash suffix only when both the existing resource and the new one want it: a
+    // plain resource never gets one, and `disableNameSuffixHash` on either side wins.
+    res.needs_hash = old.needs_hash && res.needs_hash;
     if behavior == Behavior::Merge {
         res.origin = old.origin;
         res.source = old.source;
