@@ -19,6 +19,8 @@ pub mod fieldspec;
 pub mod builtins;
 pub mod patch;
 pub mod replacement;
+pub mod patch;
+pub mod replacement;
 pub mod plugin;
 pub mod accumulate;
 pub mod app;

@@ -56,10 +56,48 @@ fn op_name(op: &PatchOperation) -> &'static str {
 /// Applies a patch to a resource node and returns the patched node.
 pub fn apply(node: &Node, patch: &Patch) -> Result<Node, String> {
     let mut doc = to_json(node).map_err(|e| e.to_string())?;
-    if let Err(e) = json_patch::patch(&mut doc, patch) {
+    for (i, op) in patch.iter().enumerate() {
+        apply_one(&mut doc, op).map_err(|mut e| {
+            e.operation = i;
+            message(patch, e)
+        })?;
+    }
+    Ok(from_json(&doc))
+}
+
+/// Applies one operation. As in evanphx/json-patch v4 (which kustomize uses), `replace`
+/// of a missing key in an existing object adds it.
+fn apply_one(
+    doc: &mut serde_json::Value,
+    op: &PatchOperation,
+) -> Result<(), json_patch::PatchError> {
+    match json_patch::patch(doc, std::slice::from_ref(op)) {
+        Err(e) if matches!(e.kind, PatchErrorKind::InvalidPointer) => {
+            if let PatchOperation::Replace(r) = op {
+                let parent_is_object = r
+                    .path
+                    .parent()
+                    .and_then(|p| p.resolve(doc).ok())
+                    .is_some_and(serde_json::Value::is_object);
+                if parent_is_object {
+                    let add = PatchOperation::Add(json_patch::AddOperation {
+                        path: r.path.clone(),
+                        value: r.value.clone(),
+                    });
+                    return json_patch::patch(doc, std::slice::from_ref(&add));
+                }
+            }
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+fn message(patch: &Patch, e: json_patch::PatchError) -> String {
+    {
         let op = patch.get(e.operation).map(op_name).unwrap_or("patch");
         let path = e.path.to_string();
-        return Err(match e.kind {
+        match e.kind {
             PatchErrorKind::TestFailed => format!("testing value {path} failed: test failed"),
             PatchErrorKind::InvalidFromPointer => {
                 format!("{op} operation does not apply: doc is missing from path: {path}")
@@ -70,9 +108,8 @@ pub fn apply(node: &Node, patch: &Patch) -> Result<Node, String> {
                 )
             }
             other => format!("{op} operation does not apply at {path}: {other}"),
-        });
+        }
     }
-    Ok(from_json(&doc))
 }
 
 #[cfg(test)]

@@ -188,6 +188,15 @@ impl PatchTransformer {
             })?;
             (root.loader.read_text(&path)?, path)
         };
+        // A patch file with nothing in it (empty, blank or comments only) is ignored.
+        if !p.path.is_empty() && parse_documents(&text).is_ok_and(|d| d.iter().all(Node::is_null)) {
+            return Ok(PatchTransformer {
+                body: Body::Sm(Vec::new()),
+                target: None,
+                opts: PatchOptions::default(),
+                origin,
+            });
+        }
         let sm = as_sm(&text, &source);
         let json = json6902::decode(&text).ok();
         let body = match (sm, json) {
@@ -202,6 +211,12 @@ impl PatchTransformer {
             (Some(s), None) => Body::Sm(s),
             (None, Some(j)) => Body::Json(j, text),
         };
+        if p.target.is_some() && matches!(&body, Body::Sm(v) if v.len() > 1) {
+            return Err(origin.err(format!(
+                "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field: [path: {:?}]",
+                p.path
+            )));
+        }
         let target = match &p.target {
             Some(s) => Some(Target::new(s).map_err(|m| origin.err(m))?),
             None => None,
@@ -487,6 +502,29 @@ pub(crate) fn config_fields<T: serde::de::DeserializeOwned>(
     if let Some(m) = c.as_map_mut() {
         for k in ["apiVersion", "kind", "metadata"] {
             m.shift_remove(k);
+        }
+        // kustomize reads plugin configs with Go's encoding/json, which matches field
+        // names regardless of case (`Path:` is `path:`).
+        const KNOWN: [&str; 8] = [
+            "path",
+            "patch",
+            "target",
+            "options",
+            "paths",
+            "patches",
+            "jsonOp",
+            "replacements",
+        ];
+        let keys: Vec<String> = m.keys().cloned().collect();
+        for k in keys {
+            if let Some(canon) = KNOWN
+                .iter()
+                .find(|c| c.eq_ignore_ascii_case(&k) && **c != k)
+                && !m.contains_key(*canon)
+                && let Some(v) = m.shift_remove(&k)
+            {
+                m.insert((*canon).to_string(), v);
+            }
         }
     }
     let v = crate::yaml::json::to_json(&c).map_err(|e| e.to_string())?;

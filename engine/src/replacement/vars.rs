@@ -104,6 +104,49 @@ fn value_of(n: &Node) -> Value {
     }
 }
 
+/// Binds a kustomization's vars to the resources accumulated so far (kustomize's
+/// `MergeVars`): a var naming exactly one resource is pinned to that resource's current
+/// name, so that later prefixes or a sibling base with the same original name cannot
+/// make it ambiguous. More than one match is an error.
+pub fn declare(vars: &[Var], resources: &ResMap, file: &Path) -> Result<Vec<Var>> {
+    let mut out = Vec::with_capacity(vars.len());
+    for v in vars {
+        let gvk = var_gvk(v);
+        let ns = &v.objref.namespace;
+        let matched: Vec<&crate::resource::Resource> = resources
+            .iter()
+            .filter(|r| {
+                r.all_ids().iter().any(|id| {
+                    id.gvk == gvk
+                        && id.name == v.objref.name
+                        && (ns.is_empty() || id.effective_namespace() == ns)
+                })
+            })
+            .collect();
+        let mut bound = v.clone();
+        match matched.as_slice() {
+            [r] => {
+                bound.objref.name = r.name().to_string();
+                bound.objref.namespace = r.namespace().to_string();
+            }
+            [] => {}
+            many => {
+                return Err(Error::transform(
+                    file,
+                    "vars",
+                    format!(
+                        "found {} resId matches for var {} (unable to disambiguate)",
+                        many.len(),
+                        describe(v)
+                    ),
+                ));
+            }
+        }
+        out.push(bound);
+    }
+    Ok(out)
+}
+
 /// Resolves every var against the resources and substitutes references.
 pub fn resolve(
     resources: &mut ResMap,
@@ -121,27 +164,16 @@ pub fn resolve(
             return Err(err(format!("var '{}' already encountered", v.name)));
         }
         let gvk = var_gvk(v);
-        let matched: Vec<usize> = resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                r.all_ids()
-                    .iter()
-                    .any(|id| id.gvk == gvk && id.name == v.objref.name)
+        // The var was pinned to one resource's id when declared (see `declare`); the
+        // first resource that has or had that id provides the value.
+        let ns = &v.objref.namespace;
+        let res = resources.iter().find(|r| {
+            r.all_ids().iter().any(|id| {
+                id.gvk == gvk
+                    && id.name == v.objref.name
+                    && (ns.is_empty() || id.effective_namespace() == ns)
             })
-            .map(|(i, _)| i)
-            .collect();
-        let res = match matched.as_slice() {
-            [i] => resources.at(*i),
-            [] => None,
-            many => {
-                return Err(err(format!(
-                    "found {} resId matches for var {} (unable to disambiguate)",
-                    many.len(),
-                    describe(v)
-                )));
-            }
-        };
+        });
         let Some(res) = res else {
             return Err(err(format!(
                 "var '{}' cannot be mapped to a field in the set of known resources",

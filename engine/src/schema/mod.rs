@@ -3,6 +3,8 @@
 
 pub mod merge;
 
+pub mod merge;
+
 use crate::resource::Gvk;
 
 /// Built-in kinds that have no namespace.
