@@ -112,6 +112,28 @@ fn main() {
         Ok(text) => {
             let mut map = resources(&text);
             let mb = text.len() as f64 / 1e6;
+            // Where the host's time goes: encoding the input, decoding the output.
+            let nodes: Vec<&Node> = map.iter().map(|r| &r.node).collect();
+            let t = Instant::now();
+            let input =
+                strata::plugin::abi::encode(&nodes, &Node::map()).unwrap_or_else(|e| panic!("{e}"));
+            let enc = t.elapsed();
+            let t = Instant::now();
+            let decoded = strata::plugin::abi::decode(&input).unwrap_or_else(|e| panic!("{e}"));
+            let dec = t.elapsed();
+            println!(
+                "host codec on {} resources: JSON {:.1} MB, encode {}, decode {}",
+                decoded.items.len(),
+                input.len() as f64 / 1e6,
+                ms(enc),
+                ms(dec)
+            );
+            for name in ["param-subst", "name-gen"] {
+                let m = Module::builtin(name).unwrap_or_else(|e| panic!("{e}"));
+                let p = WasmPlugin::new(m, Node::map(), Limits::default(), PathBuf::from("bench"));
+                let out = p.run_raw(input.clone()).unwrap_or_else(|e| panic!("{e}"));
+                println!("{name} on the platform build: {} fuel", out.fuel_used);
+            }
             for (label, module) in [
                 ("no-op (echo.wat)", echo.clone()),
                 (

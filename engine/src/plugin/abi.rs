@@ -72,13 +72,27 @@ pub struct Output {
 
 /// Encodes the input `ResourceList` as one line of JSON.
 pub fn encode(items: &[&Node], function_config: &Node) -> Result<Vec<u8>, String> {
+    encode_with(items, function_config, false)
+}
+
+/// Encodes the input `ResourceList`, adding [`ITEM_ANNOTATION`] with its position to
+/// each item as it is written (the nodes themselves are not copied or changed).
+pub fn encode_tagged(items: &[&Node], function_config: &Node) -> Result<Vec<u8>, String> {
+    encode_with(items, function_config, true)
+}
+
+fn encode_with(items: &[&Node], function_config: &Node, tag: bool) -> Result<Vec<u8>, String> {
     let mut out = String::with_capacity(4096);
     out.push_str(r#"{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":["#);
     for (i, n) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_json(&mut out, n)?;
+        if tag {
+            write_tagged(&mut out, n, i)?;
+        } else {
+            write_json(&mut out, n)?;
+        }
     }
     out.push_str(r#"],"functionConfig":"#);
     write_json(&mut out, function_config)?;
@@ -86,9 +100,109 @@ pub fn encode(items: &[&Node], function_config: &Node) -> Result<Vec<u8>, String
     Ok(out.into_bytes())
 }
 
+/// Removes the item annotation from an output item (and the annotations and metadata
+/// maps it leaves empty); returns the input position it names.
+pub fn untag(node: &mut Node) -> Option<usize> {
+    let meta = node.get_mut("metadata")?.as_map_mut()?;
+    let ann: &mut Map = meta.get_mut("annotations")?.as_map_mut()?;
+    let v = ann.shift_remove(ITEM_ANNOTATION)?;
+    if ann.is_empty() {
+        meta.shift_remove("annotations");
+    }
+    if meta.is_empty()
+        && let Some(m) = node.as_map_mut()
+    {
+        m.shift_remove("metadata");
+    }
+    v.as_str()?.parse().ok()
+}
+
+/// Writes an item with the item annotation added under `metadata.annotations`.
+fn write_tagged(out: &mut String, n: &Node, i: usize) -> Result<(), String> {
+    let Node::Map(m) = n else {
+        return write_json(out, n);
+    };
+    let tag = |out: &mut String| {
+        json_string(out, ITEM_ANNOTATION);
+        out.push_str(":\"");
+        out.push_str(&i.to_string());
+        out.push('"');
+    };
+    out.push('{');
+    let mut first = true;
+    let mut seen_meta = false;
+    for (k, v) in m {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        json_string(out, k);
+        out.push(':');
+        match (k.as_str(), v) {
+            ("metadata", Node::Map(meta)) => {
+                seen_meta = true;
+                out.push('{');
+                let mut seen_ann = false;
+                for (j, (mk, mv)) in meta.iter().enumerate() {
+                    if j > 0 {
+                        out.push(',');
+                    }
+                    json_string(out, mk);
+                    out.push(':');
+                    match (mk.as_str(), mv) {
+                        ("annotations", Node::Map(a)) => {
+                            seen_ann = true;
+                            out.push('{');
+                            for (ak, av) in a {
+                                json_string(out, ak);
+                                out.push(':');
+                                write_json(out, av)?;
+                                out.push(',');
+                            }
+                            tag(out);
+                            out.push('}');
+                        }
+                        ("annotations", a) if a.is_null() => {
+                            seen_ann = true;
+                            out.push('{');
+                            tag(out);
+                            out.push('}');
+                        }
+                        _ => write_json(out, mv)?,
+                    }
+                }
+                if !seen_ann {
+                    if !meta.is_empty() {
+                        out.push(',');
+                    }
+                    out.push_str("\"annotations\":{");
+                    tag(out);
+                    out.push('}');
+                }
+                out.push('}');
+            }
+            _ => write_json(out, v)?,
+        }
+    }
+    if !seen_meta {
+        if !first {
+            out.push(',');
+        }
+        out.push_str("\"metadata\":{\"annotations\":{");
+        tag(out);
+        out.push_str("}}");
+    }
+    out.push('}');
+    Ok(())
+}
+
 /// Writes a node as JSON, scalars as kustomize's JSON round trip spells them.
 pub fn write_json(out: &mut String, n: &Node) -> Result<(), String> {
     match n {
+        Node::Scalar(Scalar {
+            tag: Tag::Str,
+            value,
+        }) => json_string(out, value),
         Node::Scalar(s) => match json_scalar(s).map_err(|e| e.0)? {
             JsonScalar::Null => out.push_str("null"),
             JsonScalar::Bool(b) => out.push_str(if b { "true" } else { "false" }),
@@ -338,6 +452,24 @@ mod tests {
             .unwrap();
         assert_eq!(emit(&back).unwrap(), emit(&n).unwrap());
         assert!(json.contains(r#""a":31"#), "{json}");
+    }
+
+    #[test]
+    fn tagged_encoding_adds_the_item_annotation_only() {
+        let a = parse_one("kind: A\nmetadata:\n  name: x\n  annotations:\n    k: v\n").unwrap();
+        let b = parse_one("kind: B\nmetadata:\n  name: y\n").unwrap();
+        let c = parse_one("kind: C\n").unwrap();
+        let out = encode_tagged(&[&a, &b, &c], &Node::map()).unwrap();
+        let list = decode(&out).unwrap();
+        for (i, (item, orig)) in list.items.iter().zip([&a, &b, &c]).enumerate() {
+            assert_eq!(
+                item.str_at(&["metadata", "annotations", ITEM_ANNOTATION]),
+                Some(i.to_string().as_str())
+            );
+            let mut item = item.clone();
+            assert_eq!(untag(&mut item), Some(i));
+            assert_eq!(emit(&item).unwrap(), emit(orig).unwrap());
+        }
     }
 
     #[test]

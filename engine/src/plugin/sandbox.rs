@@ -34,7 +34,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            fuel: 20_000_000_000,
+            fuel: 10_000_000_000,
             memory_bytes: 256 << 20,
             timeout_ms: 30_000,
             stdout_bytes: 256 << 20,

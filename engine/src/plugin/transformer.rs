@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::abi::{self, ITEM_ANNOTATION, Output, PluginResult, Severity};
+use super::abi::{self, Output, PluginResult, Severity};
 use super::sandbox::{self, Call, Limits};
 use super::{FUNCTION_ANNOTATION, PluginError, cache, options, verify, warn};
 use crate::builtins::{Context, Generator, Transformer};
@@ -269,7 +269,8 @@ impl WasmPlugin {
     /// Runs the plugin over `items`, returning its decoded output. Non-zero exits and
     /// results of severity error are errors.
     pub fn invoke(&self, items: &[&Node]) -> std::result::Result<Output, PluginError> {
-        let input = encode_tagged(items, &self.function_config).map_err(PluginError::Config)?;
+        let input =
+            abi::encode_tagged(items, &self.function_config).map_err(PluginError::Config)?;
         let out = self.run_raw(input)?;
         if out.exit_code != 0 {
             let results = abi::decode(&out.stdout)
@@ -328,7 +329,7 @@ impl WasmPlugin {
             .collect();
         let mut next = ResMap::new();
         for mut node in output.items {
-            let r = match take_tag(&mut node)
+            let r = match abi::untag(&mut node)
                 .and_then(|i| old.get_mut(i))
                 .and_then(Option::take)
             {
@@ -365,34 +366,6 @@ impl WasmPlugin {
     }
 }
 
-/// Encodes items with their position in the item annotation.
-fn encode_tagged(items: &[&Node], function_config: &Node) -> std::result::Result<Vec<u8>, String> {
-    let tagged: Vec<Node> = items
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let mut n = (*n).clone();
-            if let Some(Node::Map(a)) = n.ensure_path(&["metadata", "annotations"]) {
-                a.insert(ITEM_ANNOTATION.to_string(), Node::str(i.to_string()));
-            }
-            n
-        })
-        .collect();
-    let refs: Vec<&Node> = tagged.iter().collect();
-    abi::encode(&refs, function_config)
-}
-
-/// Removes the item annotation (and an annotations map it leaves empty); returns it.
-fn take_tag(node: &mut Node) -> Option<usize> {
-    let meta = node.get_mut("metadata")?.as_map_mut()?;
-    let ann: &mut Map = meta.get_mut("annotations")?.as_map_mut()?;
-    let v = ann.shift_remove(ITEM_ANNOTATION)?;
-    if ann.is_empty() {
-        meta.shift_remove("annotations");
-    }
-    v.as_str()?.parse().ok()
-}
-
 impl Transformer for WasmPlugin {
     fn name(&self) -> &str {
         &self.name
@@ -416,7 +389,7 @@ impl Generator for WasmPlugin {
             .items
             .into_iter()
             .map(|mut node| {
-                take_tag(&mut node);
+                abi::untag(&mut node);
                 let mut r = Resource::new(node);
                 r.source = Some(self.name.clone());
                 r
@@ -441,7 +414,7 @@ impl Transformer for Validator {
         let output = p.invoke(&nodes).map_err(|e| p.err(e))?;
         let mut same = output.items.len() == nodes.len();
         for (mut out, before) in output.items.into_iter().zip(&nodes) {
-            take_tag(&mut out);
+            abi::untag(&mut out);
             if let Some(Node::Map(labels)) = out.get_path_mut(&["metadata", "labels"]) {
                 labels.shift_remove("validated-by");
             }
