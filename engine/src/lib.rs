@@ -19,8 +19,6 @@ pub mod fieldspec;
 pub mod builtins;
 pub mod patch;
 pub mod replacement;
-pub mod patch;
-pub mod replacement;
 pub mod plugin;
 pub mod accumulate;
 pub mod app;

@@ -57,9 +57,6 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
     // whole build (as kustomize's global schema); restored when the build ends.
     let _schema = crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(&k, &Root { loader: &loader, dir: &root, file: &file })?);
-    // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
-    // whole build (as kustomize's global schema); restored when the build ends.
-    let _schema = crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(&k, &Root { loader: &loader, dir: &root, file: &file })?);
     let mut ra = Accumulator::default();
     let mut stack = vec![root.clone()];
     accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
@@ -97,8 +94,6 @@ fn finish(
     // Content-hash suffixes, then every name reference follows the renames.
     builtins::hash_suffix::add_hashes(&mut ra.resources);
     builtins::name_reference::fix_back_references(&mut ra.resources, &ra.config, _file)?;
-    // Legacy `$(VAR)` references, after all names are final.
-    crate::replacement::vars::resolve(&mut ra.resources, &ra.vars, &ra.config, _file)?;
     // Legacy `$(VAR)` references, after all names are final.
     crate::replacement::vars::resolve(&mut ra.resources, &ra.vars, &ra.config, _file)?;
     // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other

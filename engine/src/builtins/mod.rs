@@ -144,8 +144,6 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
     // --- slot: patches (PatchTransformer) ---
     let (early_patches, late_patches) = crate::patch::field_transformers(k, root)?;
     out.extend(early_patches);
-    let (early_patches, late_patches) = crate::patch::field_transformers(k, root)?;
-    out.extend(early_patches);
     if !k.namespace.is_empty() {
         out.push(Box::new(namespace::NamespaceTransformer {
             namespace: k.namespace.clone(),
@@ -194,7 +192,6 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
     }
     // --- slot: patchesJson6902 (PatchJson6902Transformer) ---
     out.extend(late_patches);
-    out.extend(late_patches);
     for r in &k.replicas {
         out.push(Box::new(replicas::ReplicaCountTransformer { replica: r.clone(), field_specs: tc.replicas.clone() }));
     }
@@ -202,9 +199,6 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
         out.push(Box::new(images::ImageTagTransformer { image: i.clone(), field_specs: tc.images.clone() }));
     }
     // --- slot: replacements (ReplacementTransformer) ---
-    if !k.replacements.is_empty() {
-        out.push(Box::new(crate::replacement::ReplacementTransformer::from_fields(&k.replacements, root, root.file)?));
-    }
     if !k.replacements.is_empty() {
         out.push(Box::new(crate::replacement::ReplacementTransformer::from_fields(&k.replacements, root, root.file)?));
     }
@@ -234,12 +228,6 @@ fn builtin_transformer(node: &Node, root: &Root<'_>, file: &std::path::Path) -> 
         Some("ReplicaCountTransformer") => Box::new(replicas::ReplicaCountTransformer::from_config(node).map_err(bad)?),
         Some("HashTransformer") => Box::new(hash_suffix::HashTransformer),
         Some("SortOrderTransformer") => Box::new(SortOrder::from_config(node).map_err(bad)?),
-        Some("PatchTransformer" | "PatchStrategicMergeTransformer" | "PatchJson6902Transformer" | "ReplacementTransformer") => {
-            match crate::patch::transformer_from_config(node, root, file)? {
-                Some(t) => t,
-                None => external_transformer(node, root, file)?,
-            }
-        }
         Some("PatchTransformer" | "PatchStrategicMergeTransformer" | "PatchJson6902Transformer" | "ReplacementTransformer") => {
             match crate::patch::transformer_from_config(node, root, file)? {
                 Some(t) => t,

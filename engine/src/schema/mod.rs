@@ -3,8 +3,6 @@
 
 pub mod merge;
 
-pub mod merge;
-
 use crate::resource::Gvk;
 
 /// Built-in kinds that have no namespace.

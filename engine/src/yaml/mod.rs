@@ -2,7 +2,6 @@
 //! kustomize's exact printer. Pure: no files, no environment.
 
 pub mod emit;
-pub mod json;
 mod fast;
 pub mod json;
 pub mod node;
