@@ -271,10 +271,14 @@ mod tests {
 
     #[test]
     fn local_options_win_over_global_ones() {
-        let mut g = GeneratorOptions::default();
-        g.labels = Some([("a".to_string(), "g".to_string())].into_iter().collect());
-        let mut l = GeneratorOptions::default();
-        l.labels = Some([("a".to_string(), "l".to_string())].into_iter().collect());
+        let g = GeneratorOptions {
+            labels: Some([("a".to_string(), "g".to_string())].into_iter().collect()),
+            ..Default::default()
+        };
+        let l = GeneratorOptions {
+            labels: Some([("a".to_string(), "l".to_string())].into_iter().collect()),
+            ..Default::default()
+        };
         let m = merge_options(Some(&l), Some(&g));
         assert_eq!(
             m.labels.and_then(|x| x.get("a").cloned()),

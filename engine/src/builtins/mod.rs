@@ -20,6 +20,9 @@ pub mod replicas;
 pub mod secret_generator;
 pub mod sort_order;
 
+#[cfg(test)]
+mod fixtures;
+
 use crate::error::{Error, Result};
 use crate::fieldspec::{FieldSpec, TransformerConfig, add_specs};
 use crate::kustomization::{FieldSpecArg, Kustomization};

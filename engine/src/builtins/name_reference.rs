@@ -143,9 +143,7 @@ fn visible_from(i: usize, infos: &[Info], resources: &ResMap) -> Vec<usize> {
     (0..infos.len())
         .filter(|&j| {
             let id = &infos[j].cur;
-            is_cluster_scoped(&id.gvk)
-                || ns_equal(id, me)
-                || sa_namespaces.iter().any(|n| *n == id.namespace)
+            is_cluster_scoped(&id.gvk) || ns_equal(id, me) || sa_namespaces.contains(&id.namespace)
         })
         .collect()
 }

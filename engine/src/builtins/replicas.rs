@@ -68,22 +68,52 @@ impl Transformer for ReplicaCountTransformer {
             }
         }
         if !found {
-            let gvks: Vec<String> = self
-                .field_specs
-                .iter()
-                .map(|f| f.gvk.kustomize_string())
-                .collect();
+            let gvks = gvk_list(&self.field_specs);
             return Err(terr(
                 cx.root.file,
                 "replicas",
                 None,
                 format!(
                     "resource with name {} does not match a config with the following GVK [{}]",
-                    self.replica.name,
-                    gvks.join(" ")
+                    self.replica.name, gvks
                 ),
             ));
         }
         Ok(())
     }
+}
+
+/// kustomize's rendering of the specs' kinds in that message: `Kind.version.group`, in
+/// its kind order (the legacy-sort kinds first, then by name).
+fn gvk_list(specs: &[FieldSpec]) -> String {
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let rank = |k: &str| {
+        super::sort_order::DEFAULT_ORDER_FIRST
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or(usize::MAX)
+    };
+    let mut v: Vec<&FieldSpec> = specs.iter().collect();
+    v.sort_by(|a, b| {
+        rank(&a.gvk.kind)
+            .cmp(&rank(&b.gvk.kind))
+            .then_with(|| a.gvk.kind.cmp(&b.gvk.kind))
+    });
+    v.iter()
+        .map(|f| {
+            format!(
+                "{}.{}.{}",
+                or(&f.gvk.kind, "[noKind]"),
+                or(&f.gvk.version, "[noVer]"),
+                or(&f.gvk.group, "[noGrp]")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
