@@ -490,3 +490,54 @@ fn skopeo_and_a_registry_accept_the_bundles_and_keep_their_digests() {
         digest_of(&t, "bundle")
     );
 }
+
+#[test]
+fn parameters_and_generated_names_go_through_the_builtin_plugins() {
+    let d = scratch("params");
+    example(&d);
+    write(
+        &d,
+        "manifests/ci/ci-pipeline-run/base/params.env",
+        "# defaults\nrun_prefix=ci-run-\nsa=default\n",
+    );
+    write(
+        &d,
+        "manifests/ci/ci-pipeline-run/base/pipeline-run.yaml",
+        "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata:\n  generateName: $(run_prefix)\n  namespace: $(namespace)\nspec:\n  pipelineRef:\n    name: ci-pipeline\n  taskRunTemplate:\n    serviceAccountName: $(sa)\n",
+    );
+    let app = std::fs::read_to_string(d.join("app.yaml")).unwrap_or_default();
+    let app = format!("{app}      parameters:\n      - name: sa\n        value: ci-bot\n");
+    write(&d, "app.yaml", &app);
+    let text = ok(&strata(&["build", "app.yaml"], &d));
+    assert!(text.contains("serviceAccountName: ci-bot"), "{text}");
+    assert!(text.contains("namespace: kubeflow-ci"), "{text}");
+    let name = text
+        .lines()
+        .find_map(|l| l.strip_prefix("  name: ci-run-"))
+        .map(str::to_string);
+    assert!(
+        name.as_ref().is_some_and(|n| n.len() == 8),
+        "name-gen gives an 8-hex suffix: {text}"
+    );
+    assert!(!text.contains("$("), "{text}");
+    // The same name on every build, and the lock lists both plugins with their digests.
+    assert_eq!(ok(&strata(&["build", "app.yaml"], &d)), text);
+    ok(&strata(&["bundle", "app.yaml", "-o", "out"], &d));
+    let lock = tree(&d.join("out"))
+        .into_iter()
+        .map(|(_, b)| String::from_utf8_lossy(&b).into_owned())
+        .find(|s| s.contains("\"kind\":\"BundleLock\""))
+        .unwrap_or_default();
+    assert!(
+        lock.contains("{\"name\":\"builtin:name-gen\",\"sha256\":\""),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("{\"name\":\"builtin:param-subst\",\"sha256\":\""),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("{\"name\":\"sa\",\"value\":\"ci-bot\"}"),
+        "{lock}"
+    );
+}

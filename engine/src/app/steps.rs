@@ -1,16 +1,19 @@
 //! The per-application plugin steps: parameters through param-subst, names through
 //! name-gen.
 //!
-//! This is the one place composition calls plugins, so wiring the plugin module in is a
-//! change to this file only. Until `crate::plugin` provides its built-in runner, the step
-//! applies nothing and refuses parameters that nothing else consumed (kfctl's
-//! `params.env` substitution and `namespace` are done by [`super::compose`]), so that no
-//! parameter is silently dropped.
+//! This is the one place composition calls plugins. The parameters are the application's
+//! `params.env` values overridden by the KfDef's (kfctl's convention), plus `namespace`
+//! from the KfDef; param-subst replaces `$(name)` for exactly those names. name-gen runs
+//! when a resource has a `generateName` and no name. Both are the plugins shipped inside
+//! strata (wasm, sandboxed); their sha256 goes into the lock document.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::plugin::abi::Severity;
+use crate::plugin::transformer::Module;
 use crate::resource::ResMap;
+use crate::yaml::{Map, Node};
 
 use super::compose::set_param;
 use super::kfdef::NameValue;
@@ -53,25 +56,71 @@ pub fn effective_parameters(input: &StepInput<'_>) -> Vec<NameValue> {
     out
 }
 
-/// Runs param-subst and name-gen over one application's resources; returns the plugins
-/// that ran.
-pub fn run(input: &StepInput<'_>, _resources: &mut ResMap) -> Result<Vec<PluginUse>> {
-    let left: Vec<&str> = input
-        .parameters
-        .iter()
-        .map(|p| p.name.as_str())
-        .filter(|n| *n != "namespace" && input.declared.binary_search(&n.to_string()).is_err())
-        .collect();
-    if let Some(first) = left.first() {
-        return Err(Error::config(
-            input.file,
-            format!(
-                "application {}: parameter {first:?} is not declared in a params.env of the application, and the param-subst plugin step is not available in this build",
-                input.app
-            ),
-        ));
+/// The built-in plugin that substitutes `$(name)` parameters.
+pub const PARAM_SUBST: &str = "param-subst";
+/// The built-in plugin that names `generateName` resources deterministically.
+pub const NAME_GEN: &str = "name-gen";
+
+/// Runs param-subst (when there are parameters) and name-gen (when a resource has only a
+/// `generateName`) over one application's resources; returns the plugins that ran.
+pub fn run(input: &StepInput<'_>, resources: &mut ResMap) -> Result<Vec<PluginUse>> {
+    let mut used = Vec::new();
+    let params = effective_parameters(input);
+    if !params.is_empty() {
+        let mut list = Vec::new();
+        for p in &params {
+            let mut m = Map::new();
+            m.insert("name".into(), Node::str(&p.name));
+            m.insert("value".into(), Node::str(&p.value));
+            list.push(Node::Map(m));
+        }
+        let config = function_config("ParamSubst", input.app, Some(Node::Seq(list)));
+        used.push(run_builtin(input, PARAM_SUBST, &config, resources)?);
     }
-    Ok(Vec::new())
+    let unnamed = resources.iter().any(|r| {
+        r.name().is_empty()
+            && r.node
+                .str_at(&["metadata", "generateName"])
+                .is_some_and(|g| !g.is_empty())
+    });
+    if unnamed {
+        let config = function_config("NameGen", input.app, None);
+        used.push(run_builtin(input, NAME_GEN, &config, resources)?);
+    }
+    Ok(used)
+}
+
+fn function_config(kind: &str, app: &str, parameters: Option<Node>) -> Node {
+    let mut meta = Map::new();
+    meta.insert("name".into(), Node::str(app));
+    let mut m = Map::new();
+    m.insert("apiVersion".into(), Node::str("strata.dev/v1alpha1"));
+    m.insert("kind".into(), Node::str(kind));
+    m.insert("metadata".into(), Node::Map(meta));
+    if let Some(p) = parameters {
+        m.insert("parameters".into(), p);
+    }
+    Node::Map(m)
+}
+
+fn run_builtin(
+    input: &StepInput<'_>,
+    name: &str,
+    config: &Node,
+    resources: &mut ResMap,
+) -> Result<PluginUse> {
+    let results = crate::plugin::transformer::run_builtin(name, config, resources)?;
+    for r in results {
+        if r.severity == Severity::Warning {
+            crate::plugin::warn(format!("application {}: {name}: {}", input.app, r.message));
+        }
+    }
+    let module = Module::builtin(name)
+        .map_err(|e| Error::plugin(input.file, &format!("builtin:{name}"), e))?;
+    Ok(PluginUse {
+        name: format!("builtin:{name}"),
+        sha256: module.sha256,
+    })
 }
 
 #[cfg(test)]
