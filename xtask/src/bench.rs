@@ -6,8 +6,18 @@ use anyhow::Result;
 
 use crate::util;
 
-/// Builds the release binary and runs ../shared/bench/run side by side with the oracle.
+/// Builds the release binary and runs ../shared/bench/run side by side with the oracle;
+/// `--scale [N,N,...]` runs the synthetic scale benchmark instead.
 pub fn run(args: &[String]) -> Result<()> {
+    if let Some(i) = args.iter().position(|a| a == "--scale") {
+        let sizes: Vec<usize> = match args.get(i + 1) {
+            Some(list) if !list.starts_with("--") => {
+                list.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+            }
+            _ => vec![1_000, 10_000, 100_000],
+        };
+        return crate::scale::run(&sizes, 3);
+    }
     util::cargo(&["build", "--release", "-p", "strata"])?;
     let root = util::root();
     let mut cmd = Command::new(util::shared().join("bench/run"));

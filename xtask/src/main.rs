@@ -5,13 +5,15 @@
 //! - `conformance [--ratchet]`: scores the release binary on ../shared/conformance and
 //!   fails below the floor in tests/conformance.floor (`--ratchet` raises the floor).
 //! - `bench [--repeat N]`: times the release binary against the reference kustomize
-//!   on ../shared/bench.
+//!   on ../shared/bench; `bench --scale [1000,10000,100000]` runs the synthetic scale
+//!   benchmark (time per resource from 1k to 100k resources).
 //! - `codegen [SCHEMA]`: regenerates engine/src/schema/kubernetes.txt (merge keys,
 //!   patch strategies, scopes) from the Kubernetes OpenAPI bundle.
 
 mod bench;
 mod codegen;
 mod conformance;
+mod scale;
 mod util;
 
 use anyhow::{Result, bail};
