@@ -443,3 +443,108 @@ fn kustomization_build_runs_declared_plugins() {
     );
     assert!(!out.contains("internal.config.kubernetes.io"), "{out}");
 }
+
+#[test]
+fn random_bytes_depend_on_the_input_only() {
+    let m = wat_module(&repo().join("tests/plugins/ok/random.wat"));
+    let p = WasmPlugin::new(m, Node::map(), small(), PathBuf::from("k.yaml"));
+    let seen = |text: &str| {
+        p.transform_map(&mut resources(text))
+            .unwrap_err()
+            .to_string()
+    };
+    let (a, b) = (seen(ONE), seen(ONE));
+    assert!(
+        a.contains("stderr: ") && a.len() > "exited with code 1; stderr: ".len() + 30,
+        "{a}"
+    );
+    assert_eq!(a, b);
+    assert_ne!(a, seen(&ONE.replace("k: v", "k: w")));
+}
+
+#[test]
+fn a_corrupt_cache_entry_is_recompiled_not_trusted() {
+    use strata::plugin::cache::{self, Origin};
+    let dir = std::env::temp_dir().join(format!("strata-plugin-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    // A module no other test loads, so the process table holds it only here.
+    let bytes = wat::parse_str(
+        "(module (memory (export \"memory\") 1) (func (export \"_start\") (drop (i32.const 424242))))",
+    )
+    .unwrap();
+    let sha = strata::plugin::verify::sha256_hex(&bytes);
+    let entry = cache::entry_path(&dir, &sha).unwrap();
+    cache::clear_memory();
+    assert_eq!(
+        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
+        Origin::Compiled
+    );
+    assert!(entry.exists(), "the compiled module is cached on disk");
+    cache::clear_memory();
+    assert_eq!(
+        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
+        Origin::Disk
+    );
+    assert_eq!(
+        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
+        Origin::Memory
+    );
+    let mut stored = std::fs::read(&entry).unwrap();
+    let last = stored.len() - 1;
+    stored[last] ^= 0xff;
+    std::fs::write(&entry, &stored).unwrap();
+    cache::clear_memory();
+    assert_eq!(
+        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
+        Origin::Compiled
+    );
+    cache::clear_memory();
+    assert_eq!(
+        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
+        Origin::Disk,
+        "the entry was rewritten"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cli_plugin_inspect_and_run() {
+    let run = |args: &[&str]| {
+        let argv: Vec<std::ffi::OsString> = std::iter::once("strata")
+            .chain(args.iter().copied())
+            .map(Into::into)
+            .collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = strata::cli::run(argv, &mut out, &mut err);
+        (
+            code,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        )
+    };
+    let (code, out, _) = run(&["plugin", "inspect", "builtin:param-subst"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("fits-abi: yes") && out.contains("wasi_snapshot_preview1::fd_read"),
+        "{out}"
+    );
+    let bad = repo().join("tests/plugins/hostile/open_file.wat");
+    let wasm = std::env::temp_dir().join(format!("open-file-{}.wasm", std::process::id()));
+    std::fs::write(&wasm, wat::parse_file(&bad).unwrap()).unwrap();
+    let (code, out, _) = run(&["plugin", "inspect", wasm.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&wasm);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("fits-abi: no") && out.contains("path_open"),
+        "{out}"
+    );
+    let (code, _, err) = run(&[
+        "plugin",
+        "run",
+        "builtin:param-subst",
+        "--sha256",
+        &"0".repeat(64),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("sha256 mismatch"), "{err}");
+}
