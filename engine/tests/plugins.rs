@@ -548,3 +548,74 @@ fn cli_plugin_inspect_and_run() {
     assert_eq!(code, 1);
     assert!(err.contains("sha256 mismatch"), "{err}");
 }
+
+/// Writes a kustomization tree (file name, contents) to a fresh temporary directory.
+fn tree(tag: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("strata-plugin-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, bytes) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    dir
+}
+
+fn decl(kind: &str, wasm: &str) -> String {
+    format!(
+        "apiVersion: strata.dev/v1alpha1\nkind: {kind}\nmetadata:\n  name: x\n  annotations:\n    config.kubernetes.io/function: |\n      wasm: {wasm}\nparameters:\n- name: a\n  value: b\n"
+    )
+}
+
+#[test]
+fn generator_plugins_add_resources_and_validators_may_not_change_them() {
+    let gen_wasm = wat::parse_file(repo().join("tests/plugins/ok/generate.wat")).unwrap();
+    let sha = strata::plugin::verify::sha256_hex(&gen_wasm);
+    let gen_decl = decl("Gen", &format!("{{path: gen.wasm, sha256: {sha}}}"));
+    let dir = tree(
+        "gen",
+        &[
+            (
+                "kustomization.yaml",
+                b"resources:\n- cm.yaml\ngenerators:\n- gen.yaml\n",
+            ),
+            (
+                "cm.yaml",
+                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\ndata:\n  v: $(a)\n",
+            ),
+            ("gen.yaml", gen_decl.as_bytes()),
+            ("gen.wasm", &gen_wasm),
+        ],
+    );
+    let built = strata::build(&strata::fs::DiskFs, &dir, &strata::BuildOptions::default());
+    let _ = std::fs::remove_dir_all(&dir);
+    let names: Vec<String> = built
+        .unwrap()
+        .iter()
+        .map(|r| r.name().to_string())
+        .collect();
+    assert_eq!(names, vec!["generated", "mine"]);
+
+    let check = decl("Check", "{builtin: param-subst}");
+    let dir = tree(
+        "validate",
+        &[
+            (
+                "kustomization.yaml",
+                b"resources:\n- cm.yaml\nvalidators:\n- check.yaml\n",
+            ),
+            (
+                "cm.yaml",
+                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\ndata:\n  v: $(a)\n",
+            ),
+            ("check.yaml", check.as_bytes()),
+        ],
+    );
+    let built = strata::build(&strata::fs::DiskFs, &dir, &strata::BuildOptions::default());
+    let _ = std::fs::remove_dir_all(&dir);
+    let e = built.unwrap_err().to_string();
+    assert!(
+        e.contains("builtin:param-subst") && e.contains("validator shouldn't modify"),
+        "{e}"
+    );
+}
