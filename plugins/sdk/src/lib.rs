@@ -185,6 +185,88 @@ impl ResourceList {
     }
 }
 
+/// Typed views of one resource (an item of the list).
+pub trait Item {
+    /// `apiVersion`.
+    fn api_version(&self) -> &str;
+    /// `kind`.
+    fn kind(&self) -> &str;
+    /// `metadata.name`.
+    fn name(&self) -> &str;
+    /// `metadata.namespace`.
+    fn namespace(&self) -> &str;
+    /// One annotation.
+    fn annotation(&self, key: &str) -> Option<&str>;
+    /// One label.
+    fn label(&self, key: &str) -> Option<&str>;
+    /// Sets `metadata.name`.
+    fn set_name(&mut self, name: &str);
+    /// Sets one annotation, creating `metadata.annotations` if needed.
+    fn set_annotation(&mut self, key: &str, value: &str);
+    /// Sets one label, creating `metadata.labels` if needed.
+    fn set_label(&mut self, key: &str, value: &str);
+}
+
+fn meta_mut<'a>(v: &'a mut Value, field: Option<&str>) -> Option<&'a mut Map<String, Value>> {
+    let root = match v {
+        Value::Object(m) => m,
+        _ => return None,
+    };
+    let meta = root
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if meta.is_null() {
+        *meta = Value::Object(Map::new());
+    }
+    let meta = meta.as_object_mut()?;
+    match field {
+        None => Some(meta),
+        Some(f) => {
+            let m = meta.entry(f).or_insert_with(|| Value::Object(Map::new()));
+            if m.is_null() {
+                *m = Value::Object(Map::new());
+            }
+            m.as_object_mut()
+        }
+    }
+}
+
+impl Item for Value {
+    fn api_version(&self) -> &str {
+        str_at(self, &["apiVersion"])
+    }
+    fn kind(&self) -> &str {
+        str_at(self, &["kind"])
+    }
+    fn name(&self) -> &str {
+        str_at(self, &["metadata", "name"])
+    }
+    fn namespace(&self) -> &str {
+        str_at(self, &["metadata", "namespace"])
+    }
+    fn annotation(&self, key: &str) -> Option<&str> {
+        get(self, &["metadata", "annotations", key]).and_then(Value::as_str)
+    }
+    fn label(&self, key: &str) -> Option<&str> {
+        get(self, &["metadata", "labels", key]).and_then(Value::as_str)
+    }
+    fn set_name(&mut self, name: &str) {
+        if let Some(m) = meta_mut(self, None) {
+            m.insert("name".into(), Value::String(name.into()));
+        }
+    }
+    fn set_annotation(&mut self, key: &str, value: &str) {
+        if let Some(m) = meta_mut(self, Some("annotations")) {
+            m.insert(key.into(), Value::String(value.into()));
+        }
+    }
+    fn set_label(&mut self, key: &str, value: &str) {
+        if let Some(m) = meta_mut(self, Some("labels")) {
+            m.insert(key.into(), Value::String(value.into()));
+        }
+    }
+}
+
 /// Returns the value at a path of object keys.
 pub fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |v, k| v.get(*k))
@@ -382,6 +464,25 @@ mod tests {
         let mut paths = Vec::new();
         walk_strings(&v, &mut |p, s| paths.push(format!("{}={s}", p.join("."))));
         assert_eq!(paths, vec!["k.0=A", "k.1.k2=B"]);
+    }
+
+    #[test]
+    fn typed_item_access() {
+        let mut v = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labels": null}});
+        assert_eq!(
+            (v.api_version(), v.kind(), v.name(), v.namespace()),
+            ("v1", "ConfigMap", "a", "")
+        );
+        v.set_label("l", "1");
+        v.set_annotation("k", "v");
+        v.set_name("b");
+        assert_eq!(
+            (v.label("l"), v.annotation("k"), v.name()),
+            (Some("1"), Some("v"), "b")
+        );
+        let mut bare = json!({"kind": "X"});
+        bare.set_annotation("k", "v");
+        assert_eq!(bare.annotation("k"), Some("v"));
     }
 
     #[test]
