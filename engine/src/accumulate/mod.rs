@@ -46,6 +46,9 @@ pub struct Accumulator {
     pub config: TransformerConfig,
     /// Variables declared so far.
     pub vars: Vec<Var>,
+    /// `buildMetadata: [transformerAnnotations]` of the top kustomization: record which
+    /// transformers ran over each resource.
+    pub transformer_origins: bool,
 }
 
 /// Builds the kustomization in `dir`: what `kustomize build DIR` prints, as resources.
@@ -57,7 +60,10 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
     // whole build (as kustomize's global schema); restored when the build ends.
     let _schema = crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(&k, &Root { loader: &loader, dir: &root, file: &file })?);
-    let mut ra = Accumulator::default();
+    let mut ra = Accumulator {
+        transformer_origins: k.build_metadata.iter().any(|b| b == "transformerAnnotations"),
+        ..Default::default()
+    };
     let mut stack = vec![root.clone()];
     accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
     finish(&loader, &root, &file, &k, &mut ra)?;
@@ -99,10 +105,7 @@ fn finish(
     // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other
     // transformers only and never printed.
     ra.resources.retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
-    builtins::build_metadata::validate(&_k.build_metadata, _file)?;
-    if _k.build_metadata.iter().any(|b| b == "originAnnotations") {
-        builtins::build_metadata::annotate_origins(&mut ra.resources, _root);
-    }
+    builtins::build_metadata::finish(&mut ra.resources, &_k.build_metadata, _root, _file)?;
     Ok(())
 }
 
@@ -195,7 +198,7 @@ fn accumulate_resource(
                     format!("expected kind != 'Component' for path '{entry}'"),
                 ));
             }
-            let mut sub_ra = Accumulator::default();
+            let mut sub_ra = Accumulator { transformer_origins: ra.transformer_origins, ..Default::default() };
             stack.push(sub.clone());
             accumulate(loader, &sub, &sub_file, &sub_k, &mut sub_ra, stack)?;
             stack.pop();
@@ -310,6 +313,9 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
         let cx = Context { root: *root, config: &ra.config };
         t.transform(&mut ra.resources, &cx)?;
         ra.resources.fresh();
+        if ra.transformer_origins {
+            builtins::build_metadata::record_transformer(&mut ra.resources, root.file, t.name());
+        }
     }
     for v in builtins::config_validators(k, root)? {
         let cx = Context { root: *root, config: &ra.config };

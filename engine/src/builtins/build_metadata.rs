@@ -1,13 +1,88 @@
-//! `buildMetadata: [originAnnotations]`: the `config.kubernetes.io/origin` annotation
-//! kustomize writes on every resource, naming the file it was read from or the
-//! generator that made it, as paths relative to the kustomization being built.
-//! `managedByLabel` and `transformerAnnotations` are refused for now.
+//! `buildMetadata`: `originAnnotations` (the `config.kubernetes.io/origin` annotation
+//! naming the file a resource was read from or the generator that made it),
+//! `transformerAnnotations` (`alpha.config.kubernetes.io/transformations`: every
+//! transformer that ran while the resource was in the map, as kustomize records it) and
+//! `managedByLabel`. Paths are relative to the kustomization being built.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::loader::relative_to;
-use crate::resource::ResMap;
+use crate::resource::{Origin, ResMap};
+
+/// The annotation kustomize lists transformers under.
+pub const TRANSFORMATIONS: &str = "alpha.config.kubernetes.io/transformations";
+
+/// The label `managedByLabel` sets, and the value the reference kustomize library writes.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-(devel)");
+
+/// Records that the built-in transformer `kind`, declared in `file`, ran over every
+/// resource now in the map (a resource without any origin takes it as its origin).
+pub fn record_transformer(resources: &mut ResMap, file: &Path, kind: &str) {
+    let o = Origin {
+        configured_in: file.to_path_buf(),
+        api_version: "builtin".into(),
+        kind: kind.into(),
+        ..Default::default()
+    };
+    for r in resources.iter_mut() {
+        if r.origin.is_none() && r.source.is_none() {
+            r.origin = Some(o.clone());
+        } else {
+            r.transformations.push(o.clone());
+        }
+    }
+}
+
+/// Applies the top kustomization's `buildMetadata` at the end of a build.
+pub fn finish(resources: &mut ResMap, entries: &[String], top: &Path, file: &Path) -> Result<()> {
+    validate(entries, file)?;
+    let has = |x: &str| entries.iter().any(|e| e == x);
+    if has("originAnnotations") {
+        annotate_origins(resources, top);
+    }
+    if has("transformerAnnotations") {
+        for r in resources.iter_mut() {
+            if r.transformations.is_empty() {
+                continue;
+            }
+            let mut text = String::new();
+            for o in &r.transformations {
+                for (i, line) in origin_text(o, top).lines().enumerate() {
+                    text.push_str(if i == 0 { "- " } else { "  " });
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+            r.set_annotation(TRANSFORMATIONS, &text);
+        }
+    }
+    if has("managedByLabel") {
+        for r in resources.iter_mut() {
+            if let Some(crate::yaml::Node::Map(m)) = r.node.ensure_path(&["metadata", "labels"]) {
+                m.insert(MANAGED_BY.0.into(), crate::yaml::Node::str(MANAGED_BY.1));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An origin as kustomize prints it inside its annotations.
+fn origin_text(o: &Origin, top: &Path) -> String {
+    let mut t = format!(
+        "configuredIn: {}\nconfiguredBy:\n  apiVersion: {}\n  kind: {}\n",
+        relative_to(&o.configured_in, top).display(),
+        o.api_version,
+        o.kind
+    );
+    if !o.name.is_empty() {
+        t.push_str(&format!("  name: {}\n", o.name));
+    }
+    if !o.namespace.is_empty() {
+        t.push_str(&format!("  namespace: {}\n", o.namespace));
+    }
+    t
+}
 
 /// The annotation kustomize writes origins under.
 pub const ORIGIN: &str = "config.kubernetes.io/origin";
@@ -16,14 +91,13 @@ pub const ORIGIN: &str = "config.kubernetes.io/origin";
 pub fn validate(entries: &[String], file: &Path) -> Result<()> {
     for e in entries {
         match e.as_str() {
-            "originAnnotations" => {}
-            "managedByLabel" | "transformerAnnotations" => {
-                return Err(Error::NotSupported { path: file.to_path_buf(), field: format!("buildMetadata: {e}") });
-            }
+            "originAnnotations" | "transformerAnnotations" | "managedByLabel" => {}
             other => {
                 return Err(Error::config(
                     file,
-                    format!("invalid option in buildMetadata: {other}; must be one of originAnnotations, transformerAnnotations, managedByLabel"),
+                    format!(
+                        "invalid option in buildMetadata: {other}; must be one of originAnnotations, transformerAnnotations, managedByLabel"
+                    ),
                 ));
             }
         }
@@ -35,21 +109,7 @@ pub fn validate(entries: &[String], file: &Path) -> Result<()> {
 pub fn annotate_origins(resources: &mut ResMap, top: &Path) {
     for r in resources.iter_mut() {
         let text = match (&r.origin, &r.source) {
-            (Some(o), _) => {
-                let mut t = format!(
-                    "configuredIn: {}\nconfiguredBy:\n  apiVersion: {}\n  kind: {}\n",
-                    relative_to(&o.configured_in, top).display(),
-                    o.api_version,
-                    o.kind
-                );
-                if !o.name.is_empty() {
-                    t.push_str(&format!("  name: {}\n", o.name));
-                }
-                if !o.namespace.is_empty() {
-                    t.push_str(&format!("  namespace: {}\n", o.namespace));
-                }
-                t
-            }
+            (Some(o), _) => origin_text(o, top),
             (None, Some(src)) => format!("path: {}\n", relative_to(Path::new(src), top).display()),
             (None, None) => continue,
         };

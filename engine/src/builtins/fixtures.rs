@@ -36,7 +36,12 @@ fn build(files: &[(&str, &str)], dir: &str) -> Result<String, String> {
 /// name references (envFrom, serviceAccountName, roleRef, subjects) and selectors.
 #[test]
 fn diamond_of_two_overlays_matches_kustomize() {
-    let files = [
+    let got = build(&diamond_files(), "top");
+    assert_eq!(got.as_deref(), Ok(EXPECTED_DIAMOND));
+}
+
+fn diamond_files() -> [(&'static str, &'static str); 5] {
+    [
         (
             "a/kustomization.yaml",
             r#"resources: [../base]
@@ -132,9 +137,7 @@ metadata:
             r#"resources: [../a, ../b]
 "#,
         ),
-    ];
-    let got = build(&files, "top");
-    assert_eq!(got.as_deref(), Ok(EXPECTED_DIAMOND));
+    ]
 }
 
 const EXPECTED_DIAMOND: &str = r#"apiVersion: v1
@@ -323,3 +326,461 @@ fn a_generator_merging_into_nothing_is_refused() {
     );
     assert!(err.contains("kustomization.yaml"), "{err}");
 }
+
+/// The same tree under a top kustomization with `buildMetadata` origins and transformer
+/// annotations and its own namespace: every transformer that ran, per resource, in order.
+#[test]
+fn build_metadata_annotations_match_kustomize() {
+    let mut files: Vec<(&str, &str)> = diamond_files().to_vec();
+    for f in files.iter_mut() {
+        if f.0 == "top/kustomization.yaml" {
+            f.1 = "resources: [../a, ../b]\nbuildMetadata: [transformerAnnotations, originAnnotations]\nnamespace: top\n";
+        }
+    }
+    let got = build(&files, "top");
+    assert_eq!(got.as_deref(), Ok(EXPECTED_METADATA));
+}
+
+const EXPECTED_METADATA: &str = r#"apiVersion: v1
+kind: ServiceAccount
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: PrefixTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ReplicaCountTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/res.yaml
+  labels:
+    team: a
+  name: a-sa
+  namespace: top
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: SuffixTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: AnnotationsTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/res.yaml
+    note: b
+  labels:
+    team: b
+  name: sa-b
+  namespace: top
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: PrefixTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ReplicaCountTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/res.yaml
+  labels:
+    team: a
+  name: a-r
+  namespace: top
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: SuffixTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: AnnotationsTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/res.yaml
+    note: b
+  labels:
+    team: b
+  name: r-b
+  namespace: top
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: PrefixTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ReplicaCountTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/res.yaml
+  labels:
+    team: a
+  name: a-rb
+  namespace: top
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: a-r
+subjects:
+- kind: ServiceAccount
+  name: a-sa
+  namespace: top
+- kind: ServiceAccount
+  name: default
+  namespace: top
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: SuffixTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: AnnotationsTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/res.yaml
+    note: b
+  labels:
+    team: b
+  name: rb-b
+  namespace: top
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: r-b
+subjects:
+- kind: ServiceAccount
+  name: sa-b
+  namespace: top
+- kind: ServiceAccount
+  name: default
+  namespace: top
+---
+apiVersion: v1
+data:
+  k: v
+kind: ConfigMap
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: PrefixTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ReplicaCountTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      configuredIn: ../base/kustomization.yaml
+      configuredBy:
+        apiVersion: builtin
+        kind: ConfigMapGenerator
+  labels:
+    team: a
+  name: a-cfg-bdg947hgcc
+  namespace: top
+---
+apiVersion: v1
+data:
+  k: v
+  k2: v2
+kind: ConfigMap
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: SuffixTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: AnnotationsTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      configuredIn: ../base/kustomization.yaml
+      configuredBy:
+        apiVersion: builtin
+        kind: ConfigMapGenerator
+    note: b
+  labels:
+    team: b
+  name: cfg-b-797ght8c9h
+  namespace: top
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: PrefixTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ReplicaCountTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: ../a/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/res.yaml
+  labels:
+    team: a
+  name: a-app
+  namespace: top
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: x
+      team: a
+  template:
+    metadata:
+      labels:
+        app: x
+        team: a
+    spec:
+      containers:
+      - envFrom:
+        - configMapRef:
+            name: a-cfg-bdg947hgcc
+        image: my/nginx:2
+        name: c
+      initContainers:
+      - image: busybox@sha256:def
+        name: init
+      serviceAccountName: a-sa
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: SuffixTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: LabelTransformer
+      - configuredIn: ../b/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: AnnotationsTransformer
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/res.yaml
+    note: b
+  labels:
+    team: b
+  name: app-b
+  namespace: top
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: x
+  template:
+    metadata:
+      annotations:
+        note: b
+      labels:
+        app: x
+        team: b
+    spec:
+      containers:
+      - envFrom:
+        - configMapRef:
+            name: cfg-b-797ght8c9h
+        image: nginx@sha256:abc
+        name: c
+      initContainers:
+      - image: busybox:1.0
+        name: init
+      serviceAccountName: sa-b
+"#;

@@ -159,6 +159,7 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
             prefix: k.name_prefix.clone(),
             suffix: String::new(),
             field_specs: tc.name_prefix.clone(),
+            kind: "PrefixTransformer".into(),
         }));
     }
     if !k.name_suffix.is_empty() {
@@ -166,10 +167,8 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
             prefix: String::new(),
             suffix: k.name_suffix.clone(),
             field_specs: tc.name_suffix.clone(),
+            kind: "SuffixTransformer".into(),
         }));
-    }
-    if let Some(l) = &k.common_labels {
-        out.push(Box::new(labels::LabelTransformer { labels: l.clone(), field_specs: tc.common_labels.clone() }));
     }
     for l in &k.labels {
         let mut fss = specs(&l.fields);
@@ -186,6 +185,14 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
             }
         }
         out.push(Box::new(labels::LabelTransformer { labels: l.pairs.clone(), field_specs: fss }));
+    }
+    // kustomize runs one LabelTransformer per `labels` entry, then the `commonLabels` one
+    // (also when only `labels` is set).
+    if !k.labels.is_empty() || k.common_labels.is_some() {
+        out.push(Box::new(labels::LabelTransformer {
+            labels: k.common_labels.clone().unwrap_or_default(),
+            field_specs: tc.common_labels.clone(),
+        }));
     }
     if let Some(a) = &k.common_annotations {
         out.push(Box::new(annotations::AnnotationsTransformer {

@@ -21,6 +21,8 @@ pub struct PrefixSuffixTransformer {
     pub suffix: String,
     /// Where.
     pub field_specs: Vec<FieldSpec>,
+    /// The kind it is known by (`PrefixTransformer` for `namePrefix:`, ...).
+    pub kind: String,
 }
 
 impl PrefixSuffixTransformer {
@@ -30,6 +32,7 @@ impl PrefixSuffixTransformer {
             prefix: str_field(config, "prefix").to_string(),
             suffix: str_field(config, "suffix").to_string(),
             field_specs: specs_field(config, "fieldSpecs")?,
+            kind: str_field(config, "kind").to_string(),
         })
     }
 }
@@ -42,7 +45,11 @@ fn skipped(gvk: &Gvk) -> bool {
 
 impl Transformer for PrefixSuffixTransformer {
     fn name(&self) -> &str {
-        "PrefixSuffixTransformer"
+        if self.kind.is_empty() {
+            "PrefixSuffixTransformer"
+        } else {
+            &self.kind
+        }
     }
 
     fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {

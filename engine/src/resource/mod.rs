@@ -56,6 +56,9 @@ pub struct Resource {
     pub suffixes: Vec<String>,
     /// For generated resources: the generator that made them (`buildMetadata` origins).
     pub origin: Option<Origin>,
+    /// Transformers that ran while this resource was in the map
+    /// (`buildMetadata: [transformerAnnotations]`), in order.
+    pub transformations: Vec<Origin>,
 }
 
 /// The generator config a resource came from, as kustomize's `resource.Origin`.
@@ -85,6 +88,7 @@ impl Resource {
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             origin: None,
+            transformations: Vec::new(),
         }
     }
 
