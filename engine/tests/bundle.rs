@@ -541,3 +541,38 @@ fn parameters_and_generated_names_go_through_the_builtin_plugins() {
         "{lock}"
     );
 }
+
+#[test]
+fn a_kfctl_era_overlay_patches_the_base_it_names_without_adding_it_twice() {
+    let d = scratch("kfctl-era");
+    example(&d);
+    // resources: [../../base] (not bases:), a strategic-merge patch of the base Pipeline
+    // and labels: kfctl merged all of this into one kustomization.
+    write(
+        &d,
+        "manifests/ci/ci-pipeline/overlays/legacy-task/kustomization.yaml",
+        "resources:\n- ../../base\n- task.yaml\npatchesStrategicMerge:\n- pipeline-patch.yaml\ncommonLabels:\n  legacy: \"yes\"\n",
+    );
+    write(
+        &d,
+        "manifests/ci/ci-pipeline/overlays/legacy-task/pipeline-patch.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: ci-pipeline\n  annotations:\n    patched-by: legacy-task\n",
+    );
+    let text = ok(&strata(&["build", "app.yaml"], &d));
+    assert_eq!(text.matches("kind: Pipeline\n").count(), 1, "{text}");
+    assert!(text.contains("patched-by: legacy-task"), "{text}");
+    let pipeline = text
+        .split("---\n")
+        .find(|doc| doc.contains("kind: Pipeline\n"))
+        .unwrap_or_default();
+    assert!(
+        pipeline.contains("legacy: \"yes\""),
+        "the overlay's labels reach the base: {pipeline}"
+    );
+    // The overlay file on disk is untouched: composition happens in memory.
+    let on_disk = std::fs::read_to_string(
+        d.join("manifests/ci/ci-pipeline/overlays/legacy-task/kustomization.yaml"),
+    );
+    assert!(on_disk.is_ok_and(|t| t.starts_with("resources:\n- ../../base\n")));
+    assert!(!d.join("manifests/ci/.strata-app-ci-pipeline").exists());
+}
