@@ -187,6 +187,18 @@ fn layer_id(l: &Value) -> String {
     format!("{} {name} ({})", s(ANN_KIND), s(ANN_API_VERSION))
 }
 
+/// Returns each layer of a manifest as (resource id, layer digest), in order.
+fn layer_digests(manifest: &Value) -> Vec<(String, String)> {
+    let layers = manifest["layers"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    layers
+        .iter()
+        .map(|l| (layer_id(l), l["digest"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
 /// Lists how a rebuilt image differs from the first image of a layout: resources added,
 /// removed, changed or reordered, and inputs whose digests differ.
 pub fn compare(rebuilt: &Image, found: &Layout) -> Vec<String> {
@@ -197,23 +209,8 @@ pub fn compare(rebuilt: &Image, found: &Layout) -> Vec<String> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    let theirs: Vec<(String, String)> = m["layers"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|l| (layer_id(l), l["digest"].as_str().unwrap_or("").to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let ours_m: Value = serde_json::from_slice(&rebuilt.manifest.bytes).unwrap_or_default();
-    let ours: Vec<(String, String)> = ours_m["layers"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|l| (layer_id(l), l["digest"].as_str().unwrap_or("").to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let theirs = layer_digests(&m);
+    let ours = layer_digests(&serde_json::from_slice(&rebuilt.manifest.bytes).unwrap_or_default());
     for (id, d) in &ours {
         match theirs.iter().find(|(i, _)| i == id) {
             None => out.push(format!("resource {id}: in the rebuild, not in the bundle")),
