@@ -103,9 +103,7 @@ fn message(patch: &Patch, e: json_patch::PatchError) -> String {
                 format!("{op} operation does not apply: doc is missing from path: {path}")
             }
             PatchErrorKind::InvalidPointer => {
-                format!(
-                    "{op} operation does not apply: doc is missing path: \"{path}\": missing value"
-                )
+                format!("{op} operation does not apply: doc is missing path: {path}: missing value")
             }
             other => format!("{op} operation does not apply at {path}: {other}"),
         }

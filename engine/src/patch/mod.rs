@@ -129,7 +129,7 @@ fn unique_target(resources: &ResMap, patch: &Resource, origin: &Origin) -> Resul
     match hits.as_slice() {
         [i] => Ok(*i),
         [] => Err(origin.err(format!(
-            "no matches for Id {pid}; failed to find unique target for patch {pid}"
+            "no resource matches strategic merge patch \"{pid}\": no matches for Id {pid}; failed to find unique target for patch {pid}"
         ))),
         _ => Err(origin.err(format!(
             "multiple matches for Id {pid}; failed to find unique target for patch {pid}"
@@ -320,13 +320,8 @@ impl Transformer for PatchJson6902Transformer {
     }
 
     fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
-        let n = apply_json(resources, &self.target, &self.patch, &self.origin)?;
-        if n == 0 {
-            return Err(self.origin.err(format!(
-                "patchesJson6902 target not found for {}",
-                self.describe
-            )));
-        }
+        // kustomize (v5) does not complain when nothing matches.
+        apply_json(resources, &self.target, &self.patch, &self.origin)?;
         Ok(())
     }
 }
@@ -335,7 +330,6 @@ impl Transformer for PatchJson6902Transformer {
 pub struct PatchJson6902Transformer {
     patch: JsonPatch,
     target: Target,
-    describe: String,
     origin: Origin,
 }
 
@@ -387,7 +381,7 @@ impl PatchJson6902Transformer {
         Ok(PatchJson6902Transformer {
             patch,
             target: t,
-            describe: Target::describe(sel),
+
             origin,
         })
     }
