@@ -124,12 +124,11 @@ fn order(file: &Path, k: &Kustomization, reorder: Reorder, res: &mut ResMap) -> 
 /// Refuses the fields whose transforms this build cannot apply yet, so that nothing is
 /// silently ignored.
 fn refuse_unsupported(file: &Path, k: &Kustomization) -> Result<()> {
-    let checks: [(&str, bool); 5] = [
+    let checks: [(&str, bool); 4] = [
         ("helmCharts", !k.helm_charts.is_empty()),
         ("helmGlobals", k.helm_globals.is_some()),
         ("helmChartInflationGenerator", !k.helm_chart_inflation_generator.is_empty()),
         ("inventory", k.inventory.is_some()),
-        ("crds", !k.crds.is_empty()),
     ];
     let pending = crate::builtins::pending_fields(k);
     for (field, set) in checks.into_iter().chain(pending) {

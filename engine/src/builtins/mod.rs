@@ -62,12 +62,18 @@ pub fn pending_fields(k: &Kustomization) -> Vec<(&'static str, bool)> {
 }
 
 /// The field specs one kustomization layer contributes: kustomize's defaults plus its
-/// `configurations:` files.
+/// `configurations:` files and `crds:`.
 pub fn layer_config(k: &Kustomization, root: &Root<'_>) -> Result<TransformerConfig> {
     let mut tc = TransformerConfig::defaults();
     for c in &k.configurations {
         let text = root.read_text(c)?;
         let extra = TransformerConfig::parse(&text).map_err(|m| Error::config(root.resolve(c).unwrap_or_else(|_| root.dir.join(c)), m))?;
+        tc.merge(&extra);
+    }
+    for c in &k.crds {
+        let text = root.read_text(c)?;
+        let extra = crate::fieldspec::crds::parse(&text)
+            .map_err(|m| Error::config(root.resolve(c).unwrap_or_else(|_| root.dir.join(c)), m))?;
         tc.merge(&extra);
     }
     Ok(tc)

@@ -5,6 +5,7 @@
 //! `configurations:` files of each kustomization layer. [`walk`] is the one traversal
 //! every transformer uses to reach the fields a spec names.
 
+pub mod crds;
 pub mod walk;
 
 use serde::Deserialize;
