@@ -8,6 +8,9 @@
 //!   `runAfter`, `from` and `$(tasks.X.results.Y)` name tasks of the same Pipeline, and
 //!   together they form no cycle; `finally` tasks have no `runAfter`;
 //! - `$(params.x)` used in a pipeline task is declared in `spec.params`;
+//! - the variables a Task's steps use (`$(inputs.params.x)`, `$(inputs.resources.x...)`,
+//!   `$(outputs.resources.x...)` in v1alpha1; `$(params.x)` later; `$(workspaces.x...)`,
+//!   `$(results.x...)`) name what the Task declares;
 //! - the resources and workspaces a pipeline task binds are declared by the Pipeline;
 //! - a `taskRef` found among the checked objects gets every parameter it requires, every
 //!   workspace it needs and exactly the resources it declares;
@@ -50,6 +53,7 @@ pub fn check(resources: &[Resource]) -> Vec<Problem> {
         match o.kind {
             "Pipeline" => check_pipeline(o, &objs, &mut out),
             "PipelineRun" => check_run(o, &objs, &mut out),
+            "Task" | "ClusterTask" => check_task(o, &mut out),
             _ => {}
         }
     }
@@ -388,6 +392,66 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
     }
 }
 
+/// Checks that the variables a Task's steps use are declared by the Task: Tekton refuses
+/// a Task that names a parameter, resource, workspace or result it does not declare.
+fn check_task(task: &Obj<'_>, out: &mut Vec<Problem>) {
+    let mut rep = Report {
+        object: task.label(),
+        out,
+    };
+    let Some(spec) = task.spec() else { return };
+    let v1alpha1 = task.node.str_at(&["apiVersion"]) == Some("tekton.dev/v1alpha1");
+    let inputs = spec.get("inputs");
+    let outputs = spec.get("outputs");
+    let decl = task_decl(task);
+    let declared_params: BTreeSet<&str> = decl.params.iter().map(|(n, _)| *n).collect();
+    let all_ws: BTreeSet<&str> = names(seq(Some(spec), "workspaces")).into_iter().collect();
+    let results: BTreeSet<&str> = names(seq(Some(spec), "results")).into_iter().collect();
+    let in_res: BTreeSet<&str> = names(seq(inputs, "resources")).into_iter().collect();
+    let out_res: BTreeSet<&str> = names(seq(outputs, "resources")).into_iter().collect();
+    // (variable prefix, the names it may take, where they are declared)
+    let mut kinds: Vec<(&str, &BTreeSet<&str>, &str)> = vec![
+        ("workspaces", &all_ws, "spec.workspaces"),
+        ("results", &results, "spec.results"),
+    ];
+    if v1alpha1 {
+        kinds.push(("inputs.params", &declared_params, "spec.inputs.params"));
+        kinds.push(("inputs.resources", &in_res, "spec.inputs.resources"));
+        kinds.push(("outputs.resources", &out_res, "spec.outputs.resources"));
+    } else {
+        kinds.push(("params", &declared_params, "spec.params"));
+    }
+    for key in ["steps", "sidecars", "volumes", "stepTemplate"] {
+        let Some(part) = spec.get(key) else { continue };
+        let mut used: BTreeSet<(&str, &str)> = BTreeSet::new();
+        strings(part, &mut |v| {
+            for (prefix, _, _) in &kinds {
+                for r in refs(v, prefix) {
+                    used.insert((prefix, r));
+                }
+            }
+            if !v1alpha1 {
+                for r in refs(v, "inputs.params") {
+                    used.insert(("inputs.params", r));
+                }
+            }
+        });
+        for (prefix, name) in used {
+            match kinds.iter().find(|(p, _, _)| *p == prefix) {
+                Some((_, declared, place)) if !declared.contains(name) => rep.add(
+                    format!("spec.{key}"),
+                    format!("$({prefix}.{name}) is used but {name:?} is not declared in {place}"),
+                ),
+                Some(_) => {}
+                None => rep.add(
+                    format!("spec.{key}"),
+                    format!("$({prefix}.{name}) is a v1alpha1 variable; this Task is not v1alpha1"),
+                ),
+            }
+        }
+    }
+}
+
 /// Checks a pipeline task against the Task it names, when that Task is present.
 fn check_task_ref(t: &Node, at: &str, namespace: &str, objs: &[Obj<'_>], rep: &mut Report<'_>) {
     let Some(tr) = t.get("taskRef") else { return };
@@ -697,6 +761,44 @@ mod tests {
         assert!(
             p[0].contains("declares workspace \"out\", which is not bound"),
             "{p:?}"
+        );
+    }
+
+    #[test]
+    fn task_variables_must_be_declared() {
+        let task = |api: &str, body: &str| {
+            format!("apiVersion: tekton.dev/{api}\nkind: Task\nmetadata:\n  name: t\nspec:\n{body}")
+        };
+        let ok = task(
+            "v1alpha1",
+            "  inputs:\n    params:\n    - name: p\n    resources:\n    - name: src\n      type: git\n  outputs:\n    resources:\n    - name: img\n      type: image\n  steps:\n  - name: s\n    image: x\n    args: [\"$(inputs.params.p)\", \"$(inputs.resources.src.path)\", \"$(outputs.resources.img.url)\"]\n",
+        );
+        assert_eq!(problems(&ok), Vec::<String>::new());
+        let bad = ok
+            .replace("$(inputs.params.p)", "$(inputs.params.q)")
+            .replace("img.url", "other.url");
+        let p = problems(&bad);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p.iter().any(|s| s.contains(
+            "$(inputs.params.q) is used but \"q\" is not declared in spec.inputs.params"
+        )));
+        assert!(
+            p.iter()
+                .any(|s| s.contains("\"other\" is not declared in spec.outputs.resources"))
+        );
+        let v1 = task(
+            "v1",
+            "  params:\n  - name: p\n  workspaces:\n  - name: w\n  results:\n  - name: r\n  steps:\n  - name: s\n    image: x\n    script: echo $(params.p) $(workspaces.w.path) > $(results.r.path) $(inputs.params.p) $(params.z)\n",
+        );
+        let p = problems(&v1);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p.iter()
+                .any(|s| s.contains("$(inputs.params.p) is a v1alpha1 variable"))
+        );
+        assert!(
+            p.iter()
+                .any(|s| s.contains("\"z\" is not declared in spec.params"))
         );
     }
 
