@@ -619,3 +619,50 @@ fn generator_plugins_add_resources_and_validators_may_not_change_them() {
         "{e}"
     );
 }
+
+#[test]
+fn a_failing_plugin_leaves_no_output() {
+    let trap = wat::parse_file(hostile("huge_output")).unwrap();
+    let sha = strata::plugin::verify::sha256_hex(&trap);
+    let d = decl(
+        "Bad",
+        &format!("{{path: bad.wasm, sha256: {sha}, limits: {{stdoutMiB: 1}}}}"),
+    );
+    let dir = tree(
+        "nooutput",
+        &[
+            (
+                "kustomization.yaml",
+                b"resources:\n- cm.yaml\ntransformers:\n- bad.yaml\n",
+            ),
+            (
+                "cm.yaml",
+                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\n",
+            ),
+            ("bad.yaml", d.as_bytes()),
+            ("bad.wasm", &trap),
+        ],
+    );
+    let out_file = dir.join("out.yaml");
+    let argv: Vec<std::ffi::OsString> = vec![
+        "strata".into(),
+        "build".into(),
+        dir.clone().into(),
+        "-o".into(),
+        out_file.clone().into(),
+        "--plugin-cache-dir".into(),
+        "none".into(),
+    ];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = strata::cli::run(argv, &mut out, &mut err);
+    let written = out_file.exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, 1);
+    assert!(out.is_empty() && !written, "no partial output");
+    assert!(
+        err.contains("plugin bad.wasm")
+            && err.contains("stdout output exceeded the limit of 1048576 bytes"),
+        "{err}"
+    );
+}
