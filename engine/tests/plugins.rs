@@ -95,6 +95,8 @@ hostile_tests!(
     huge_output,
     invalid_output,
     bad_pointer,
+    huge_initial_memory,
+    start_section_loop,
 );
 
 fn hostile_case(name: &str) {
@@ -145,6 +147,11 @@ fn hostile_case(name: &str) {
             "{msg}"
         ),
         "bad_pointer" => assert!(matches!(e, PluginError::Exit { code: 21, .. }), "{msg}"),
+        "huge_initial_memory" => assert!(
+            matches!(e, PluginError::MemoryLimit { asked, .. } if asked == 4 << 30),
+            "{msg}"
+        ),
+        "start_section_loop" => assert!(matches!(e, PluginError::OutOfFuel { .. }), "{msg}"),
         other => panic!("no expectation for {other}"),
     }
     assert!(
