@@ -407,6 +407,36 @@ fn last_top_level_keys(text: &str) -> String {
     out
 }
 
+/// The top-level field names, for matching keys regardless of case.
+const FIELD_NAMES: &[&str] = &[
+    "apiVersion", "kind", "metadata", "openapi", "namePrefix", "nameSuffix", "namespace",
+    "commonLabels", "labels", "commonAnnotations", "patchesStrategicMerge", "patchesJson6902",
+    "patches", "images", "imageTags", "replacements", "replicas", "vars", "sortOptions",
+    "resources", "components", "crds", "bases", "configMapGenerator", "secretGenerator",
+    "helmGlobals", "helmCharts", "helmChartInflationGenerator", "generatorOptions",
+    "configurations", "generators", "transformers", "validators", "buildMetadata", "inventory",
+];
+
+/// Re-reads a kustomization with top-level keys renamed to their canonical spelling
+/// when they differ only in case; None when nothing changes.
+fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
+    let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).ok()?;
+    let serde_yaml_ng::Value::Mapping(m) = v else { return None };
+    let mut out = serde_yaml_ng::Mapping::new();
+    let mut changed = false;
+    for (k, val) in m {
+        let key = match k.as_str().and_then(|s| FIELD_NAMES.iter().find(|f| f.eq_ignore_ascii_case(s) && **f != s)) {
+            Some(canon) => {
+                changed = true;
+                serde_yaml_ng::Value::String((*canon).to_string())
+            }
+            None => k,
+        };
+        out.insert(key, val);
+    }
+    changed.then_some(serde_yaml_ng::Value::Mapping(out))
+}
+
 impl Kustomization {
     /// Parses a kustomization file's text. `Err` holds a message naming the line or field.
     pub fn parse(text: &str) -> Result<Kustomization, String> {
@@ -419,6 +449,12 @@ impl Kustomization {
             Err(e) if e.to_string().contains("duplicate field") => {
                 serde_yaml_ng::from_str(&last_top_level_keys(text)).map_err(|e| e.to_string())?
             }
+            // kustomize reads the file with Go's encoding/json, whose field names match
+            // regardless of case (`nameprefix:` is `namePrefix:`).
+            Err(e) if e.to_string().contains("unknown field") => match case_folded_top_level(text) {
+                Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string())?,
+                None => return Err(e.to_string()),
+            },
             Err(e) => return Err(e.to_string()),
         };
         k.check_kind()?;
