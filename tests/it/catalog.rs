@@ -1,13 +1,15 @@
-//! The Kubeflow CI catalog (overlays/): the update-manifests flow end to end, offline, and
-//! the golden builds of the app configs.
+//! The Kubeflow CI catalog (overlays/): the golden builds of the app configs, the seed's
+//! objects field for field, `strata check`, bundles, `strata edit`, and the update-manifests
+//! flow end to end, offline.
 //!
 //! The end-to-end test runs the very script of the update-manifests Task (taken from the
 //! Task the centraldashboard app builds, so there is no second copy to drift) with exactly
-//! the environment variables the Task's step declares, pointed at local stand-ins: bare git repos for upstream kubeflow/manifests and the
-//! developer's fork, Tekton's pull-request files, a digest file, a manifests repo whose
-//! `tests/Makefile` runs `strata build`, and a one-request-at-a-time HTTP server on
-//! 127.0.0.1 standing in for GitHub's pull-request API. Nothing leaves the loopback
-//! interface; every child process and the server have bounded lifetimes.
+//! the environment variables the Task's step declares, pointed at local stand-ins: bare git
+//! repos for upstream kubeflow/manifests and the developer's fork, Tekton's pull-request
+//! files, a digest file, a manifests repo whose `tests/Makefile` runs `strata build`, and a
+//! one-request-at-a-time HTTP server on 127.0.0.1 standing in for GitHub's pull-request
+//! API. Nothing leaves the loopback interface; the script runs under `timeout` and the
+//! server stops when the script is done (or after two minutes).
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
