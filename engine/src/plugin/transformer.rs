@@ -94,11 +94,24 @@ impl Module {
                 "builtin plugin {name:?} was not built into this strata binary (built with STRATA_SKIP_PLUGIN_BUILD)"
             )));
         }
-        Module::new(
+        // Digest and import check once per process; the bytes are part of the binary.
+        static VERIFIED: std::sync::Mutex<Vec<Module>> = std::sync::Mutex::new(Vec::new());
+        if let Ok(v) = VERIFIED.lock()
+            && let Some(m) = v
+                .iter()
+                .find(|m| m.source == ModuleSource::Builtin(name.to_string()))
+        {
+            return Ok(m.clone());
+        }
+        let m = Module::new(
             ModuleSource::Builtin(name.to_string()),
             Arc::from(*bytes),
             None,
-        )
+        )?;
+        if let Ok(mut v) = VERIFIED.lock() {
+            v.push(m.clone());
+        }
+        Ok(m)
     }
 
     /// The name used in messages: `builtin:NAME` or the path.
