@@ -36,19 +36,8 @@ pub fn load_pairs(root: &Root<'_>, args: &GeneratorArgs, kind: &str) -> Result<V
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            // Like kustomize: no validation of the key; a line without `=` has an empty value.
             let (k, v) = line.split_once('=').unwrap_or((line, ""));
-            if k.is_empty()
-                || k.chars().any(char::is_whitespace)
-                || k.chars().next().is_some_and(|c| c.is_ascii_digit())
-            {
-                return Err(cfg(
-                    root.file,
-                    format!(
-                        "env file {env}, line {}: invalid environment variable name {k:?}",
-                        i + 1
-                    ),
-                ));
-            }
             out.push((k.to_string(), v.as_bytes().to_vec()));
         }
     }
@@ -101,15 +90,6 @@ pub fn load_pairs(root: &Root<'_>, args: &GeneratorArgs, kind: &str) -> Result<V
     }
     let mut seen = std::collections::HashSet::new();
     for (k, _) in &out {
-        if !valid_key(k) {
-            return Err(cfg(
-                root.file,
-                format!(
-                    "{kind} {}: {k:?} is not a valid key name: a valid key must consist of alphanumeric characters, '-', '_' or '.'",
-                    args.name
-                ),
-            ));
-        }
         if !seen.insert(k.clone()) {
             return Err(cfg(
                 root.file,
@@ -126,16 +106,6 @@ pub fn load_pairs(root: &Root<'_>, args: &GeneratorArgs, kind: &str) -> Result<V
 
 fn lower(kind: &str) -> String {
     kind.to_lowercase()
-}
-
-fn valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 253
-        && k != "."
-        && k != ".."
-        && !k.starts_with("..")
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
 }
 
 fn unquote(v: &str) -> &str {
