@@ -65,7 +65,7 @@ pub const NAME_GEN: &str = "name-gen";
 /// `generateName`) over one application's resources; returns the plugins that ran.
 pub fn run(input: &StepInput<'_>, resources: &mut ResMap) -> Result<Vec<PluginUse>> {
     let mut used = Vec::new();
-    let params = effective_parameters(input);
+    let params = referenced(input, effective_parameters(input), resources);
     if !params.is_empty() {
         let mut list = Vec::new();
         for p in &params {
@@ -88,6 +88,66 @@ pub fn run(input: &StepInput<'_>, resources: &mut ResMap) -> Result<Vec<PluginUs
         used.push(run_builtin(input, NAME_GEN, &config, resources)?);
     }
     Ok(used)
+}
+
+/// Keeps the parameters the KfDef gives (an unused one earns param-subst's warning, which
+/// catches a misspelt name) and the `params.env` defaults that a resource, or a kept
+/// parameter's value, refers to as `$(name)`; a default nothing uses is dropped quietly.
+fn referenced(input: &StepInput<'_>, params: Vec<NameValue>, resources: &ResMap) -> Vec<NameValue> {
+    let mut text: Vec<&str> = Vec::new();
+    for r in resources.iter() {
+        strings_with_placeholders(&r.node, &mut text);
+    }
+    let given = |p: &NameValue| input.parameters.iter().any(|g| g.name == p.name);
+    let mut keep: Vec<bool> = params.iter().map(given).collect();
+    loop {
+        let mut changed = false;
+        for (i, p) in params.iter().enumerate() {
+            if keep[i] {
+                continue;
+            }
+            let token = format!("$({})", p.name);
+            let in_values = params
+                .iter()
+                .zip(&keep)
+                .any(|(q, k)| *k && q.value.contains(&token));
+            if in_values || text.iter().any(|t| t.contains(&token)) {
+                keep[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    params
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// Collects the keys and scalar values under `n` that contain `$(`.
+fn strings_with_placeholders<'a>(n: &'a Node, out: &mut Vec<&'a str>) {
+    match n {
+        Node::Scalar(s) => {
+            if s.value.contains("$(") {
+                out.push(&s.value);
+            }
+        }
+        Node::Seq(items) => items
+            .iter()
+            .for_each(|it| strings_with_placeholders(it, out)),
+        Node::Map(m) => {
+            for (k, v) in m {
+                if k.contains("$(") {
+                    out.push(k);
+                }
+                strings_with_placeholders(v, out);
+            }
+        }
+    }
 }
 
 fn function_config(kind: &str, app: &str, parameters: Option<Node>) -> Node {
@@ -132,6 +192,30 @@ mod tests {
             name: n.into(),
             value: v.into(),
         }
+    }
+
+    #[test]
+    fn unreferenced_defaults_are_dropped_but_given_parameters_kept() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  url: $(registry)/app\n";
+        let node = crate::yaml::parse_one(text).unwrap_or_default();
+        let resources: ResMap = std::iter::once(crate::resource::Resource::new(node)).collect();
+        let defaults = [
+            nv("registry", "gcr.io/$(project)"),
+            nv("project", "p"),
+            nv("unused", "x"),
+        ];
+        let given = [nv("typo", "y")];
+        let input = StepInput {
+            app: "a",
+            namespace: "",
+            parameters: &given,
+            defaults: &defaults,
+            declared: &[],
+            file: Path::new("app.yaml"),
+        };
+        let kept = referenced(&input, effective_parameters(&input), &resources);
+        let names: Vec<&str> = kept.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["registry", "project", "typo"]);
     }
 
     #[test]
