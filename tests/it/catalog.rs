@@ -688,10 +688,20 @@ fn centraldashboard_build_is_the_seeds_pipeline_run() {
         .str_at(&["metadata", "name"])
         .expect("seed run name")
         .to_string();
-    let seed_text = yaml::emit(&seed_run)
-        .expect("emit")
-        .replace(&seed_name, name);
-    assert_eq!(yaml::emit(run).expect("emit"), seed_text);
+    // The instance label is asserted on its own (pipeline_run_instance_label_is_its_name),
+    // so that this comparison names every other field.
+    let without_instance = |n: &Node| {
+        let mut n = n.clone();
+        if let Some(labels) = n
+            .get_path_mut(&["metadata", "labels"])
+            .and_then(Node::as_map_mut)
+        {
+            labels.shift_remove(INSTANCE);
+        }
+        yaml::emit(&n).expect("emit")
+    };
+    let seed_text = without_instance(&seed_run).replace(&seed_name, name);
+    assert_eq!(without_instance(run), seed_text);
 
     // The Pipeline: the seed's, field for field.
     let pipeline = find(&objs, "Pipeline", "ci-pipeline");
@@ -779,6 +789,29 @@ fn centraldashboard_build_is_the_seeds_pipeline_run() {
             .collect();
         assert_eq!(got, params, "{name}");
     }
+}
+
+/// The label kfctl set to the run's name.
+const INSTANCE: &str = "app.kubernetes.io/instance";
+
+#[test]
+fn pipeline_run_instance_label_is_its_name() {
+    // The seed's run carries its generated name in app.kubernetes.io/instance.
+    let seed_run = seed_block("PipelineRun");
+    assert_eq!(
+        seed_run.str_at(&["metadata", "labels", INSTANCE]),
+        seed_run.str_at(&["metadata", "name"])
+    );
+    let objs = objects(&build_app("ci-centraldashboard-pipeline-run"));
+    let run = objs
+        .iter()
+        .find(|o| o.str_at(&["kind"]) == Some("PipelineRun"))
+        .expect("a PipelineRun");
+    assert_eq!(
+        run.str_at(&["metadata", "labels", INSTANCE]),
+        run.str_at(&["metadata", "name"]),
+        "name-gen names the run but leaves its instance label at the generateName"
+    );
 }
 
 #[test]
