@@ -852,13 +852,35 @@ fn catalog_apps_pass_strata_check() {
     }
 }
 
+/// Copies a directory tree, creating files in reverse name order (so nothing can depend
+/// on creation order).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    let mut entries: Vec<_> = std::fs::read_dir(from)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for p in entries.into_iter().rev() {
+        let dest = to.join(p.file_name().expect("name"));
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).expect("copy");
+        }
+    }
+}
+
 #[test]
 fn catalog_bundles_are_reproducible() {
+    // The catalog as checked out, and a copy at another path made in another order.
     let dir = Scratch::new("bundles");
+    let copy = dir.0.join("elsewhere/overlays");
+    copy_tree(&root().join("overlays"), &copy);
     for app in APPS {
-        let path = root().join(format!("overlays/apps/{app}.yaml"));
-        let digest = |n: u32| {
+        let bundle = |overlays: &Path, n: u32| {
             let out_dir = dir.0.join(format!("{app}-{n}"));
+            let path = overlays.join(format!("apps/{app}.yaml"));
             let (code, out, err) = strata_cli(&[
                 "bundle",
                 "-o",
@@ -871,9 +893,18 @@ fn catalog_bundles_are_reproducible() {
                 .unwrap_or_default()
                 .to_string()
         };
-        let (a, b) = (digest(1), digest(2));
+        let a = bundle(&root().join("overlays"), 1);
         assert!(a.starts_with("sha256:"), "{a}");
-        assert_eq!(a, b, "{app}: two bundles differ");
+        assert_eq!(
+            a,
+            bundle(&root().join("overlays"), 2),
+            "{app}: two bundles differ"
+        );
+        assert_eq!(
+            a,
+            bundle(&copy, 3),
+            "{app}: the bundle depends on where the catalog is"
+        );
     }
 }
 
