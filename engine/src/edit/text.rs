@@ -279,20 +279,39 @@ fn split_key(s: &str) -> Option<(String, &str)> {
     Some((unquote(k), &s[colon + 1..]))
 }
 
+/// Yields the bytes of `s` that are outside single- or double-quoted spans, with their
+/// offsets.
+fn unquoted(s: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut quote: Option<u8> = None;
+    s.bytes().enumerate().filter(move |&(_, c)| match quote {
+        Some(q) => {
+            if c == q {
+                quote = None;
+            }
+            false
+        }
+        None if c == b'"' || c == b'\'' => {
+            quote = Some(c);
+            false
+        }
+        None => true,
+    })
+}
+
+/// Returns true when the `#` at `i` starts a comment (at the start or after a blank).
+fn starts_comment(b: &[u8], i: usize) -> bool {
+    b[i] == b'#' && (i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t')
+}
+
 /// Returns the byte offset of the colon that ends the key on a line, skipping quotes.
 fn key_colon(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    let mut quote: Option<u8> = None;
-    for (i, &c) in b.iter().enumerate() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'#' && (i == 0 || b[i - 1] == b' ') => return None,
-            None if c == b':' && (i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t') => {
-                return Some(i);
-            }
-            None => {}
+    for (i, c) in unquoted(s) {
+        if starts_comment(b, i) {
+            return None;
+        }
+        if c == b':' && (i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t') {
+            return Some(i);
         }
     }
     None
@@ -301,19 +320,9 @@ fn key_colon(s: &str) -> Option<usize> {
 /// Returns the ` # comment` part of a value (from the `#`), if any.
 fn comment_part(v: &str) -> Option<&str> {
     let b = v.as_bytes();
-    let mut quote: Option<u8> = None;
-    for (i, &c) in b.iter().enumerate() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'#' && (i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t') => {
-                return Some(&v[i..]);
-            }
-            None => {}
-        }
-    }
-    None
+    unquoted(v)
+        .find(|&(i, _)| starts_comment(b, i))
+        .map(|(i, _)| &v[i..])
 }
 
 /// Removes a trailing comment from a value.
