@@ -6,7 +6,8 @@
 //! `v1alpha1`, `v1beta1` and `v1`:
 //! - pipeline task names are unique; each has exactly one of `taskRef` and `taskSpec`;
 //!   `runAfter`, `from` and `$(tasks.X.results.Y)` name tasks of the same Pipeline, and
-//!   together they form no cycle; `finally` tasks have no `runAfter`;
+//!   together they form no cycle; `finally` tasks have no `runAfter`; a result reference
+//!   names a result its task's Task declares (when that Task is present);
 //! - `$(params.x)` used in a pipeline task is declared in `spec.params`;
 //! - the variables a Task's steps use (`$(inputs.params.x)`, `$(inputs.resources.x...)`,
 //!   `$(outputs.resources.x...)` in v1alpha1; `$(params.x)` later; `$(workspaces.x...)`,
@@ -204,6 +205,8 @@ struct TaskDecl<'a> {
     outputs: Vec<&'a str>,
     /// Workspaces the Task needs bound (not `optional: true`).
     workspaces: Vec<&'a str>,
+    /// Results the Task declares.
+    results: Vec<&'a str>,
 }
 
 fn task_decl<'a>(task: &Obj<'a>) -> TaskDecl<'a> {
@@ -234,6 +237,7 @@ fn task_decl<'a>(task: &Obj<'a>) -> TaskDecl<'a> {
         inputs: inputs_res,
         outputs: outputs_res,
         workspaces,
+        results: names(seq(spec, "results")),
     }
 }
 
@@ -288,6 +292,14 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
     let dag_names: BTreeSet<&str> = names(tasks).into_iter().collect();
     let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut idx: BTreeMap<&str, usize> = BTreeMap::new();
+    // The results of each pipeline task whose Task is among the checked objects.
+    let results: BTreeMap<&str, Vec<&str>> = tasks
+        .iter()
+        .filter_map(|t| {
+            let (_, _, task) = task_ref(t, p.namespace, objs)?;
+            Some((s(t, "name"), task_decl(task?).results))
+        })
+        .collect();
     for (list, t) in &all {
         let i = *idx.entry(list).and_modify(|n| *n += 1).or_insert(0);
         let at = format!("{list}[{i}]");
@@ -350,12 +362,18 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
         }
         let mut used_params: BTreeSet<&str> = BTreeSet::new();
         let mut result_tasks: BTreeSet<&str> = BTreeSet::new();
+        let mut used_results: BTreeSet<(&str, &str)> = BTreeSet::new();
         // An embedded taskSpec's `$(params.x)` may name its own parameters: skip it.
         for (k, v) in t.as_map().into_iter().flatten() {
             if k != "taskSpec" {
                 strings(v, &mut |v| {
                     used_params.extend(refs(v, "params"));
-                    result_tasks.extend(refs(v, "tasks"));
+                    // `$(tasks.status)` and `$(tasks.X.status)` (finally only) are not
+                    // dependencies; result references are.
+                    for (x, y) in result_refs(v) {
+                        result_tasks.insert(x);
+                        used_results.insert((x, y));
+                    }
                 });
             }
         }
@@ -369,6 +387,16 @@ fn check_pipeline(p: &Obj<'_>, objs: &[Obj<'_>], out: &mut Vec<Problem>) {
         }
         for r in result_tasks {
             deps.push((at.clone(), r, "a result reference"));
+        }
+        for (x, y) in used_results {
+            if let Some(declared) = results.get(x)
+                && !declared.contains(&y)
+            {
+                rep.add(
+                    at.clone(),
+                    format!("$(tasks.{x}.results.{y}) names a result task {x:?} does not declare"),
+                );
+            }
         }
         for (field, dep, how) in deps {
             if dep == name {
@@ -452,17 +480,49 @@ fn check_task(task: &Obj<'_>, out: &mut Vec<Problem>) {
     }
 }
 
-/// Checks a pipeline task against the Task it names, when that Task is present.
-fn check_task_ref(t: &Node, at: &str, namespace: &str, objs: &[Obj<'_>], rep: &mut Report<'_>) {
-    let Some(tr) = t.get("taskRef") else { return };
+/// Returns the kind and name a pipeline task's `taskRef` names, and that Task when it is
+/// among the checked objects (None for a resolver or custom-task reference).
+fn task_ref<'a, 'b>(
+    t: &'b Node,
+    namespace: &str,
+    objs: &'b [Obj<'a>],
+) -> Option<(&'static str, &'b str, Option<&'b Obj<'a>>)> {
+    let tr = t.get("taskRef")?;
     let kind = match s(tr, "kind") {
         "" | "Task" | "namespaced" => "Task",
         "ClusterTask" => "ClusterTask",
-        _ => return,
+        _ => return None,
     };
     let name = s(tr, "name");
     let ns = if kind == "ClusterTask" { "" } else { namespace };
-    let Some(task) = find(objs, kind, name, ns) else {
+    Some((kind, name, find(objs, kind, name, ns)))
+}
+
+/// Returns the `(task, result)` pairs of the `$(tasks.X.results.Y)` references in `text`.
+fn result_refs(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("$(tasks.") {
+        rest = &rest[i + "$(tasks.".len()..];
+        let Some((task, after)) = rest.split_once('.') else {
+            break;
+        };
+        if let Some(r) = after.strip_prefix("results.") {
+            let end = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(r.len());
+            out.push((task, &r[..end]));
+        }
+    }
+    out
+}
+
+/// Checks a pipeline task against the Task it names, when that Task is present.
+fn check_task_ref(t: &Node, at: &str, namespace: &str, objs: &[Obj<'_>], rep: &mut Report<'_>) {
+    let Some((kind, name, found)) = task_ref(t, namespace, objs) else {
+        return;
+    };
+    let Some(task) = found else {
         if any_of(objs, kind) {
             rep.add(
                 format!("{at}.taskRef.name"),
@@ -800,6 +860,36 @@ mod tests {
             p.iter()
                 .any(|s| s.contains("\"z\" is not declared in spec.params"))
         );
+    }
+
+    #[test]
+    fn result_references_name_declared_results() {
+        let with_result = GOOD.replace(
+            "  name: ta\n  namespace: ci\nspec:\n",
+            "  name: ta\n  namespace: ci\nspec:\n  results:\n  - name: digest\n",
+        );
+        let uses = |r: &str| {
+            with_result.replace(
+                "    runAfter: [a]\n",
+                &format!("    runAfter: [a]\n    params:\n    - name: x\n      value: $(tasks.a.results.{r})\n"),
+            )
+        };
+        assert_eq!(problems(&uses("digest")), Vec::<String>::new());
+        let p = problems(&uses("sha"));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("$(tasks.a.results.sha) names a result task \"a\" does not declare"),
+            "{p:?}"
+        );
+        assert_eq!(
+            result_refs("$(tasks.a.results.b) $(tasks.c.status)"),
+            vec![("a", "b")]
+        );
+        let status = GOOD.replace(
+            "    runAfter: [a]\n",
+            "    runAfter: [a]\n    params:\n    - name: x\n      value: $(tasks.status)\n",
+        );
+        assert_eq!(problems(&status), Vec::<String>::new());
     }
 
     #[test]
