@@ -24,10 +24,7 @@ use strata::yaml::{self, Node};
 
 /// The workspace root.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    strata_tests::workspace_root()
 }
 
 /// Builds (if needed) and returns the `strata` binary of this workspace and profile.
@@ -607,29 +604,19 @@ fn find<'a>(objs: &'a [Node], kind: &str, name: &str) -> &'a Node {
 
 #[test]
 fn app_builds_match_their_golden_files_and_are_stable() {
-    let bless = std::env::var_os("STRATA_BLESS").is_some_and(|v| v == "1");
     for app in APPS {
         let first = build_app(app);
         assert_eq!(first, build_app(app), "{app}: two builds differ");
-        let golden = root().join(format!("tests/golden/catalog/{app}.yaml"));
-        if bless {
-            write(&golden, &first);
-            continue;
-        }
-        let want = std::fs::read_to_string(&golden).unwrap_or_else(|e| {
-            panic!("{}: {e} (regenerate with STRATA_BLESS=1)", golden.display())
-        });
-        assert!(
-            first == want,
-            "{app}: the build differs from {} (regenerate with STRATA_BLESS=1 and review the diff)",
-            golden.display()
+        strata_tests::check_golden(
+            &root().join(format!("tests/golden/catalog/{app}.yaml")),
+            &first,
         );
     }
 }
 
 /// The seed's YAML block of a kind (the first fenced block whose second line is `kind: K`).
 fn seed_block(kind: &str) -> Node {
-    let path = root().join("../shared/seed/kubeflow-ci-with-tekton.md");
+    let path = strata_tests::shared_dir().join("seed/kubeflow-ci-with-tekton.md");
     let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let block = doc
         .split("```")
