@@ -7,8 +7,8 @@
 
 use json_patch::{Patch, PatchErrorKind, PatchOperation};
 
-use crate::yaml::json::{from_json, to_json};
-use crate::yaml::{Node, parse_documents};
+use crate::yaml::Node;
+use crate::yaml::json::{from_json_go, to_json};
 
 /// Decodes a patch. `Err` says why the text is not a JSON 6902 patch.
 pub fn decode(text: &str) -> Result<Patch, String> {
@@ -18,9 +18,7 @@ pub fn decode(text: &str) -> Result<Patch, String> {
     let value: serde_json::Value = if text.starts_with('[') {
         serde_json::from_str(text).map_err(|e| e.to_string())?
     } else {
-        let docs = parse_documents(text).map_err(|e| e.to_string())?;
-        let first = docs.into_iter().next().unwrap_or_else(Node::null);
-        to_json(&first).map_err(|e| e.to_string())?
+        super::yaml11::to_json(text)?
     };
     if !value.is_array() {
         return Err(format!(
@@ -62,7 +60,7 @@ pub fn apply(node: &Node, patch: &Patch) -> Result<Node, String> {
             message(patch, e)
         })?;
     }
-    Ok(from_json(&doc))
+    Ok(from_json_go(&doc))
 }
 
 /// Applies one operation. As in evanphx/json-patch v4 (which kustomize uses), `replace`

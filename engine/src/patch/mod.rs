@@ -9,6 +9,7 @@
 pub mod json6902;
 pub mod strategic_merge;
 pub mod target;
+pub mod yaml11;
 
 use std::path::{Path, PathBuf};
 

@@ -9,6 +9,7 @@ use serde_json::{Map as JsonMap, Number, Value};
 
 use super::emit::{EmitError, JsonScalar, json_scalar};
 use super::node::{Map, Node, Scalar, Tag};
+use super::resolve::{go_g, resolve_plain};
 
 /// Converts a node to JSON. Fails only for values JSON cannot carry (NaN, infinities).
 pub fn to_json(node: &Node) -> Result<Value, EmitError> {
@@ -65,6 +66,32 @@ pub fn from_json(value: &Value) -> Node {
     }
 }
 
+/// Converts JSON to a node as kustomize reads JSON back into a resource (Go's
+/// `encoding/json` into `interface{}`, then go-yaml v3): every number is a float64,
+/// written in Go's shortest `%g` form and re-resolved, so `3` stays an integer while
+/// integers beyond 2^53 lose precision exactly as they do in kustomize.
+pub fn from_json_go(value: &Value) -> Node {
+    match value {
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            let text = go_g(f);
+            Node::Scalar(Scalar {
+                tag: resolve_plain(&text),
+                value: text,
+            })
+        }
+        Value::Array(items) => Node::Seq(items.iter().map(from_json_go).collect()),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(k.clone(), from_json_go(v));
+            }
+            Node::Map(out)
+        }
+        other => from_json(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +119,12 @@ mod tests {
             Some(Tag::Float)
         );
         assert!(back.get("e").is_some_and(Node::is_null));
+        let go =
+            from_json_go(&serde_json::json!({"i": 3, "f": 1.5, "big": 12345678901234567890u64}));
+        assert_eq!(
+            go.get("i").and_then(Node::as_scalar).map(|s| s.tag),
+            Some(Tag::Int)
+        );
+        assert_eq!(go.str_at(&["big"]), Some("1.2345678901234567e+19"));
     }
 }
