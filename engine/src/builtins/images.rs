@@ -21,6 +21,8 @@ pub struct ImageTagTransformer {
     pub image: Image,
     /// Where, besides containers and initContainers.
     pub field_specs: Vec<FieldSpec>,
+    /// The compiled name pattern (built on first use).
+    pub matcher: std::sync::OnceLock<Option<regex::Regex>>,
 }
 
 impl ImageTagTransformer {
@@ -33,12 +35,20 @@ impl ImageTagTransformer {
         Ok(ImageTagTransformer {
             image,
             field_specs: specs_field(config, "fieldSpecs")?,
+            ..Default::default()
         })
     }
 
     /// Returns the new value for an image reference, or None when it does not match.
     pub fn rewrite(&self, value: &str) -> Option<String> {
-        if !image_matches(value, &self.image.name) {
+        let re = self
+            .matcher
+            .get_or_init(|| regex::Regex::new(&image_pattern(&self.image.name)).ok());
+        let hit = match re {
+            Some(re) => re.is_match(value),
+            None => image_matches(value, &self.image.name),
+        };
+        if !hit {
             return None;
         }
         let (mut name, mut tag, mut digest) = split(value);
@@ -105,9 +115,13 @@ impl ImageTagTransformer {
     }
 }
 
-/// kustomize's `image.IsImageMatched`: `value` is `name`, then an optional `:tag`, then
-/// an optional `@sha256:digest`.
+/// kustomize's `image.IsImageMatched`: `value` is `name` (read as a regular expression,
+/// as kustomize does), then an optional `:tag`, then an optional `@sha256:digest`. A name
+/// that is not a valid expression is matched literally.
 pub fn image_matches(value: &str, name: &str) -> bool {
+    if let Ok(re) = regex::Regex::new(&image_pattern(name)) {
+        return re.is_match(value);
+    }
     let Some(rest) = value.strip_prefix(name) else {
         return false;
     };
@@ -121,6 +135,10 @@ pub fn image_matches(value: &str, name: &str) -> bool {
     };
     let tag_ok = tag.is_empty() || (tag.starts_with(':') && ok(&tag[1..]));
     tag_ok && digest.is_none_or(ok)
+}
+
+fn image_pattern(name: &str) -> String {
+    format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$")
 }
 
 /// kustomize's `image.Split`: name, tag and digest of `[host[:port]/]path[:tag][@digest]`.
@@ -191,6 +209,7 @@ mod tests {
                 tag_suffix: String::new(),
             },
             field_specs: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -19,6 +19,7 @@ pub mod prefix_suffix;
 pub mod replicas;
 pub mod secret_generator;
 pub mod sort_order;
+pub mod value_add;
 
 #[cfg(test)]
 mod fixtures;
@@ -212,7 +213,11 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
         out.push(Box::new(replicas::ReplicaCountTransformer { replica: r.clone(), field_specs: tc.replicas.clone() }));
     }
     for i in &k.images {
-        out.push(Box::new(images::ImageTagTransformer { image: i.clone(), field_specs: tc.images.clone() }));
+        out.push(Box::new(images::ImageTagTransformer {
+            image: i.clone(),
+            field_specs: tc.images.clone(),
+            ..Default::default()
+        }));
     }
     // --- slot: replacements (ReplacementTransformer) ---
     if !k.replacements.is_empty() {
@@ -243,6 +248,11 @@ fn builtin_transformer(node: &Node, root: &Root<'_>, file: &std::path::Path) -> 
         Some("ImageTagTransformer") => Box::new(images::ImageTagTransformer::from_config(node).map_err(bad)?),
         Some("ReplicaCountTransformer") => Box::new(replicas::ReplicaCountTransformer::from_config(node).map_err(bad)?),
         Some("HashTransformer") => Box::new(hash_suffix::HashTransformer),
+        Some("ValueAddTransformer") => {
+            let dir_name = root.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let read = |p: &str| root.read_text(p).map_err(|e| e.to_string());
+            Box::new(value_add::ValueAddTransformer::from_config(node, &dir_name, &read).map_err(bad)?)
+        }
         Some("SortOrderTransformer") => Box::new(SortOrder::from_config(node).map_err(bad)?),
         Some("PatchTransformer" | "PatchStrategicMergeTransformer" | "PatchJson6902Transformer" | "ReplacementTransformer") => {
             match crate::patch::transformer_from_config(node, root, file)? {
