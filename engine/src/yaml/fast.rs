@@ -16,7 +16,7 @@ pub(super) fn parse(text: &str) -> Option<Vec<Node>> {
     if text.contains('\r') {
         return None;
     }
-    let mut p = P { lines: Vec::with_capacity(text.len() / 24 + 1), i: 0 };
+    let mut p = P { lines: Vec::with_capacity(text.len() / 24 + 1), i: 0, eof_newline: text.ends_with('\n') };
     for line in text.split('\n') {
         let indent = line.bytes().take_while(|&b| b == b' ').count();
         let content = &line[indent..];
@@ -48,6 +48,9 @@ struct Line<'a> {
 struct P<'a> {
     lines: Vec<Line<'a>>,
     i: usize,
+    /// Whether the text ends with a line break: go-yaml gives a block scalar on the last
+    /// line of a file without one no final line break, whatever its chomping.
+    eof_newline: bool,
 }
 
 /// An empty value (`key:` with nothing after it), spelled as the event parser spells it.
@@ -416,6 +419,7 @@ impl<'a> P<'a> {
             lines.pop();
             trailing += 1;
         }
+        let ends_file = trailing == 0 && self.i == self.lines.len() && !self.eof_newline;
         let mut out = String::new();
         if literal {
             for (k, l) in lines.iter().enumerate() {
@@ -427,7 +431,7 @@ impl<'a> P<'a> {
         } else {
             fold_lines(&lines, &mut out);
         }
-        if !lines.is_empty() {
+        if !lines.is_empty() && !ends_file {
             match chomp {
                 -1 => {}
                 0 => out.push('\n'),
@@ -859,6 +863,15 @@ mod tests {
         same("---\na: 1\n---\nb: 2\n...\n");
         same("q: \"multi\n  line \\\"quoted\\\"\\\n  joined\"\ns: 'it''s\n\n  two'\n");
         same("p: plain\n  continued\n\n  after blank\nn:\n  {}\nx: -1\ny: 0777\n");
+    }
+
+    #[test]
+    fn block_scalar_at_end_of_file_without_line_break_has_none() {
+        // go-yaml's reading, which kustomize prints (`|-`); yaml-rust2 adds a break here.
+        let v = |src: &str| parse(src).and_then(|d| d[0].str_at(&["a"]).map(String::from));
+        assert_eq!(v("a: |\n  x\n  y").as_deref(), Some("x\ny"));
+        assert_eq!(v("a: |\n  x\n").as_deref(), Some("x\n"));
+        assert_eq!(v("a: |+\n  x").as_deref(), Some("x"));
     }
 
     #[test]
