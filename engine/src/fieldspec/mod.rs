@@ -175,13 +175,23 @@ impl TransformerConfig {
     }
 }
 
-/// Appends the specs of `from` that `into` lacks (same gvk and path).
+/// Appends the specs of `from` that `into` lacks (same gvk and path), in order.
+///
+/// Every layer merges the whole default tables into its parent, so this is hashed
+/// rather than a scan per spec (which made deep trees quadratic in the table size).
 pub fn add_specs(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) {
-    for f in from {
-        if !into.iter().any(|g| g.gvk == f.gvk && g.path == f.path) {
-            into.push(f.clone());
-        }
+    if from.is_empty() {
+        return;
     }
+    let add: Vec<FieldSpec> = {
+        let mut seen: std::collections::HashSet<(&Gvk, &[String])> =
+            into.iter().map(|g| (&g.gvk, g.path.as_slice())).collect();
+        from.iter()
+            .filter(|f| seen.insert((&f.gvk, f.path.as_slice())))
+            .cloned()
+            .collect()
+    };
+    into.extend(add);
 }
 
 /// A field spec as written in YAML (kustomization fields, configuration files, plugin
