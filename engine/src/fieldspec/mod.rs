@@ -116,9 +116,11 @@ const DEFAULTS: &str = include_str!("defaults/kustomize.yaml");
 impl TransformerConfig {
     /// kustomize's default tables.
     pub fn defaults() -> TransformerConfig {
-        // The embedded table is fixed data checked by a unit test; a parse failure here
-        // would be a build defect, and an empty config is the safe fallback.
-        TransformerConfig::parse(DEFAULTS).unwrap_or_default()
+        // Every kustomization layer starts from these tables, so they are parsed once
+        // per process. The embedded table is fixed data checked by a unit test; a parse
+        // failure here would be a build defect, and an empty config is the safe fallback.
+        static TABLES: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
+        TABLES.get_or_init(|| TransformerConfig::parse(DEFAULTS).unwrap_or_default()).clone()
     }
 
     /// Parses a `configurations:` file (the same shape as kustomize's tables).
