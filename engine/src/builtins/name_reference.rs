@@ -65,7 +65,8 @@ pub fn fix_back_references(
         if work.is_empty() {
             continue;
         }
-        let subset = visible_from(i, &infos, resources);
+        let subset = visible_from(i, &infos, resources)
+            .map_err(|m| terr(file, "name reference", None, m))?;
         let Some(res) = resources.at_mut(i) else {
             continue;
         };
@@ -123,10 +124,16 @@ fn ns_equal(a: &ResId, b: &ResId) -> bool {
 }
 
 /// kustomize's `SubsetThatCouldBeReferencedByResource`.
-fn visible_from(i: usize, infos: &[Info], resources: &ResMap) -> Vec<usize> {
+/// `Err` is kustomize's message for a RoleBinding ServiceAccount subject whose namespace
+/// is present but not a string (blank).
+fn visible_from(
+    i: usize,
+    infos: &[Info],
+    resources: &ResMap,
+) -> std::result::Result<Vec<usize>, String> {
     let me = &infos[i].cur;
     if is_cluster_scoped(&me.gvk) {
-        return (0..infos.len()).collect();
+        return Ok((0..infos.len()).collect());
     }
     let mut sa_namespaces: Vec<String> = Vec::new();
     if me.gvk.kind == "RoleBinding"
@@ -134,18 +141,25 @@ fn visible_from(i: usize, infos: &[Info], resources: &ResMap) -> Vec<usize> {
     {
         for s in subjects {
             if s.get("kind").and_then(Node::as_str) == Some("ServiceAccount")
-                && let Some(ns) = s.get("namespace").and_then(Node::as_string)
+                && let Some(ns) = s.get("namespace")
             {
-                sa_namespaces.push(ns.to_string());
+                match ns.as_string() {
+                    Some(ns) => sa_namespaces.push(ns.to_string()),
+                    None => {
+                        return Err(format!(
+                            "Invalid Input: namespace is blank for resource \"{me}\""
+                        ));
+                    }
+                }
             }
         }
     }
-    (0..infos.len())
+    Ok((0..infos.len())
         .filter(|&j| {
             let id = &infos[j].cur;
             is_cluster_scoped(&id.gvk) || ns_equal(id, me) || sa_namespaces.contains(&id.namespace)
         })
-        .collect()
+        .collect())
 }
 
 struct Sel<'a> {
