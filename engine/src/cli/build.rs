@@ -59,14 +59,22 @@ pub(super) fn run(a: &BuildArgs, stdout: &mut dyn Write) -> Result<()> {
     } else {
         crate::build(&DiskFs, &a.dir, &opts)?.into_vec()
     };
+    let result = write_output(a, &list, stdout);
+    // The process ends right after this; freeing every node of a large build one by one
+    // would cost a tenth of the run, and the OS reclaims the memory at once.
+    std::mem::forget(list);
+    result
+}
+
+fn write_output(a: &BuildArgs, list: &[Resource], stdout: &mut dyn Write) -> Result<()> {
     match &a.output {
-        Some(out) if DiskFs.kind(out) == Some(Kind::Dir) => write_dir(out, &list),
+        Some(out) if DiskFs.kind(out) == Some(Kind::Dir) => write_dir(out, list),
         Some(out) => {
-            let text = crate::print(&list)?;
+            let text = crate::print(list)?;
             fs::write_atomic(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))
         }
         None => {
-            let text = crate::print(&list)?;
+            let text = crate::print(list)?;
             stdout.write_all(text.as_bytes())?;
             Ok(())
         }
