@@ -48,7 +48,42 @@ impl Origin {
 
 /// Parsed strategic-merge patch documents (empty documents dropped).
 fn sm_patches(text: &str, source: &Path) -> Result<Vec<Resource>> {
-    resources_from_text(text, source)
+    let docs = parse_documents(text).map_err(|e| Error::Yaml {
+        path: source.to_path_buf(),
+        source: e,
+    })?;
+    let mut out = Vec::new();
+    for d in docs {
+        match d {
+            Node::Map(ref m) if m.is_empty() => {}
+            Node::Map(_) => {
+                let mut node = d;
+                stringify_annotations(&mut node);
+                let mut r = Resource::new(node);
+                r.source = Some(source.display().to_string());
+                out.push(r);
+            }
+            n if n.is_null() => {}
+            // Lists and other shapes: the resource loader's rules (flattening, errors).
+            _ => return resources_from_text(text, source),
+        }
+    }
+    Ok(out)
+}
+
+/// kustomize reads annotations back as strings after patches and replacements
+/// (`GetAnnotations`/`SetAnnotations` round trips), so their values print quoted:
+/// `a: 1` becomes `a: "1"`. Labels keep their type.
+pub fn stringify_annotations(node: &mut Node) {
+    if let Some(Node::Map(m)) = node.get_path_mut(&["metadata", "annotations"]) {
+        for v in m.values_mut() {
+            if let Node::Scalar(s) = v
+                && s.tag != crate::yaml::Tag::Null
+            {
+                s.tag = crate::yaml::Tag::Str;
+            }
+        }
+    }
 }
 
 /// Returns the text as strategic-merge patches if it reads as one (every document a
@@ -99,6 +134,7 @@ fn apply_sm_at(
         return Ok(false);
     };
     res.node = merged;
+    stringify_annotations(&mut res.node);
     if !opts.allow_kind_change
         && let Some(Node::Map(m)) = Some(&mut res.node)
     {
@@ -309,6 +345,7 @@ fn apply_json(
             res.remember_id();
             let out = json6902::apply(&res.node, patch).map_err(|m| origin.err_on(res.id(), m))?;
             res.node = out;
+            stringify_annotations(&mut res.node);
         }
     }
     resources.fresh();

@@ -9,7 +9,7 @@
 
 use regex::Regex;
 
-use crate::yaml::{Map, Node, Scalar, Tag};
+use crate::yaml::{Map, Node};
 
 /// Splits a dotted path, keeping bracketed parts whole.
 pub fn split(path: &str) -> Vec<String> {
@@ -105,10 +105,8 @@ fn empty_for(next: Option<&String>, last: CreateKind) -> Node {
         None => match last {
             CreateKind::Map => Node::map(),
             CreateKind::Seq => Node::Seq(Vec::new()),
-            _ => Node::Scalar(Scalar {
-                tag: Tag::Null,
-                value: String::new(),
-            }),
+            // kyaml creates an empty string scalar; the value's text goes into it.
+            _ => Node::str(""),
         },
         Some(Part::Field(_)) => Node::map(),
         Some(_) => Node::Seq(Vec::new()),
@@ -125,52 +123,64 @@ pub fn for_each_match(
     node: &mut Node,
     parts: &[String],
     create: CreateKind,
-    f: &mut dyn FnMut(&mut Node) -> Result<(), String>,
+    f: &mut dyn FnMut(&mut Node, bool) -> Result<(), String>,
+) -> Result<usize, String> {
+    walk(node, parts, create, f, false)
+}
+
+fn walk(
+    node: &mut Node,
+    parts: &[String],
+    create: CreateKind,
+    f: &mut dyn FnMut(&mut Node, bool) -> Result<(), String>,
+    created: bool,
 ) -> Result<usize, String> {
     let Some((head, rest)) = parts.split_first() else {
-        f(node)?;
+        f(node, created)?;
         return Ok(1);
     };
     let mut count = 0;
     match parse(head) {
         Part::Field(name) => {
             let Node::Map(m) = node else { return Ok(0) };
+            let mut made = false;
             if !m.contains_key(name) {
                 if create == CreateKind::No {
                     return Ok(0);
                 }
                 m.insert(name.to_string(), empty_for(rest.first(), create));
+                made = true;
             }
             if let Some(child) = m.get_mut(name) {
                 if child.is_null() && create != CreateKind::No && !rest.is_empty() {
                     *child = empty_for(rest.first(), create);
                 }
-                count += for_each_match(child, rest, create, f)?;
+                count += walk(child, rest, create, f, made)?;
             }
         }
         Part::Index(i) => {
             if let Node::Seq(s) = node
                 && let Some(e) = s.get_mut(i)
             {
-                count += for_each_match(e, rest, create, f)?;
+                count += walk(e, rest, create, f, false)?;
             }
         }
         Part::Last => {
             if let Node::Seq(s) = node
                 && let Some(e) = s.last_mut()
             {
-                count += for_each_match(e, rest, create, f)?;
+                count += walk(e, rest, create, f, false)?;
             }
         }
         Part::Wildcard => match node {
             Node::Seq(s) => {
                 for e in s.iter_mut() {
-                    count += for_each_match(e, rest, create, f)?;
+                    count += walk(e, rest, create, f, false)?;
                 }
             }
             Node::Map(m) => {
                 for (_, e) in m.iter_mut() {
-                    count += for_each_match(e, rest, create, f)?;
+                    count += walk(e, rest, create, f, false)?;
                 }
             }
             Node::Scalar(_) => {}
@@ -202,7 +212,7 @@ pub fn for_each_match(
             };
             for e in s.iter_mut() {
                 if hit(e) {
-                    count += for_each_match(e, rest, create, f)?;
+                    count += walk(e, rest, create, f, false)?;
                 }
             }
             if count == 0 && create != CreateKind::No && !key.is_empty() {
@@ -210,7 +220,7 @@ pub fn for_each_match(
                 m.insert(key.to_string(), Node::str(value));
                 s.push(Node::Map(m));
                 if let Some(e) = s.last_mut() {
-                    count += for_each_match(e, rest, create, f)?;
+                    count += walk(e, rest, create, f, false)?;
                 }
             }
         }
@@ -242,18 +252,25 @@ mod tests {
         );
         assert!(lookup(&n, &split("spec.d")).is_none());
         let mut seen = 0;
-        let c = for_each_match(&mut n, &split("spec.c.*.image"), CreateKind::No, &mut |x| {
-            *x = Node::str("z");
-            seen += 1;
-            Ok(())
-        });
+        let c = for_each_match(
+            &mut n,
+            &split("spec.c.*.image"),
+            CreateKind::No,
+            &mut |x, made| {
+                assert!(!made);
+                *x = Node::str("z");
+                seen += 1;
+                Ok(())
+            },
+        );
         assert_eq!(c, Ok(2));
         assert_eq!(seen, 2);
         let c = for_each_match(
             &mut n,
             &split("spec.new.[name=q].v"),
             CreateKind::Scalar,
-            &mut |x| {
+            &mut |x, made| {
+                assert!(made);
                 *x = Node::str("w");
                 Ok(())
             },

@@ -348,8 +348,8 @@ fn apply_target(
             continue;
         }
         for fp in paths {
-            let n = for_each_match(&mut r.node, &split(fp), create, &mut |target| {
-                set_value(t.options.as_ref(), target, value)
+            let n = for_each_match(&mut r.node, &split(fp), create, &mut |target, made| {
+                set_value(t.options.as_ref(), target, value, made)
             })?;
             if n == 0 {
                 return Err(if create == CreateKind::No {
@@ -359,6 +359,7 @@ fn apply_target(
                 });
             }
         }
+        crate::patch::stringify_annotations(&mut r.node);
     }
     Ok(())
 }
@@ -367,6 +368,7 @@ fn set_value(
     options: Option<&FieldOptions>,
     target: &mut Node,
     value: &Node,
+    created: bool,
 ) -> std::result::Result<(), String> {
     let mut value = value.clone();
     if let Some(o) = options.filter(|o| !o.delimiter.is_empty()) {
@@ -396,11 +398,18 @@ fn set_value(
         };
     }
     match (&mut *target, &value) {
-        (Node::Scalar(ts), Node::Scalar(vs)) if ts.tag != Tag::Null => {
-            // Scalars keep their type where the new text allows it; only the text changes.
-            if ts.tag != Tag::Str {
-                ts.tag = crate::yaml::resolve::resolve_plain(&vs.value);
-            }
+        (Node::Scalar(ts), Node::Scalar(vs)) if created => {
+            // A created field is an untagged scalar: its type follows the new text.
+            ts.tag = crate::yaml::resolve::resolve_plain(&vs.value);
+            ts.value = vs.value.clone();
+        }
+        (Node::Scalar(ts), Node::Scalar(vs)) if ts.tag == Tag::Null => {
+            // kustomize keeps the target's !!null tag, which cannot hold a value.
+            return Err(format!("yaml: cannot decode `{}` as a !!null", vs.value));
+        }
+        (Node::Scalar(ts), Node::Scalar(vs)) => {
+            // Scalars keep their type (as kustomize: an int target stays an int); only the
+            // text changes.
             ts.value = vs.value.clone();
         }
         _ => *target = value,
