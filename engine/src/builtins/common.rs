@@ -93,3 +93,20 @@ pub(crate) fn drop_empty_annotations(res: &mut Resource) {
         }
     }
 }
+
+/// Deserializes a plugin-config mapping as Go's `encoding/json` reads it: keys match the
+/// `known` field names case-insensitively and unknown keys are ignored.
+pub(crate) fn from_node_lenient<T: serde::de::DeserializeOwned>(
+    n: &Node,
+    known: &[&str],
+) -> Result<T, String> {
+    let mut m = crate::yaml::Map::new();
+    if let Some(src) = n.as_map() {
+        for (k, v) in src {
+            if let Some(name) = known.iter().find(|f| f.eq_ignore_ascii_case(k)) {
+                m.insert((*name).to_string(), v.clone());
+            }
+        }
+    }
+    from_node(&Node::Map(m))
+}

@@ -2,7 +2,7 @@
 //! literals, files and env files; UTF-8 values go to `data`, others (base64) to
 //! `binaryData`. The name gets a content hash unless `disableNameSuffixHash`.
 
-use super::common::from_node;
+use super::common::from_node_lenient;
 use super::kv::{base64_lines, load_pairs, merge_options, skeleton};
 use super::{Context, Generator};
 use crate::error::Result;
@@ -51,7 +51,18 @@ pub(crate) fn args_from_config(config: &Node) -> std::result::Result<GeneratorAr
             m.shift_remove(k);
         }
     }
-    let mut args: GeneratorArgs = from_node(&c)?;
+    let known = [
+        "namespace",
+        "name",
+        "behavior",
+        "literals",
+        "files",
+        "envs",
+        "env",
+        "options",
+        "type",
+    ];
+    let mut args: GeneratorArgs = from_node_lenient(&c, &known)?;
     if args.name.is_empty() {
         args.name = name;
     }

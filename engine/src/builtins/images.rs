@@ -6,7 +6,7 @@
 //! matches when it is the name, optionally followed by `:tag` and/or `@sha256:digest`.
 //! `newTag` and `digest` each replace both the old tag and digest.
 
-use super::common::{apply_specs, from_node, specs_field, terr};
+use super::common::{apply_specs, from_node_lenient, specs_field, terr};
 use super::{Context, Transformer};
 use crate::error::Result;
 use crate::fieldspec::{Create, FieldSpec};
@@ -29,7 +29,10 @@ impl ImageTagTransformer {
     /// Reads a `kind: ImageTagTransformer` config.
     pub fn from_config(config: &Node) -> std::result::Result<ImageTagTransformer, String> {
         let image = match config.get("imageTag") {
-            Some(n) if !n.is_null() => from_node(n).map_err(|e| format!("imageTag: {e}"))?,
+            Some(n) if !n.is_null() => {
+                from_node_lenient(n, &["name", "newName", "newTag", "digest", "tagSuffix"])
+                    .map_err(|e| format!("imageTag: {e}"))?
+            }
             _ => Image::default(),
         };
         Ok(ImageTagTransformer {

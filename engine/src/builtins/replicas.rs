@@ -2,7 +2,7 @@
 //! resources with the given name (current or original) whose kind has a replicas
 //! field spec. A name that matches no such resource is an error, as in kustomize.
 
-use super::common::{apply_specs, from_node, specs_field, terr};
+use super::common::{apply_specs, from_node_lenient, specs_field, terr};
 use super::{Context, Transformer};
 use crate::error::Result;
 use crate::fieldspec::{Create, FieldSpec};
@@ -23,7 +23,9 @@ impl ReplicaCountTransformer {
     /// Reads a `kind: ReplicaCountTransformer` config.
     pub fn from_config(config: &Node) -> std::result::Result<ReplicaCountTransformer, String> {
         let replica = match config.get("replica") {
-            Some(n) if !n.is_null() => from_node(n).map_err(|e| format!("replica: {e}"))?,
+            Some(n) if !n.is_null() => {
+                from_node_lenient(n, &["name", "count"]).map_err(|e| format!("replica: {e}"))?
+            }
             _ => Replica::default(),
         };
         Ok(ReplicaCountTransformer {
