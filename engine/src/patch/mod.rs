@@ -621,3 +621,115 @@ pub fn transformer_from_config(
         _ => return Ok(None),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    use crate::fs::{Fs, Kind, overlay::OverlayFs};
+    use crate::{BuildOptions, Reorder};
+
+    /// A file system with nothing in it; the files live in an [`OverlayFs`] on top.
+    struct Nothing;
+
+    impl Fs for Nothing {
+        fn read(&self, _: &Path) -> io::Result<Vec<u8>> {
+            Err(io::ErrorKind::NotFound.into())
+        }
+        fn size(&self, _: &Path) -> io::Result<u64> {
+            Err(io::ErrorKind::NotFound.into())
+        }
+        fn kind(&self, _: &Path) -> Option<Kind> {
+            None
+        }
+        fn canonicalize(&self, _: &Path) -> io::Result<PathBuf> {
+            Err(io::ErrorKind::NotFound.into())
+        }
+        fn read_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
+            Ok(Vec::new())
+        }
+    }
+
+    /// Builds a one-directory tree and prints it (or the error).
+    pub(crate) fn build(files: &[(&str, &str)]) -> String {
+        let inner = Nothing;
+        let mut fs = OverlayFs::new(&inner);
+        for (name, text) in files {
+            fs.add_file(PathBuf::from("/t").join(name), text.as_bytes().to_vec());
+        }
+        let opts = BuildOptions {
+            reorder: Reorder::None,
+            ..Default::default()
+        };
+        match crate::build(&fs, Path::new("/t"), &opts) {
+            Ok(r) => crate::print(r.as_slice()).unwrap_or_else(|e| format!("error: {e}")),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    const RES: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n";
+
+    #[test]
+    fn patches_apply_in_kustomize_order() {
+        let out = build(&[
+            ("r.yaml", RES),
+            (
+                "kustomization.yaml",
+                "resources: [r.yaml]\nnamePrefix: p-\npatches:\n- path: sm.yaml\n- target: {kind: Deploy.*, labelSelector: app=web}\n  patch: '[{\"op\": \"replace\", \"path\": \"/spec/replicas\", \"value\": 3}]'\npatchesJson6902:\n- target: {group: apps, version: v1, kind: Deployment, name: web}\n  patch: '[{\"op\": \"add\", \"path\": \"/metadata/annotations\", \"value\": {\"n\": 1}}]'\n",
+            ),
+            (
+                "sm.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: side\n        image: s\n",
+            ),
+        ]);
+        assert_eq!(
+            out,
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    \"n\": \"1\"\n  labels:\n    app: web\n  name: p-web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - image: s\n        name: side\n      - image: nginx\n        name: c\n"
+        );
+    }
+
+    #[test]
+    fn malformed_patches_name_their_file() {
+        let out = build(&[
+            ("r.yaml", RES),
+            (
+                "kustomization.yaml",
+                "resources: [r.yaml]\npatches:\n- path: bad.yaml\n",
+            ),
+            ("bad.yaml", "just a string\n"),
+        ]);
+        assert!(
+            out.starts_with("error:") && out.contains("bad.yaml"),
+            "{out}"
+        );
+        let out = build(&[
+            ("r.yaml", RES),
+            (
+                "kustomization.yaml",
+                "resources: [r.yaml]\npatches:\n- path: j.yaml\n  target: {kind: Deployment}\n",
+            ),
+            ("j.yaml", "- op: remove\n  path: /spec/nothere\n"),
+        ]);
+        assert!(
+            out.contains("j.yaml") && out.contains("/spec/nothere"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn replacements_and_vars() {
+        let out = build(&[
+            (
+                "r.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  image: nginx:2\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pod\nspec:\n  containers:\n  - name: c\n    image: old\n    args: [\"--cfg=$(CFG)\"]\n",
+            ),
+            (
+                "kustomization.yaml",
+                "resources: [r.yaml]\nreplacements:\n- source: {kind: ConfigMap, name: cfg, fieldPath: data.image}\n  targets:\n  - select: {kind: Pod}\n    fieldPaths:\n    - spec.containers.[name=c].image\nvars:\n- name: CFG\n  objref: {apiVersion: v1, kind: ConfigMap, name: cfg}\n",
+            ),
+        ]);
+        assert!(out.contains("image: nginx:2\n    name: c"), "{out}");
+        assert!(out.contains("- --cfg=cfg\n"), "{out}");
+    }
+}
