@@ -10,6 +10,7 @@ pub mod build_metadata;
 mod common;
 pub mod configmap_generator;
 pub mod hash_suffix;
+pub mod iam_policy_generator;
 pub mod images;
 pub mod kv;
 pub mod labels;
@@ -121,6 +122,10 @@ pub fn config_generators(k: &Kustomization, root: &Root<'_>) -> Result<Vec<Box<d
             Some("SecretGenerator") => Box::new(secret_generator::SecretGenerator {
                 origin,
                 ..secret_generator::SecretGenerator::from_config(&node).map_err(bad)?
+            }),
+            Some("IAMPolicyGenerator") => Box::new(iam_policy_generator::IamPolicyGenerator {
+                origin,
+                ..iam_policy_generator::IamPolicyGenerator::from_config(&node).map_err(bad)?
             }),
             Some(other) => return Err(not_loadable(other, &file)),
             _ => external_generator(&node, root, &file)?,
