@@ -20,11 +20,15 @@ use crate::yaml::{Node, Scalar, Tag};
 /// Merges `patch` into `dest`. Returns None when the patch deletes the whole object.
 pub fn merge(dest: Node, patch: Node, schema: &Schema) -> Result<Option<Node>, String> {
     let w = Walker { schema };
+    let original = dest.clone();
     match w.walk(Some(dest), Some(patch), None, &mut Vec::new())? {
         Out::Clear => Ok(None),
         Out::KeepNull(n) => Ok(Some(n)),
         Out::Set(n, _) if n.is_null() => Ok(None),
-        Out::Set(n, _) => Ok(Some(n)),
+        Out::Set(n, true) => Ok(Some(n)),
+        // kustomize keeps the resource node and ignores a merge result that is another
+        // node (a top-level `$patch: replace`), so such a patch changes nothing.
+        Out::Set(_, false) => Ok(Some(original)),
     }
 }
 
@@ -644,6 +648,13 @@ mod tests {
             ),
             "<deleted>"
         );
+        // A top-level replace is ignored by kustomize.
+        let replaced = run(
+            DEPLOY,
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n$patch: replace\nspec: {}\n",
+        );
+        assert_eq!(replaced, run(DEPLOY, "{}\n"));
+        assert!(replaced.contains("image: j"), "{replaced}");
     }
 
     #[test]
