@@ -281,7 +281,12 @@ fn absorb(file: &Path, resources: &mut ResMap, r: Resource) -> Result<()> {
     let dup = |id| Error::DuplicateId { path: file.to_path_buf(), id };
     match (r.behavior, found.as_slice()) {
         (Behavior::Create, []) => resources.append(r).map_err(|d| dup(d.0)),
-        (Behavior::Create, _) => Err(dup(id)),
+        (Behavior::Create, _) => Err(Error::Transform {
+            path: file.to_path_buf(),
+            what: "generator".into(),
+            resource: Some(id.clone()),
+            msg: format!("id {id} exists; can not use behavior 'create', behavior must be merge or replace"),
+        }),
         (_, []) => Err(Error::Transform {
             path: file.to_path_buf(),
             what: "generator".into(),
