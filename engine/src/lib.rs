@@ -39,13 +39,63 @@ pub fn build(fs: &dyn fs::Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap>
 }
 
 /// Prints resources as `kustomize build` prints them.
+///
+/// Large outputs are printed in parallel slices joined in order, so the bytes never
+/// depend on the number of threads.
 pub fn print(resources: &[Resource]) -> Result<String> {
-    let mut out = String::new();
+    const PARALLEL_FROM: usize = 64;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || resources.len() < PARALLEL_FROM {
+        return print_slice(resources, true);
+    }
+    let chunk = resources.len().div_ceil(threads);
+    let parts: Vec<Result<String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = resources
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, c)| s.spawn(move || print_slice(c, i == 0)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Ok(String::new())))
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().unwrap_or_else(|| Ok(String::new()))?;
+    for p in parts {
+        out.push_str(&p?);
+    }
+    Ok(out)
+}
+
+/// Prints consecutive resources; `first` says whether the slice starts the stream (no
+/// `---` before it).
+fn print_slice(resources: &[Resource], first: bool) -> Result<String> {
+    let mut out = String::with_capacity(resources.len() * 1024);
     for (i, r) in resources.iter().enumerate() {
-        if i > 0 {
+        if i > 0 || !first {
             out.push_str("---\n");
         }
         yaml::emit::emit_into(&mut out, &r.node).map_err(|e| Error::Emit { id: r.id(), source: e })?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_print_equals_sequential_print() {
+        let list: Vec<Resource> = (0..300)
+            .map(|i| {
+                let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: \"{i}\"\n");
+                Resource::new(yaml::parse_one(&text).unwrap_or_default())
+            })
+            .collect();
+        let parallel = print(&list).unwrap_or_default();
+        let sequential = print_slice(&list, true).unwrap_or_default();
+        assert_eq!(parallel, sequential);
+        assert_eq!(parallel.matches("---\n").count(), 299);
+    }
 }
