@@ -437,7 +437,9 @@ impl<'s> Walker<'s> {
         path: &mut Vec<String>,
     ) -> Result<Out, String> {
         // VisitList for associative lists.
-        let dest_was_missing = missing_or_null(dest.as_ref());
+        // When the resource had no list (or the patch replaces it), the patch's list
+        // becomes the destination and is merged into itself, as kyaml does.
+        let mut dest_was_missing = missing_or_null(dest.as_ref());
         let mut dest_list: Vec<Node> = if missing_or_null(dest.as_ref()) {
             match origin.clone() {
                 Some(Node::Seq(items)) => items,
@@ -448,7 +450,11 @@ impl<'s> Walker<'s> {
         } else {
             match seq_directive(&mut origin)? {
                 Directive::Delete => return Ok(Out::Clear),
-                Directive::Replace => match origin {
+                Directive::Replace => match origin.clone() {
+                    Some(Node::Seq(items)) => {
+                        dest_was_missing = true;
+                        items
+                    }
                     Some(o) => return Ok(Out::Set(o, false)),
                     None => return Ok(Out::Clear),
                 },
@@ -462,7 +468,6 @@ impl<'s> Walker<'s> {
             Some(Node::Seq(items)) => Some(items),
             _ => None,
         };
-        // When the resource had no list, the patch's list is merged into itself.
         let origin_ref: Option<&Vec<Node>> = origin_list.as_ref();
         let keys: Vec<String> = schema.map(|s| s.merge_keys().to_vec()).unwrap_or_default();
         let elem_schema = schema.and_then(|s| s.elements());
