@@ -68,6 +68,10 @@ impl ImageTagTransformer {
         } else if !d.is_empty() {
             tag.clear();
             digest = d.clone();
+        } else if !self.image.tag_suffix.is_empty() {
+            // kustomize appends the suffix on each pass (containers, then field specs).
+            tag.push_str(&self.image.tag_suffix);
+            digest.clear();
         }
         if !tag.is_empty() {
             name.push(':');
