@@ -85,11 +85,11 @@ impl Target {
             && self.annotations.iter().all(|q| q.matches(&annotations))
     }
 
-    /// Returns true when group, version, kind, name and the namespace as written match
+    /// Returns true when group, version, kind, name and namespace (empty is `default`) match
     /// this id (replacement targets).
     pub fn matches_id(&self, id: &ResId) -> bool {
         let m = |re: &Option<Regex>, s: &str| re.as_ref().is_none_or(|re| re.is_match(s));
-        m(&self.namespace, &id.namespace)
+        m(&self.namespace, id.effective_namespace())
             && m(&self.name, &id.name)
             && m(&self.group, &id.gvk.group)
             && m(&self.version, &id.gvk.version)
