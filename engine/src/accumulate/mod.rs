@@ -148,10 +148,8 @@ fn accumulate(
     stack: &mut Vec<PathBuf>,
 ) -> Result<()> {
     refuse_unsupported(file, k)?;
-    let mut parsed = parse_files_in_parallel(loader, dir, &k.resources);
-    for (i, entry) in k.resources.iter().enumerate() {
-        let pre = parsed.get_mut(i).and_then(Option::take);
-        accumulate_resource(loader, dir, file, entry, ra, stack, pre)?;
+    for entry in &k.resources {
+        accumulate_resource(loader, dir, file, entry, ra, stack)?;
     }
     // kustomize's order: configurations, generators, then components, then transformers.
     let root = Root { loader, dir, file };
@@ -180,45 +178,6 @@ fn kind_or_default(k: &Kustomization) -> &str {
     if k.kind.is_empty() { "Kustomization" } else { &k.kind }
 }
 
-/// A resource file read and parsed ahead of the walk: its resolved path and resources.
-type Parsed = Result<(PathBuf, Vec<Resource>)>;
-
-/// Reads and parses the plain files among `entries` on all cores, index-aligned with
-/// `entries` (None for directories, missing entries and when it does not pay). The walk
-/// consumes the results in order, so output and the first error reported are the same
-/// as a sequential read.
-fn parse_files_in_parallel(loader: &Loader<'_>, dir: &Path, entries: &[String]) -> Vec<Option<Parsed>> {
-    const MIN_BYTES: u64 = 256 * 1024;
-    let files: Vec<usize> = (0..entries.len())
-        .filter(|&i| loader.kind(&dir.join(&entries[i])) == Some(Kind::File))
-        .collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let bytes: u64 = files.iter().filter_map(|&i| loader.fs().size(&dir.join(&entries[i])).ok()).sum();
-    let mut out: Vec<Option<Parsed>> = (0..entries.len()).map(|_| None).collect();
-    if threads < 2 || files.len() < 2 || bytes < MIN_BYTES {
-        return out;
-    }
-    let parse = |i: usize| -> Parsed {
-        let path = loader.resolve(dir, &entries[i])?;
-        let res = loader.resources_from_file(&path)?;
-        Ok((path, res))
-    };
-    let results: Vec<Vec<(usize, Parsed)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads.min(files.len()))
-            .map(|t| {
-                let mine: Vec<usize> = files.iter().copied().skip(t).step_by(threads).collect();
-                let parse = &parse;
-                s.spawn(move || mine.into_iter().map(|i| (i, parse(i))).collect::<Vec<_>>())
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-    });
-    for (i, r) in results.into_iter().flatten() {
-        out[i] = Some(r);
-    }
-    out
-}
-
 fn accumulate_resource(
     loader: &Loader<'_>,
     dir: &Path,
@@ -226,7 +185,6 @@ fn accumulate_resource(
     entry: &str,
     ra: &mut Accumulator,
     stack: &mut Vec<PathBuf>,
-    pre: Option<Parsed>,
 ) -> Result<()> {
     let joined = dir.join(entry);
     match loader.kind(&joined) {
@@ -251,15 +209,8 @@ fn accumulate_resource(
             Ok(())
         }
         Some(Kind::File) => {
-            let (path, list) = match pre {
-                Some(p) => p?,
-                None => {
-                    let path = loader.resolve(dir, entry)?;
-                    let list = loader.resources_from_file(&path)?;
-                    (path, list)
-                }
-            };
-            for r in list {
+            let path = loader.resolve(dir, entry)?;
+            for r in loader.resources_from_file(&path)? {
                 ra.resources
                     .append(r)
                     .map_err(|d| Error::DuplicateId { path: path.clone(), id: d.0 })?;

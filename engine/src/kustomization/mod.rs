@@ -437,6 +437,41 @@ fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
     changed.then_some(serde_yaml_ng::Value::Mapping(out))
 }
 
+/// kustomize reads label and annotation maps into Go strings and refuses numbers and
+/// booleans there (`commonLabels: {a: 1}`); serde would quietly stringify them.
+fn check_string_maps(text: &str) -> Result<(), String> {
+    use serde_yaml_ng::Value;
+    let Ok(v) = serde_yaml_ng::from_str::<Value>(text) else { return Ok(()) };
+    let check = |field: &str, m: Option<&Value>| -> Result<(), String> {
+        if let Some(Value::Mapping(m)) = m {
+            for (k, v) in m {
+                let kind = match v {
+                    Value::Number(_) => "number",
+                    Value::Bool(_) => "bool",
+                    _ => continue,
+                };
+                return Err(format!(
+                    "invalid Kustomization: json: cannot unmarshal {kind} into Go struct field Kustomization.{field} of type string (key {})",
+                    k.as_str().unwrap_or("?")
+                ));
+            }
+        }
+        Ok(())
+    };
+    check("commonLabels", v.get("commonLabels"))?;
+    check("commonAnnotations", v.get("commonAnnotations"))?;
+    if let Some(Value::Sequence(ls)) = v.get("labels") {
+        for l in ls {
+            check("labels.pairs", l.get("pairs"))?;
+        }
+    }
+    if let Some(o) = v.get("generatorOptions") {
+        check("generatorOptions.labels", o.get("labels"))?;
+        check("generatorOptions.annotations", o.get("annotations"))?;
+    }
+    Ok(())
+}
+
 impl Kustomization {
     /// Parses a kustomization file's text. `Err` holds a message naming the line or field.
     pub fn parse(text: &str) -> Result<Kustomization, String> {
@@ -458,6 +493,7 @@ impl Kustomization {
             Err(e) => return Err(e.to_string()),
         };
         k.check_kind()?;
+        check_string_maps(text)?;
         Ok(k)
     }
 
