@@ -51,6 +51,7 @@ pub fn fix_back_references(
             suffixes: r.suffixes.clone(),
         })
         .collect();
+    let index = Index::new(&infos);
     let referred = std::cell::RefCell::new(std::collections::BTreeSet::new());
     for i in 0..infos.len() {
         let me = &infos[i];
@@ -65,7 +66,7 @@ pub fn fix_back_references(
         if work.is_empty() {
             continue;
         }
-        let subset = visible_from(i, &infos, resources)
+        let visible = visible_from(i, &infos, resources)
             .map_err(|m| terr(file, "name reference", None, m))?;
         let Some(res) = resources.at_mut(i) else {
             continue;
@@ -83,7 +84,8 @@ pub fn fix_back_references(
                     .path
                     .ends_with(&["roleRef".to_string(), "name".to_string()]),
                 infos: &infos,
-                subset: &subset,
+                visible: &visible,
+                index: &index,
             };
             apply(&mut res.node, &spec, Create::No, &mut |n| ctx.set(n)).map_err(|m| {
                 terr(
@@ -123,17 +125,63 @@ fn ns_equal(a: &ResId, b: &ResId) -> bool {
     a.effective_namespace() == b.effective_namespace()
 }
 
-/// kustomize's `SubsetThatCouldBeReferencedByResource`.
+/// Candidates by name and by original namespace, built once per build so that each
+/// reference looks at the resources it could mean instead of scanning them all (which
+/// made large trees quadratic).
+struct Index {
+    /// Positions of the resources that were once named so (their previous ids), ascending.
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// Positions of namespaced resources by the namespace of their original id, ascending.
+    by_org_ns: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Index {
+    fn new(infos: &[Info]) -> Index {
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_org_ns: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (j, info) in infos.iter().enumerate() {
+            for p in &info.prev {
+                let list = by_name.entry(p.name.clone()).or_default();
+                if list.last() != Some(&j) {
+                    list.push(j);
+                }
+            }
+            if !is_cluster_scoped(&info.org.gvk) {
+                by_org_ns.entry(info.org.effective_namespace().to_string()).or_default().push(j);
+            }
+        }
+        Index { by_name, by_org_ns }
+    }
+}
+
+/// kustomize's `SubsetThatCouldBeReferencedByResource`, as a predicate: which resources a
+/// referrer can see (all, for a cluster-scoped referrer; else cluster-scoped ones, its
+/// namespace's, and a RoleBinding's ServiceAccount subjects' namespaces).
+struct Visible {
+    all: bool,
+    me: ResId,
+    sa_namespaces: Vec<String>,
+}
+
+impl Visible {
+    fn sees(&self, id: &ResId) -> bool {
+        self.all
+            || is_cluster_scoped(&id.gvk)
+            || ns_equal(id, &self.me)
+            || self.sa_namespaces.contains(&id.namespace)
+    }
+}
+
 /// `Err` is kustomize's message for a RoleBinding ServiceAccount subject whose namespace
 /// is present but not a string (blank).
 fn visible_from(
     i: usize,
     infos: &[Info],
     resources: &ResMap,
-) -> std::result::Result<Vec<usize>, String> {
+) -> std::result::Result<Visible, String> {
     let me = &infos[i].cur;
     if is_cluster_scoped(&me.gvk) {
-        return Ok((0..infos.len()).collect());
+        return Ok(Visible { all: true, me: me.clone(), sa_namespaces: Vec::new() });
     }
     let mut sa_namespaces: Vec<String> = Vec::new();
     if me.gvk.kind == "RoleBinding"
@@ -154,12 +202,7 @@ fn visible_from(
             }
         }
     }
-    Ok((0..infos.len())
-        .filter(|&j| {
-            let id = &infos[j].cur;
-            is_cluster_scoped(&id.gvk) || ns_equal(id, me) || sa_namespaces.contains(&id.namespace)
-        })
-        .collect())
+    Ok(Visible { all: false, me: me.clone(), sa_namespaces })
 }
 
 struct Sel<'a> {
@@ -169,7 +212,8 @@ struct Sel<'a> {
     role_ref: Option<&'a Gvk>,
     is_role_ref: bool,
     infos: &'a [Info],
-    subset: &'a [usize],
+    visible: &'a Visible,
+    index: &'a Index,
 }
 
 impl Sel<'_> {
@@ -193,7 +237,7 @@ impl Sel<'_> {
 
     fn set_scalar(&self, n: &mut Node) -> std::result::Result<(), String> {
         let old = n.as_str().unwrap_or("").to_string();
-        let Some(j) = self.select(&old, self.subset.to_vec(), false)? else {
+        let Some(j) = self.select(&old, self.named(&old), false)? else {
             return Ok(());
         };
         self.referred.borrow_mut().insert(j);
@@ -212,7 +256,7 @@ impl Sel<'_> {
             return Err("path config error; no 'name' field in node".into());
         };
         let candidates: Vec<usize> = match m.get("namespace") {
-            None => self.subset.to_vec(),
+            None => self.named(&old),
             Some(nsn) => {
                 let ns = nsn.as_str().unwrap_or("");
                 let eff = |id: &ResId| {
@@ -222,21 +266,18 @@ impl Sel<'_> {
                         Some(id.effective_namespace().to_string())
                     }
                 };
-                let by_org: Vec<usize> = self
-                    .subset
-                    .iter()
-                    .copied()
-                    .filter(|&j| eff(&self.infos[j].org).as_deref() == Some(ns))
-                    .collect();
-                if by_org.is_empty() {
-                    self.subset
-                        .iter()
-                        .copied()
-                        .filter(|&j| eff(&self.infos[j].cur).as_deref() == Some(ns))
-                        .collect()
+                // kustomize matches the original namespace when any visible resource
+                // had it, else the current one.
+                let by_org = self.index.by_org_ns.get(ns).is_some_and(|v| {
+                    v.iter().any(|&j| self.visible.sees(&self.infos[j].cur))
+                });
+                let mut c = self.named(&old);
+                if by_org {
+                    c.retain(|&j| eff(&self.infos[j].org).as_deref() == Some(ns));
                 } else {
-                    by_org
+                    c.retain(|&j| eff(&self.infos[j].cur).as_deref() == Some(ns));
                 }
+                c
             }
         };
         let Some(j) = self.select(&old, candidates, true)? else {
@@ -252,6 +293,15 @@ impl Sel<'_> {
             m.insert("namespace".into(), Node::str(r.namespace()));
         }
         Ok(())
+    }
+
+    /// The visible resources that were once named `old`, ascending.
+    fn named(&self, old: &str) -> Vec<usize> {
+        self.index
+            .by_name
+            .get(old)
+            .map(|v| v.iter().copied().filter(|&j| self.visible.sees(&self.infos[j].cur)).collect())
+            .unwrap_or_default()
     }
 
     fn select(
