@@ -77,6 +77,28 @@ fn kind_label(n: &Node) -> &'static str {
     }
 }
 
+/// kyaml's merger copies the resource's scalar style onto the patch's value, so a value
+/// replacing a quoted (or block) string stays a string: `cpu: "2"` patched with `cpu: 1`
+/// prints `cpu: "1"`. The node keeps no style, so a string is taken as quoted when its
+/// text would not read back as a string unquoted, or spans lines.
+fn keep_quoting(dest: Option<&Node>, origin: Node) -> Node {
+    let quoted = |d: &Node| match d {
+        Node::Scalar(s) if s.tag == Tag::Str => {
+            s.value.contains('\n') || crate::yaml::resolve::resolve_plain(&s.value) != Tag::Str
+        }
+        _ => false,
+    };
+    match origin {
+        Node::Scalar(o) if o.tag != Tag::Null && o.tag != Tag::Str && dest.is_some_and(quoted) => {
+            Node::Scalar(Scalar {
+                tag: Tag::Str,
+                value: o.value,
+            })
+        }
+        other => other,
+    }
+}
+
 /// Reads and removes a map's `$patch` directive.
 fn map_directive(patch: &mut Option<Node>) -> Result<Directive, String> {
     let Some(Node::Map(m)) = patch else {
@@ -351,7 +373,7 @@ impl<'s> Walker<'s> {
                 }
             }
             Some("ScalarNode") => Ok(match origin {
-                Some(o) => Out::Set(o, false),
+                Some(o) => Out::Set(keep_quoting(dest.as_ref(), o), false),
                 None => dest.map_or(Out::Clear, |d| Out::Set(d, true)),
             }),
             _ => self.walk_map(dest, origin, schema, path),
@@ -382,6 +404,10 @@ impl<'s> Walker<'s> {
         } else if origin.as_ref().is_some_and(Node::is_null) {
             return Ok(Out::Clear);
         } else {
+            // Where the walk merges the patch into itself (new subtrees), kyaml's two
+            // sources are one node, so removing the directive removes it from both.
+            let aliased =
+                origin.as_ref().is_some_and(|o| o.get("$patch").is_some()) && origin == dest;
             match map_directive(&mut origin)? {
                 Directive::Delete => return Ok(Out::Clear),
                 Directive::Replace => match origin.clone() {
@@ -389,7 +415,12 @@ impl<'s> Walker<'s> {
                     None => return Ok(Out::Clear),
                 },
                 Directive::Merge => match dest {
-                    Some(d) => (d, true),
+                    Some(mut d) => {
+                        if aliased && let Node::Map(m) = &mut d {
+                            m.shift_remove("$patch");
+                        }
+                        (d, true)
+                    }
                     None => return Ok(Out::Clear),
                 },
             }
@@ -533,7 +564,10 @@ impl<'s> Walker<'s> {
             path.pop();
             let val = match r? {
                 Out::Set(n, same) => {
-                    if same && let Some(p) = dpos {
+                    // In a self-merge the patch element is the destination element.
+                    if (same || dest_was_missing)
+                        && let Some(p) = dpos
+                    {
                         // kyaml merges into the resource's element in place.
                         dest_list[p] = n.clone();
                     }
@@ -672,6 +706,23 @@ mod tests {
             out,
             "apiVersion: x/v1\nkind: Foo\nspec:\n  items:\n  - name: \"y\"\n    w: 3\n"
         );
+    }
+
+    #[test]
+    fn quoted_strings_stay_strings_and_self_merges_drop_directives() {
+        let out = run(
+            "apiVersion: x/v1\nkind: Foo\nspec:\n  a: \"2\"\n  b: 2\n",
+            "apiVersion: x/v1\nkind: Foo\nspec:\n  a: 1\n  b: \"3\"\n",
+        );
+        assert_eq!(
+            out,
+            "apiVersion: x/v1\nkind: Foo\nspec:\n  a: \"1\"\n  b: \"3\"\n"
+        );
+        let out = run(
+            "apiVersion: v1\nkind: Pod\nspec: {}\n",
+            "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    $patch: merge\n    securityContext:\n      $patch: merge\n      runAsUser: 1\n",
+        );
+        assert!(!out.contains("$patch"), "{out}");
     }
 
     #[test]
