@@ -170,7 +170,7 @@ fn accumulate(
         stack.pop();
     }
     run_transformers(&root, k, ra)?;
-    ra.vars.extend(k.vars.iter().cloned());
+    ra.vars.extend(crate::replacement::vars::declare(&k.vars, &ra.resources, file)?);
     Ok(())
 }
 
