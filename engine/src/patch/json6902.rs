@@ -55,10 +55,7 @@ fn op_name(op: &PatchOperation) -> &'static str {
 pub fn apply(node: &Node, patch: &Patch) -> Result<Node, String> {
     let mut doc = to_json(node).map_err(|e| e.to_string())?;
     for (i, op) in patch.iter().enumerate() {
-        apply_one(&mut doc, op).map_err(|mut e| {
-            e.operation = i;
-            message(patch, e)
-        })?;
+        apply_one(&mut doc, op).map_err(|(path, kind)| message(patch, i, &path, kind))?;
     }
     Ok(from_json_go(&doc))
 }
@@ -68,8 +65,31 @@ pub fn apply(node: &Node, patch: &Patch) -> Result<Node, String> {
 fn apply_one(
     doc: &mut serde_json::Value,
     op: &PatchOperation,
-) -> Result<(), json_patch::PatchError> {
+) -> Result<(), (String, PatchErrorKind)> {
+    if let PatchOperation::Add(a) = op
+        && a.path.is_root()
+    {
+        // evanphx v4 cannot add at the document root.
+        return Err((a.path.to_string(), PatchErrorKind::InvalidPointer));
+    }
+    let failed = |e: json_patch::PatchError| (e.path.to_string(), e.kind);
     match json_patch::patch(doc, std::slice::from_ref(op)) {
+        // evanphx v4 copies a missing key of an existing object as null.
+        Err(e) if matches!(e.kind, PatchErrorKind::InvalidFromPointer) => match op {
+            PatchOperation::Copy(c)
+                if c.from
+                    .parent()
+                    .and_then(|p| p.resolve(doc).ok())
+                    .is_some_and(serde_json::Value::is_object) =>
+            {
+                let add = PatchOperation::Add(json_patch::AddOperation {
+                    path: c.path.clone(),
+                    value: serde_json::Value::Null,
+                });
+                json_patch::patch(doc, std::slice::from_ref(&add)).map_err(failed)
+            }
+            _ => Err(failed(e)),
+        },
         Err(e) if matches!(e.kind, PatchErrorKind::InvalidPointer) => {
             if let PatchOperation::Replace(r) = op {
                 let parent_is_object = r
@@ -82,23 +102,27 @@ fn apply_one(
                         path: r.path.clone(),
                         value: r.value.clone(),
                     });
-                    return json_patch::patch(doc, std::slice::from_ref(&add));
+                    return json_patch::patch(doc, std::slice::from_ref(&add)).map_err(failed);
                 }
             }
-            Err(e)
+            Err(failed(e))
         }
-        other => other,
+        other => other.map_err(failed),
     }
 }
 
-fn message(patch: &Patch, e: json_patch::PatchError) -> String {
+fn message(patch: &Patch, index: usize, path: &str, kind: PatchErrorKind) -> String {
     {
-        let op = patch.get(e.operation).map(op_name).unwrap_or("patch");
-        let path = e.path.to_string();
-        match e.kind {
+        let op = patch.get(index).map(op_name).unwrap_or("patch");
+        match kind {
             PatchErrorKind::TestFailed => format!("testing value {path} failed: test failed"),
             PatchErrorKind::InvalidFromPointer => {
                 format!("{op} operation does not apply: doc is missing from path: {path}")
+            }
+            PatchErrorKind::InvalidPointer if op == "add" => {
+                format!(
+                    "{op} operation does not apply: doc is missing path: \"{path}\": missing value"
+                )
             }
             PatchErrorKind::InvalidPointer => {
                 format!("{op} operation does not apply: doc is missing path: {path}: missing value")
