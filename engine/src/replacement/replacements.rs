@@ -343,7 +343,7 @@ fn apply_target(
         let ids = r.all_ids();
         let rejected = rejects
             .iter()
-            .any(|rj| ids.iter().any(|id| rj.matches_id(id)));
+            .any(|rj| rj.matches_meta(r) && ids.iter().any(|id| rj.matches_id(id)));
         if rejected || !ids.iter().any(|id| select.matches_id(id)) {
             continue;
         }
