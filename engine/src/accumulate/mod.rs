@@ -154,7 +154,7 @@ fn accumulate(
     // kustomize's order: configurations, generators, then components, then transformers.
     let root = Root { loader, dir, file };
     let layer = builtins::layer_config(k, &root)?;
-    ra.config.merge(&layer);
+    ra.config.merge_owned(layer);
     run_generators(&root, k, ra)?;
     for entry in &k.components {
         let sub = sub_root(loader, dir, file, entry, stack)?;
@@ -204,7 +204,7 @@ fn accumulate_resource(
             ra.resources
                 .append_all(sub_ra.resources)
                 .map_err(|d| Error::DuplicateId { path: file.to_path_buf(), id: d.0 })?;
-            ra.config.merge(&sub_ra.config);
+            ra.config.merge_owned(sub_ra.config);
             ra.vars.extend(sub_ra.vars);
             Ok(())
         }

@@ -109,6 +109,10 @@ pub struct TransformerConfig {
     pub var_reference: Vec<FieldSpec>,
     /// Which fields hold names of which kinds.
     pub name_reference: Vec<NameBackRef>,
+    /// Whether kustomize's default tables are already in: merging them again is a no-op.
+    has_defaults: bool,
+    /// Whether this is exactly the default tables.
+    defaults_only: bool,
 }
 
 const DEFAULTS: &str = include_str!("defaults/kustomize.yaml");
@@ -120,7 +124,36 @@ impl TransformerConfig {
         // per process. The embedded table is fixed data checked by a unit test; a parse
         // failure here would be a build defect, and an empty config is the safe fallback.
         static TABLES: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
-        TABLES.get_or_init(|| TransformerConfig::parse(DEFAULTS).unwrap_or_default()).clone()
+        TABLES
+            .get_or_init(|| {
+                let mut tc = TransformerConfig::parse(DEFAULTS).unwrap_or_default();
+                tc.has_defaults = true;
+                tc.defaults_only = true;
+                tc
+            })
+            .clone()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.name_prefix.is_empty()
+            && self.name_suffix.is_empty()
+            && self.namespace.is_empty()
+            && self.common_labels.is_empty()
+            && self.template_labels.is_empty()
+            && self.common_annotations.is_empty()
+            && self.images.is_empty()
+            && self.replicas.is_empty()
+            && self.var_reference.is_empty()
+            && self.name_reference.is_empty()
+    }
+
+    /// Adds another layer's specs, taking them over without a copy when this one is empty.
+    pub fn merge_owned(&mut self, other: TransformerConfig) {
+        if self.is_empty() {
+            *self = other;
+        } else {
+            self.merge(&other);
+        }
     }
 
     /// Parses a `configurations:` file (the same shape as kustomize's tables).
@@ -154,11 +187,23 @@ impl TransformerConfig {
                     referrers: conv(n.field_specs),
                 })
                 .collect(),
+            has_defaults: false,
+            defaults_only: false,
         })
     }
 
     /// Adds another layer's specs, skipping ones already present.
     pub fn merge(&mut self, other: &TransformerConfig) {
+        // Every layer brings the default tables; once they are in, that is nothing new.
+        if other.defaults_only && self.has_defaults {
+            return;
+        }
+        if self.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        self.has_defaults |= other.has_defaults;
+        self.defaults_only = false;
         add_specs(&mut self.name_prefix, &other.name_prefix);
         add_specs(&mut self.name_suffix, &other.name_suffix);
         add_specs(&mut self.namespace, &other.namespace);
