@@ -278,6 +278,14 @@ impl Emitter<'_> {
         if !self.whitespace && !v.is_empty() {
             self.put(' ');
         }
+        // Folding only happens at a space past column 80: a string that ends before that
+        // goes out in one piece.
+        if !allow_breaks || (v.is_ascii() && self.column + v.len() <= BEST_WIDTH + 1) {
+            self.put_str(v);
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let mut spaces = false;
         let mut it = v.chars().peekable();
         while let Some(c) = it.next() {
