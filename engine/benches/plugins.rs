@@ -35,185 +35,226 @@ fn resources(text: &str) -> ResMap {
         .collect()
 }
 
+/// Sorts the samples and returns the middle one.
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn main() {
+    // `cargo bench -p strata --bench plugins -- throughput` runs one section.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let want = |section: &str| only.is_empty() || only.iter().any(|a| a == section);
     let echo = wat(&repo().join("tests/plugins/ok/echo.wat"));
     let one = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
 
     // 1. Warm call overhead of a no-op plugin on one resource.
-    let p = WasmPlugin::new(
-        echo.clone(),
-        Node::map(),
-        Limits::default(),
-        PathBuf::from("bench"),
-    );
-    let mut map = resources(one);
-    for _ in 0..50 {
-        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let n = 2000;
-    let t = Instant::now();
-    for _ in 0..n {
-        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
-    }
-    println!(
-        "no-op plugin, one resource, warm: {} per call ({n} calls)",
-        ms(t.elapsed() / n)
-    );
-
-    // 2. Cold (compile) vs disk cache vs warm (in process) for each reference plugin.
-    let dir = std::env::temp_dir().join(format!("strata-bench-cache-{}", std::process::id()));
-    for name in ["param-subst", "name-gen"] {
-        let m = Module::builtin(name).unwrap_or_else(|e| panic!("{e}"));
-        cache::clear_memory();
-        let t = Instant::now();
-        cache::load(&m.bytes, &m.sha256, None).unwrap_or_else(|e| panic!("{e}"));
-        let cold = t.elapsed();
-        cache::clear_memory();
-        cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
-        cache::clear_memory();
-        let t = Instant::now();
-        let (_, origin) =
-            cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
-        let disk = t.elapsed();
-        let t = Instant::now();
-        cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
-        let warm = t.elapsed();
+    if want("warm") {
         let p = WasmPlugin::new(
-            m.clone(),
+            echo.clone(),
             Node::map(),
             Limits::default(),
             PathBuf::from("bench"),
         );
         let mut map = resources(one);
-        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
-        let t = Instant::now();
-        for _ in 0..100 {
+        for _ in 0..50 {
             p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
         }
-        let call = t.elapsed() / 100;
+        let n = 2000;
+        let t = Instant::now();
+        for _ in 0..n {
+            p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+        }
         println!(
-            "{name} ({} KiB): cold compile {}, disk cache hit {} ({origin:?}), warm load {}, warm call on one resource {}",
-            m.bytes.len() / 1024,
-            ms(cold),
-            ms(disk),
-            ms(warm),
-            ms(call)
+            "no-op plugin, one resource, warm: {} per call ({n} calls)",
+            ms(t.elapsed() / n)
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
-
-    // 3. Pass-through throughput on the Kubeflow platform build's resources.
-    let big = Path::new("/work/shared/bench/expected/kubeflow-manifests__example.yaml");
-    match std::fs::read_to_string(big) {
-        Ok(text) => {
-            let mut map = resources(&text);
-            let mb = text.len() as f64 / 1e6;
-            // Where the host's time goes: encoding the input, decoding the output.
-            let nodes: Vec<&Node> = map.iter().map(|r| &r.node).collect();
+    // 2. Cold (compile) vs disk cache vs warm (in process) for each reference plugin.
+    if want("load") {
+        let dir = std::env::temp_dir().join(format!("strata-bench-cache-{}", std::process::id()));
+        for name in ["param-subst", "name-gen"] {
+            let m = Module::builtin(name).unwrap_or_else(|e| panic!("{e}"));
+            cache::clear_memory();
             let t = Instant::now();
-            let input =
-                strata::plugin::abi::encode(&nodes, &Node::map()).unwrap_or_else(|e| panic!("{e}"));
-            let enc = t.elapsed();
+            cache::load(&m.bytes, &m.sha256, None).unwrap_or_else(|e| panic!("{e}"));
+            let cold = t.elapsed();
+            cache::clear_memory();
+            cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+            cache::clear_memory();
             let t = Instant::now();
-            let decoded = strata::plugin::abi::decode(&input).unwrap_or_else(|e| panic!("{e}"));
-            let dec = t.elapsed();
-            println!(
-                "host codec on {} resources: JSON {:.1} MB, encode {}, decode {}",
-                decoded.items.len(),
-                input.len() as f64 / 1e6,
-                ms(enc),
-                ms(dec)
+            let (_, origin) =
+                cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+            let disk = t.elapsed();
+            let t = Instant::now();
+            cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+            let warm = t.elapsed();
+            let p = WasmPlugin::new(
+                m.clone(),
+                Node::map(),
+                Limits::default(),
+                PathBuf::from("bench"),
             );
-            for name in ["param-subst", "name-gen"] {
-                let m = Module::builtin(name).unwrap_or_else(|e| panic!("{e}"));
-                let p = WasmPlugin::new(m, Node::map(), Limits::default(), PathBuf::from("bench"));
-                let out = p.run_raw(input.clone()).unwrap_or_else(|e| panic!("{e}"));
-                println!("{name} on the platform build: {} fuel", out.fuel_used);
-            }
-            for (label, module) in [
-                ("no-op (echo.wat)", echo.clone()),
-                (
-                    "param-subst (no parameters)",
-                    Module::builtin("param-subst").unwrap_or_else(|e| panic!("{e}")),
-                ),
-            ] {
-                let p = WasmPlugin::new(
-                    module,
-                    Node::map(),
-                    Limits::default(),
-                    PathBuf::from("bench"),
-                );
+            let mut map = resources(one);
+            p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+            let t = Instant::now();
+            for _ in 0..100 {
                 p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
-                let runs = 5;
+            }
+            let call = t.elapsed() / 100;
+            println!(
+                "{name} ({} KiB): cold compile {}, disk cache hit {} ({origin:?}), warm load {}, warm call on one resource {}",
+                m.bytes.len() / 1024,
+                ms(cold),
+                ms(disk),
+                ms(warm),
+                ms(call)
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    // 3. Pass-through throughput on the Kubeflow platform build's resources.
+    if want("throughput") {
+        let big = Path::new("/work/shared/bench/expected/kubeflow-manifests__example.yaml");
+        match std::fs::read_to_string(big) {
+            Ok(text) => {
+                let mut map = resources(&text);
+                let mb = text.len() as f64 / 1e6;
+                // Where the host's time goes: encoding the input, decoding the output.
+                let nodes: Vec<&Node> = map.iter().map(|r| &r.node).collect();
                 let t = Instant::now();
-                for _ in 0..runs {
-                    p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
-                }
-                let per = t.elapsed() / runs;
+                let input = strata::plugin::abi::encode(&nodes, &Node::map())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let enc = t.elapsed();
+                let t = Instant::now();
+                let decoded = strata::plugin::abi::decode(&input).unwrap_or_else(|e| panic!("{e}"));
+                let dec = t.elapsed();
                 println!(
-                    "pass-through {label}: {} resources, {mb:.1} MB YAML, {} per run, {:.0} MB/s",
-                    map.len(),
-                    ms(per),
-                    mb / per.as_secs_f64()
+                    "host codec on {} resources: JSON {:.1} MB, encode {}, decode {}",
+                    decoded.items.len(),
+                    input.len() as f64 / 1e6,
+                    ms(enc),
+                    ms(dec)
                 );
+                for (label, module) in [
+                    ("no-op (echo.wat)", echo.clone()),
+                    (
+                        "param-subst (no parameters)",
+                        Module::builtin("param-subst").unwrap_or_else(|e| panic!("{e}")),
+                    ),
+                    (
+                        "param-subst (one parameter)",
+                        Module::builtin("param-subst").unwrap_or_else(|e| panic!("{e}")),
+                    ),
+                    (
+                        "name-gen (defaults)",
+                        Module::builtin("name-gen").unwrap_or_else(|e| panic!("{e}")),
+                    ),
+                ] {
+                    // A parameter no resource uses: every item with `$(` is looked
+                    // at, none is changed.
+                    let config = if label.contains("one parameter") {
+                        strata::yaml::parse_one("parameters:\n- name: strata-bench\n  value: x\n")
+                            .unwrap_or_else(|e| panic!("{e}"))
+                    } else {
+                        Node::map()
+                    };
+                    let input = {
+                        let nodes: Vec<&Node> = map.iter().map(|r| &r.node).collect();
+                        strata::plugin::abi::encode(&nodes, &config)
+                            .unwrap_or_else(|e| panic!("{e}"))
+                    };
+                    let p =
+                        WasmPlugin::new(module, config, Limits::default(), PathBuf::from("bench"));
+                    p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+                    let runs = 7;
+                    let mut whole = Vec::new();
+                    let mut guest = Vec::new();
+                    let mut fuel = 0;
+                    for _ in 0..runs {
+                        let t = Instant::now();
+                        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+                        whole.push(t.elapsed());
+                        let t = Instant::now();
+                        let out = p.run_raw(input.clone()).unwrap_or_else(|e| panic!("{e}"));
+                        guest.push(t.elapsed());
+                        fuel = out.fuel_used;
+                    }
+                    let per = median(&mut whole);
+                    let run = median(&mut guest);
+                    println!(
+                        "pass-through {label}: {} resources, {mb:.1} MB YAML, median {} per run ({} in the sandbox, {} fuel), {:.0} MB/s (min {:.0}, max {:.0})",
+                        map.len(),
+                        ms(per),
+                        ms(run),
+                        fuel,
+                        mb / per.as_secs_f64(),
+                        mb / whole[runs - 1].as_secs_f64(),
+                        mb / whole[0].as_secs_f64(),
+                    );
+                }
+            }
+            Err(e) => println!("pass-through: skipped, {}: {e}", big.display()),
+        }
+    }
+    // 4. The hostile suite: time to stop, and the message.
+    if want("hostile") {
+        let limits = Limits::default();
+        let mut names: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/plugins/hostile"))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        names.sort();
+        for path in names {
+            let bytes = wat::parse_file(&path).unwrap_or_else(|e| panic!("{e}"));
+            let t = Instant::now();
+            let r = Module::new(
+                ModuleSource::Path(path.display().to_string()),
+                Arc::from(bytes),
+                None,
+            )
+            .and_then(|m| {
+                let p = WasmPlugin::new(m, Node::map(), limits, PathBuf::from("bench"));
+                let mut map = resources(one);
+                p.transform_map(&mut map).map(|_| ())
+            });
+            let took = t.elapsed();
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match r {
+                Err(e) => println!("hostile {stem}: refused in {}: {e}", ms(took)),
+                Ok(()) => println!("hostile {stem}: NOT REFUSED ({})", ms(took)),
             }
         }
-        Err(e) => println!("pass-through: skipped, {}: {e}", big.display()),
-    }
-
-    // 4. The hostile suite: time to stop, and the message.
-    let limits = Limits::default();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/plugins/hostile"))
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    names.sort();
-    for path in names {
-        let bytes = wat::parse_file(&path).unwrap_or_else(|e| panic!("{e}"));
         let t = Instant::now();
         let r = Module::new(
-            ModuleSource::Path(path.display().to_string()),
-            Arc::from(bytes),
+            ModuleSource::Path("not-wasm".into()),
+            Arc::from(&b"hello"[..]),
             None,
-        )
-        .and_then(|m| {
-            let p = WasmPlugin::new(m, Node::map(), limits, PathBuf::from("bench"));
-            let mut map = resources(one);
-            p.transform_map(&mut map).map(|_| ())
-        });
-        let took = t.elapsed();
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match r {
-            Err(e) => println!("hostile {stem}: refused in {}: {e}", ms(took)),
-            Ok(()) => println!("hostile {stem}: NOT REFUSED ({})", ms(took)),
-        }
+        );
+        println!(
+            "hostile not-wasm: refused in {}: {}",
+            ms(t.elapsed()),
+            r.err().map(|e| e.to_string()).unwrap_or_default()
+        );
+        let t = Instant::now();
+        let r = Module::new(
+            echo.source.clone(),
+            echo.bytes.clone(),
+            Some(&"0".repeat(64)),
+        );
+        println!(
+            "hostile wrong-sha256: refused in {}: {}",
+            ms(t.elapsed()),
+            r.err().map(|e| e.to_string()).unwrap_or_default()
+        );
     }
-    let t = Instant::now();
-    let r = Module::new(
-        ModuleSource::Path("not-wasm".into()),
-        Arc::from(&b"hello"[..]),
-        None,
-    );
-    println!(
-        "hostile not-wasm: refused in {}: {}",
-        ms(t.elapsed()),
-        r.err().map(|e| e.to_string()).unwrap_or_default()
-    );
-    let t = Instant::now();
-    let r = Module::new(
-        echo.source.clone(),
-        echo.bytes.clone(),
-        Some(&"0".repeat(64)),
-    );
-    println!(
-        "hostile wrong-sha256: refused in {}: {}",
-        ms(t.elapsed()),
-        r.err().map(|e| e.to_string()).unwrap_or_default()
-    );
 }

@@ -68,6 +68,19 @@ pub struct Output {
     pub items: Vec<Node>,
     /// The results.
     pub results: Vec<PluginResult>,
+    /// Empty, or one entry per item: `Some(i)` when the item's text is byte for byte
+    /// the text of input item `i` (its tag included); `items` then holds an empty
+    /// placeholder and the caller keeps input item `i` as it was.
+    pub same: Vec<Option<usize>>,
+}
+
+/// An encoded input `ResourceList`, with where each item's text lies in it.
+#[derive(Debug, Default)]
+pub struct Encoded {
+    /// The bytes sent on stdin.
+    pub bytes: Vec<u8>,
+    /// The byte range of each item in `bytes`.
+    pub spans: Vec<std::ops::Range<usize>>,
 }
 
 /// Encodes the input `ResourceList` as one line of JSON.
@@ -81,23 +94,39 @@ pub fn encode_tagged(items: &[&Node], function_config: &Node) -> Result<Vec<u8>,
     encode_with(items, function_config, true)
 }
 
+/// Encodes the input `ResourceList` as [`encode_tagged`] does, and records where each
+/// item lies, so [`decode_against`] can recognise items passed on unchanged.
+pub fn encode_spans(items: &[&Node], function_config: &Node) -> Result<Encoded, String> {
+    encode_inner(items, function_config, true)
+}
+
 fn encode_with(items: &[&Node], function_config: &Node, tag: bool) -> Result<Vec<u8>, String> {
+    encode_inner(items, function_config, tag).map(|e| e.bytes)
+}
+
+fn encode_inner(items: &[&Node], function_config: &Node, tag: bool) -> Result<Encoded, String> {
     let mut out = String::with_capacity(4096);
+    let mut spans = Vec::with_capacity(items.len());
     out.push_str(r#"{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":["#);
     for (i, n) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
+        let start = out.len();
         if tag {
             write_tagged(&mut out, n, i)?;
         } else {
             write_json(&mut out, n)?;
         }
+        spans.push(start..out.len());
     }
     out.push_str(r#"],"functionConfig":"#);
     write_json(&mut out, function_config)?;
     out.push_str("}\n");
-    Ok(out.into_bytes())
+    Ok(Encoded {
+        bytes: out.into_bytes(),
+        spans,
+    })
 }
 
 /// Removes the item annotation from an output item (and the annotations and metadata
@@ -238,25 +267,25 @@ pub fn write_json(out: &mut String, n: &Node) -> Result<(), String> {
 fn json_string(out: &mut String, s: &str) {
     out.push('"');
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc: Option<&str> = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            c if (c as u32) < 0x20 => None,
+    // Only ASCII bytes are escaped, so every index here is a char boundary.
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 => "",
             _ => continue,
         };
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
-                use std::fmt::Write as _;
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
+        if esc.is_empty() {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(esc);
         }
-        start = i + c.len_utf8();
+        start = i + 1;
     }
     out.push_str(&s[start..]);
     out.push('"');
@@ -296,6 +325,178 @@ pub fn decode(bytes: &[u8]) -> Result<Output, String> {
             }
         }
     };
+    finish(root, None)
+}
+
+/// Decodes a plugin's stdout as [`decode`] does; in JSON output, an item whose text is
+/// byte for byte that of the input item expected next is not parsed but marked in
+/// [`Output::same`] (a plugin passing items on unchanged costs the host no parsing).
+pub fn decode_against(bytes: &[u8], input: &Encoded) -> Result<Output, String> {
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Some((m, items, same)) = fast_json(text.trim_start(), input)
+    {
+        return finish(Node::Map(m), Some((items, same)));
+    }
+    // Anything the fast path does not take (YAML, errors) gets the general decoder and
+    // its messages.
+    decode(bytes)
+}
+
+/// A JSON cursor over the output text.
+struct Cursor<'a> {
+    s: &'a str,
+    p: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn ws(&mut self) {
+        let b = self.s.as_bytes();
+        while self.p < b.len() && matches!(b[self.p], b' ' | b'\n' | b'\r' | b'\t') {
+            self.p += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        let hit = self.s.as_bytes().get(self.p) == Some(&c);
+        if hit {
+            self.p += 1;
+        }
+        hit
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        self.s.as_bytes().get(self.p..).unwrap_or_default()
+    }
+
+    /// A key without escapes (None otherwise: the general decoder takes over).
+    fn key(&mut self) -> Option<&'a str> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let len = self.rest().iter().position(|&b| b == b'"' || b == b'\\')?;
+        let k = self.s.get(self.p..self.p + len)?;
+        if self.rest().get(len) != Some(&b'"') {
+            return None;
+        }
+        self.p += len + 1;
+        Some(k)
+    }
+
+    fn value(&mut self) -> Option<Node> {
+        let rest = self.s.get(self.p..)?;
+        let mut it = serde_json::Deserializer::from_str(rest).into_iter::<OwnedNode>();
+        let n = it.next()?.ok()?;
+        self.p += it.byte_offset();
+        Some(n.0)
+    }
+}
+
+/// A [`Node`] deserialised with [`NodeSeed`].
+struct OwnedNode(Node);
+
+impl<'de> serde::Deserialize<'de> for OwnedNode {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<OwnedNode, D::Error> {
+        NodeSeed(0).deserialize(d).map(OwnedNode)
+    }
+}
+
+type Fast = (Map, Vec<Node>, Vec<Option<usize>>);
+
+/// The fast path of [`decode_against`]: a top-level JSON object read key by key, its
+/// `items` element by element, each compared with the input item expected next.
+fn fast_json(text: &str, input: &Encoded) -> Option<Fast> {
+    let mut c = Cursor { s: text, p: 0 };
+    let mut m = Map::new();
+    let (mut items, mut same) = (Vec::new(), Vec::new());
+    let mut seen_items = false;
+    if !c.eat(b'{') {
+        return None;
+    }
+    if !c.eat(b'}') {
+        loop {
+            let k = c.key()?;
+            if !c.eat(b':') {
+                return None;
+            }
+            if k == "items" {
+                if seen_items || !c.eat(b'[') {
+                    return None;
+                }
+                seen_items = true;
+                // Input items matched so far lie before `next`: each is matched once.
+                let mut next = 0usize;
+                if !c.eat(b']') {
+                    loop {
+                        c.ws();
+                        let hit = input
+                            .spans
+                            .get(next)
+                            .and_then(|r| input.bytes.get(r.clone()))
+                            .filter(|b| c.rest().starts_with(b));
+                        if let Some(b) = hit {
+                            c.p += b.len();
+                            items.push(Node::map());
+                            same.push(Some(next));
+                            next += 1;
+                        } else {
+                            // Not the expected item (one was dropped, reordered or
+                            // changed): parse it; its tag says where the input is.
+                            let start = c.p;
+                            let n = c.value()?;
+                            let tag = n
+                                .str_at(&["metadata", "annotations", ITEM_ANNOTATION])
+                                .and_then(|t| t.parse::<usize>().ok())
+                                .filter(|&i| i >= next);
+                            let unchanged = tag.is_some_and(|i| {
+                                let text = text.as_bytes().get(start..c.p);
+                                input.spans.get(i).and_then(|r| input.bytes.get(r.clone())) == text
+                            });
+                            if let Some(i) = tag {
+                                next = i + 1;
+                            }
+                            if unchanged {
+                                items.push(Node::map());
+                                same.push(tag);
+                            } else {
+                                items.push(n);
+                                same.push(None);
+                            }
+                        }
+                        if c.eat(b',') {
+                            continue;
+                        }
+                        if c.eat(b']') {
+                            break;
+                        }
+                        return None;
+                    }
+                }
+            } else {
+                c.ws();
+                let v = c.value()?;
+                if m.insert(k.to_string(), v).is_some() {
+                    return None;
+                }
+            }
+            if c.eat(b',') {
+                continue;
+            }
+            if c.eat(b'}') {
+                break;
+            }
+            return None;
+        }
+    }
+    c.ws();
+    if c.p != text.len() {
+        return None;
+    }
+    Some((m, items, same))
+}
+
+/// Checks a decoded root and takes its items (or the fast path's) and results.
+fn finish(root: Node, fast: Option<(Vec<Node>, Vec<Option<usize>>)>) -> Result<Output, String> {
     let Node::Map(mut m) = root else {
         return Err(format!(
             "output is a {}, not a ResourceList mapping",
@@ -307,16 +508,9 @@ pub fn decode(bytes: &[u8]) -> Result<Output, String> {
         Some(k) => return Err(format!("output has kind {k:?}, expected ResourceList")),
         None => return Err("output has no kind: expected kind: ResourceList".into()),
     }
-    let items = match m.shift_remove("items") {
-        None => Vec::new(),
-        Some(n) if n.is_null() => Vec::new(),
-        Some(Node::Seq(v)) => v,
-        Some(n) => {
-            return Err(format!(
-                "output items is a {}, expected a sequence",
-                n.kind_name()
-            ));
-        }
+    let (items, same) = match fast {
+        Some(f) => f,
+        None => (take_items(&mut m)?, Vec::new()),
     };
     for (i, it) in items.iter().enumerate() {
         if it.as_map().is_none() {
@@ -337,7 +531,23 @@ pub fn decode(bytes: &[u8]) -> Result<Output, String> {
             ));
         }
     };
-    Ok(Output { items, results })
+    Ok(Output {
+        items,
+        results,
+        same,
+    })
+}
+
+fn take_items(m: &mut Map) -> Result<Vec<Node>, String> {
+    match m.shift_remove("items") {
+        None => Ok(Vec::new()),
+        Some(n) if n.is_null() => Ok(Vec::new()),
+        Some(Node::Seq(v)) => Ok(v),
+        Some(n) => Err(format!(
+            "output items is a {}, expected a sequence",
+            n.kind_name()
+        )),
+    }
 }
 
 fn result_of(n: &Node) -> PluginResult {
@@ -452,6 +662,45 @@ mod tests {
             .unwrap();
         assert_eq!(emit(&back).unwrap(), emit(&n).unwrap());
         assert!(json.contains(r#""a":31"#), "{json}");
+    }
+
+    #[test]
+    fn items_passed_on_unchanged_are_recognised_not_parsed() {
+        let a = parse_one("kind: A\nmetadata:\n  name: x\n").unwrap();
+        let b = parse_one("kind: B\nmetadata:\n  name: y\n").unwrap();
+        let c = parse_one("kind: C\nmetadata:\n  name: z\n").unwrap();
+        let enc = encode_spans(&[&a, &b, &c], &Node::map()).unwrap();
+        let text = |r: &std::ops::Range<usize>| String::from_utf8(enc.bytes[r.clone()].to_vec());
+        let (ta, tc) = (text(&enc.spans[0]).unwrap(), text(&enc.spans[2]).unwrap());
+        // Item 0 unchanged, item 1 dropped, a new item, item 2 unchanged, whitespace.
+        let out = format!(
+            "{{\"kind\": \"ResourceList\", \"items\": [ {ta} ,{{\"kind\":\"D\"}},{tc}], \"results\":[{{\"severity\":\"info\",\"message\":\"m\"}}]}}\n"
+        );
+        let o = decode_against(out.as_bytes(), &enc).unwrap();
+        assert_eq!(o.same, vec![Some(0), None, Some(2)]);
+        assert_eq!(o.items[1].str_at(&["kind"]), Some("D"));
+        assert_eq!(o.results.len(), 1);
+        // A changed item is parsed; its tag still says where it came from.
+        let changed = ta.replace("\"x\"", "\"x2\"");
+        let out = format!("{{\"kind\":\"ResourceList\",\"items\":[{changed},{tc}]}}");
+        let o = decode_against(out.as_bytes(), &enc).unwrap();
+        assert_eq!(o.same, vec![None, Some(2)]);
+        assert_eq!(o.items[0].str_at(&["metadata", "name"]), Some("x2"));
+        // The same text twice is matched once.
+        let out = format!("{{\"kind\":\"ResourceList\",\"items\":[{ta},{ta}]}}");
+        let o = decode_against(out.as_bytes(), &enc).unwrap();
+        assert_eq!(o.same, vec![Some(0), None]);
+        // Errors and YAML get the general decoder.
+        let bad = format!("{{\"kind\":\"ResourceList\",\"items\":[{ta}");
+        assert_eq!(
+            decode_against(bad.as_bytes(), &enc).unwrap_err(),
+            decode(bad.as_bytes()).unwrap_err()
+        );
+        let dup = "{\"kind\":\"ResourceList\",\"kind\":\"X\"}";
+        assert!(decode_against(dup.as_bytes(), &enc).is_err());
+        let yaml = "kind: ResourceList\nitems:\n- kind: A\n";
+        let o = decode_against(yaml.as_bytes(), &enc).unwrap();
+        assert_eq!((o.items.len(), o.same.len()), (1, 0));
     }
 
     #[test]

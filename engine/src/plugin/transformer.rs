@@ -282,9 +282,8 @@ impl WasmPlugin {
     /// Runs the plugin over `items`, returning its decoded output. Non-zero exits and
     /// results of severity error are errors.
     pub fn invoke(&self, items: &[&Node]) -> std::result::Result<Output, PluginError> {
-        let input =
-            abi::encode_tagged(items, &self.function_config).map_err(PluginError::Config)?;
-        let out = self.run_raw(input)?;
+        let input = abi::encode_spans(items, &self.function_config).map_err(PluginError::Config)?;
+        let out = self.run_raw(input.bytes.clone())?;
         if out.exit_code != 0 {
             let results = abi::decode(&out.stdout)
                 .map(|o| o.results)
@@ -295,7 +294,8 @@ impl WasmPlugin {
                 stderr: sandbox::tail(&out.stderr),
             });
         }
-        let output = abi::decode(&out.stdout).map_err(PluginError::InvalidOutput)?;
+        let output =
+            abi::decode_against(&out.stdout, &input).map_err(PluginError::InvalidOutput)?;
         if output.results.iter().any(|r| r.severity == Severity::Error) {
             return Err(PluginError::Failed {
                 results: output.results,
@@ -341,7 +341,17 @@ impl WasmPlugin {
             .map(Some)
             .collect();
         let mut next = ResMap::new();
-        for mut node in output.items {
+        for (k, mut node) in output.items.into_iter().enumerate() {
+            if let Some(&Some(i)) = output.same.get(k) {
+                // Passed on byte for byte: the input resource, untouched.
+                let r = old.get_mut(i).and_then(Option::take).ok_or_else(|| {
+                    PluginError::InvalidOutput(format!("input item {i} returned twice"))
+                })?;
+                next.append(r).map_err(|d| {
+                    PluginError::InvalidOutput(format!("two output items have the id {}", d.0))
+                })?;
+                continue;
+            }
             let r = match abi::untag(&mut node)
                 .and_then(|i| old.get_mut(i))
                 .and_then(Option::take)
@@ -426,7 +436,11 @@ impl Transformer for Validator {
         let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
         let output = p.invoke(&nodes).map_err(|e| p.err(e))?;
         let mut same = output.items.len() == nodes.len();
-        for (mut out, before) in output.items.into_iter().zip(&nodes) {
+        for (k, (mut out, before)) in output.items.into_iter().zip(&nodes).enumerate() {
+            if let Some(&Some(i)) = output.same.get(k) {
+                same &= i == k;
+                continue;
+            }
             abi::untag(&mut out);
             if let Some(Node::Map(labels)) = out.get_path_mut(&["metadata", "labels"]) {
                 labels.shift_remove("validated-by");

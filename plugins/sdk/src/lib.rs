@@ -16,8 +16,10 @@
 //! })
 //! ```
 
+use std::cell::OnceCell;
 use std::io::{Read, Write};
 
+use serde_json::value::RawValue;
 pub use serde_json::{Map, Value, json};
 
 /// The ABI version this SDK speaks (`plugins/ABI.md`).
@@ -83,56 +85,228 @@ impl KrmResult {
     }
 }
 
+/// One item of a `ResourceList`: kept as the JSON text it arrived as until the plugin
+/// looks inside it, parsed on first read, and written back byte for byte unless the
+/// plugin took it mutably. Reads and writes go through `Deref`/`DerefMut` to [`Value`],
+/// so `walk_strings_mut(item, ..)` and `item.kind()` work as on a plain value.
+#[derive(Clone, Debug, Default)]
+pub struct Resource {
+    /// The input text, while the item is unchanged.
+    raw: Option<Box<RawValue>>,
+    /// The parsed input, for shared reads.
+    cache: OnceCell<Value>,
+    /// The value once taken mutably (or built by the plugin).
+    value: Option<Value>,
+    /// Why the input text could not be parsed, if it could not.
+    error: OnceCell<String>,
+}
+
+impl Resource {
+    /// An item built by the plugin.
+    pub fn new(value: Value) -> Resource {
+        Resource {
+            value: Some(value),
+            ..Resource::default()
+        }
+    }
+
+    fn from_raw(raw: Box<RawValue>) -> Resource {
+        Resource {
+            raw: Some(raw),
+            ..Resource::default()
+        }
+    }
+
+    /// The JSON text the item arrived as, while the plugin has not taken it mutably.
+    pub fn raw(&self) -> Option<&str> {
+        if self.value.is_some() {
+            return None;
+        }
+        self.raw.as_deref().map(RawValue::get)
+    }
+
+    /// False only when `needle` cannot occur in any key or string of the item: a cheap
+    /// test on the raw text that lets a plugin pass an item on without parsing it.
+    /// Escapes are accounted for (an item whose text has an escape that could spell
+    /// part of the needle counts as a maybe); a parsed or built item is always a maybe.
+    pub fn may_contain(&self, needle: &str) -> bool {
+        let Some(raw) = self.raw() else {
+            return true;
+        };
+        found(raw, needle) || escape_could_spell(raw, needle)
+    }
+
+    /// False only when no mapping in the item can have the key `key`: like
+    /// [`Resource::may_contain`] but looking for `"key"`, so prose that merely mentions
+    /// the word (a CRD's descriptions) does not count.
+    pub fn may_contain_key(&self, key: &str) -> bool {
+        let Some(raw) = self.raw() else {
+            return true;
+        };
+        found(raw, &format!("\"{key}\"")) || escape_could_spell(raw, key)
+    }
+
+    /// Takes the value out (parsing the input text if needed).
+    pub fn into_value(mut self) -> Value {
+        std::mem::take(&mut *self)
+    }
+
+    /// Why the input text of this item could not be parsed, once it was read.
+    pub fn parse_error(&self) -> Option<&str> {
+        self.error.get().map(String::as_str)
+    }
+
+    fn parse(&self) -> Value {
+        let text = self.raw.as_deref().map_or("null", RawValue::get);
+        serde_json::from_str(text).unwrap_or_else(|e| {
+            let _ = self.error.set(format!("input item is not valid JSON: {e}"));
+            Value::Null
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        match (self.raw(), &self.value) {
+            (Some(raw), _) => out.extend_from_slice(raw.as_bytes()),
+            (None, Some(v)) => write_value(out, v),
+            (None, None) => write_value(out, self.cache.get_or_init(|| self.parse())),
+        }
+    }
+}
+
+/// Whether `needle` occurs in `hay` (memchr's searcher: word-at-a-time on wasm, far
+/// faster than `str::contains` on the long texts items are).
+fn found(hay: &str, needle: &str) -> bool {
+    memchr::memmem::find(hay.as_bytes(), needle.as_bytes()).is_some()
+}
+
+/// Whether an escape in the JSON text `raw` could spell part of `needle`: `\uXXXX`
+/// spells anything; the other escapes only `"`, `\`, `/` and control characters.
+fn escape_could_spell(raw: &str, needle: &str) -> bool {
+    let special = needle
+        .chars()
+        .any(|c| matches!(c, '"' | '\\' | '/') || (c as u32) < 0x20);
+    let mut at = memchr::memchr_iter(b'\\', raw.as_bytes());
+    if special {
+        return at.next().is_some();
+    }
+    at.any(|i| raw.as_bytes().get(i + 1) == Some(&b'u'))
+}
+
+fn write_value(out: &mut Vec<u8>, v: &Value) {
+    // Writing a Value to a Vec cannot fail (its keys are strings).
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+impl From<Value> for Resource {
+    fn from(v: Value) -> Resource {
+        Resource::new(v)
+    }
+}
+
+impl std::ops::Deref for Resource {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        match &self.value {
+            Some(v) => v,
+            None => self.cache.get_or_init(|| self.parse()),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Resource {
+    fn deref_mut(&mut self) -> &mut Value {
+        let v = match self.value.take() {
+            Some(v) => v,
+            None => match self.cache.take() {
+                Some(v) => v,
+                None => self.parse(),
+            },
+        };
+        self.raw = None;
+        self.value.insert(v)
+    }
+}
+
+impl PartialEq for Resource {
+    fn eq(&self, other: &Resource) -> bool {
+        **self == **other
+    }
+}
+
 /// The `ResourceList` a plugin receives and returns.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceList {
     /// The resources.
-    pub items: Vec<Value>,
+    pub items: Vec<Resource>,
     /// The plugin's configuration (the kustomization's transformer/generator entry).
     pub function_config: Value,
     /// Results to report.
     pub results: Vec<KrmResult>,
 }
 
+/// The input document, items left as raw JSON text.
+#[derive(serde::Deserialize)]
+struct Input {
+    #[serde(default)]
+    items: Option<Vec<Box<RawValue>>>,
+    #[serde(default, rename = "functionConfig")]
+    function_config: Option<Value>,
+}
+
 impl ResourceList {
-    /// Parses a JSON `ResourceList` (what Strata sends).
+    /// Parses a JSON `ResourceList` (what Strata sends). Items are checked to be valid
+    /// JSON but parsed only when the plugin reads them.
     pub fn from_json(text: &[u8]) -> Result<ResourceList, String> {
-        let v: Value = serde_json::from_slice(text)
+        let input: Input = serde_json::from_slice(text)
             .map_err(|e| format!("input is not a JSON ResourceList: {e}"))?;
-        let Value::Object(mut m) = v else {
-            return Err("input is not a ResourceList object".into());
-        };
-        let items = match m.remove("items") {
-            Some(Value::Array(a)) => a,
-            None | Some(Value::Null) => Vec::new(),
-            Some(_) => return Err("ResourceList.items must be a list".into()),
-        };
-        let function_config = m.remove("functionConfig").unwrap_or(Value::Null);
+        let items = input.items.unwrap_or_default();
+        for (i, it) in items.iter().enumerate() {
+            if !it.get().starts_with('{') {
+                return Err(format!("input items[{i}] is not a mapping"));
+            }
+        }
         Ok(ResourceList {
-            items,
-            function_config,
+            items: items.into_iter().map(Resource::from_raw).collect(),
+            function_config: input.function_config.unwrap_or(Value::Null),
             results: Vec::new(),
         })
     }
 
-    /// Serialises the output `ResourceList` as JSON (a YAML subset, as the ABI allows).
+    /// Serialises the output `ResourceList` as JSON (a YAML subset, as the ABI allows);
+    /// items the plugin did not take mutably are written exactly as they came.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut m = Map::new();
-        m.insert(
-            "apiVersion".into(),
-            Value::String("config.kubernetes.io/v1".into()),
+        let raw: usize = self
+            .items
+            .iter()
+            .filter_map(|i| i.raw())
+            .map(str::len)
+            .sum();
+        let mut out = Vec::with_capacity(raw + 1024);
+        out.extend_from_slice(
+            br#"{"apiVersion":"config.kubernetes.io/v1","kind":"ResourceList","items":["#,
         );
-        m.insert("kind".into(), Value::String("ResourceList".into()));
-        m.insert("items".into(), Value::Array(self.items.clone()));
-        if !self.results.is_empty() {
-            m.insert(
-                "results".into(),
-                Value::Array(self.results.iter().map(KrmResult::to_value).collect()),
-            );
+        for (i, item) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            item.write(&mut out);
         }
-        let mut out = serde_json::to_vec(&Value::Object(m)).unwrap_or_default();
-        out.push(b'\n');
+        out.push(b']');
+        if !self.results.is_empty() {
+            out.extend_from_slice(br#","results":"#);
+            let results = Value::Array(self.results.iter().map(KrmResult::to_value).collect());
+            write_value(&mut out, &results);
+        }
+        out.extend_from_slice(b"}\n");
         out
+    }
+
+    /// The first item whose input text could not be parsed, as an error message.
+    pub fn parse_error(&self) -> Option<String> {
+        self.items
+            .iter()
+            .enumerate()
+            .find_map(|(i, it)| it.parse_error().map(|e| format!("items[{i}]: {e}")))
     }
 
     /// Reports an error (fails the build).
@@ -292,6 +466,18 @@ pub fn walk_strings_mut(v: &mut Value, f: &mut dyn FnMut(&str) -> String) {
     }
 }
 
+/// Returns true when `f` returns true for some string value (not key) under `v`;
+/// stops at the first. Lets a plugin find out whether an item needs changing before it
+/// takes the item mutably (which costs its re-serialisation).
+pub fn any_string(v: &Value, f: &mut dyn FnMut(&str) -> bool) -> bool {
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter().any(|x| any_string(x, f)),
+        Value::Object(m) => m.values().any(|x| any_string(x, f)),
+        _ => false,
+    }
+}
+
 /// Calls `f` on every string value under `v` with its path (keys and indices).
 pub fn walk_strings(v: &Value, f: &mut dyn FnMut(&[String], &str)) {
     fn go(v: &Value, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &str)) {
@@ -384,6 +570,9 @@ pub fn process(
 ) -> Result<Vec<u8>, String> {
     let mut list = ResourceList::from_json(input)?;
     f(&mut list)?;
+    if let Some(e) = list.parse_error() {
+        return Err(e);
+    }
     Ok(list.to_json())
 }
 
@@ -486,7 +675,67 @@ mod tests {
     }
 
     #[test]
+    fn untouched_items_are_written_as_they_came() {
+        let input = br#"{"items":[{"b": 1,  "a":"x"},{"k":"$(p)"}],"functionConfig":{}}"#;
+        let out = process(input, |l| {
+            assert_eq!(l.items[0].raw(), Some(r#"{"b": 1,  "a":"x"}"#));
+            assert_eq!(l.items[0].kind(), "");
+            assert!(
+                l.items[0].raw().is_some(),
+                "a shared read keeps the raw text"
+            );
+            assert!(!l.items[0].may_contain("$("));
+            assert!(l.items[1].may_contain("$("));
+            l.items[1]["k"] = json!("v");
+            assert!(l.items[1].raw().is_none());
+            l.items.push(Resource::new(json!({"kind": "New"})));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"apiVersion\":\"config.kubernetes.io/v1\",\"kind\":\"ResourceList\",\"items\":[{\"b\": 1,  \"a\":\"x\"},{\"k\":\"v\"},{\"kind\":\"New\"}]}\n"
+        );
+    }
+
+    #[test]
+    fn may_contain_sees_through_escapes() {
+        let list = ResourceList::from_json(
+            br#"{"items":[{"a":"\u0024(x)"},{"a":"x\ny"},{"a":"a\/b"},{"a":"x"}]}"#,
+        )
+        .unwrap();
+        assert!(list.items[0].may_contain("$("));
+        assert!(!list.items[1].may_contain("$("));
+        assert!(list.items[2].may_contain("a/b"));
+        assert!(!list.items[3].may_contain("a/b"));
+        assert!(list.items.iter().all(|i| i.raw().is_some()));
+        assert!(any_string(&list.items[3], &mut |s| s == "x"));
+        assert!(!any_string(&list.items[3], &mut |s| s == "a"));
+        let list = ResourceList::from_json(
+            br#"{"items":[{"d":"the generateName field"},{"m":{"generateName" :"x"}},{"\u0067enerateName":1}]}"#,
+        )
+        .unwrap();
+        assert!(!list.items[0].may_contain_key("generateName"));
+        assert!(list.items[0].may_contain("generateName"));
+        assert!(list.items[1].may_contain_key("generateName"));
+        assert!(list.items[2].may_contain_key("generateName"));
+    }
+
+    #[test]
+    fn an_item_that_cannot_be_parsed_fails_when_read() {
+        let input = br#"{"items":[{"n":1e999}]}"#;
+        assert!(process(input, |_| Ok(())).is_ok(), "an unread item passes");
+        let err = process(input, |l| {
+            let _ = l.items[0].kind();
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(err.contains("items[0]"), "{err}");
+    }
+
+    #[test]
     fn bad_input_is_an_error() {
+        assert!(ResourceList::from_json(br#"{"items": [3]}"#).is_err());
         assert!(ResourceList::from_json(b"not json").is_err());
         assert!(ResourceList::from_json(br#"{"items": 3}"#).is_err());
     }

@@ -9,7 +9,7 @@
 //! matches, are updated to the new name.
 
 use sha2::{Digest, Sha256};
-use strata_plugin_sdk::{ResourceList, Value, canonical_json, str_at};
+use strata_plugin_sdk::{Map, ResourceList, Value, canonical_json, str_at};
 
 fn main() {
     strata_plugin_sdk::main(generate_names);
@@ -50,6 +50,10 @@ fn generate_names(list: &mut ResourceList) -> Result<(), String> {
     };
     let mut renamed: Vec<Renamed> = Vec::new();
     for item in list.items.iter_mut() {
+        // An item whose text has no `generateName` key is passed on unparsed.
+        if !item.may_contain_key("generateName") {
+            continue;
+        }
         let kind = str_at(item, &["kind"]).to_string();
         if kinds.as_ref().is_some_and(|ks| !ks.contains(&kind)) {
             continue;
@@ -77,9 +81,38 @@ fn generate_names(list: &mut ResourceList) -> Result<(), String> {
         return Ok(());
     }
     for item in list.items.iter_mut() {
-        update_refs(item, &renamed, false);
+        let maybe = renamed.iter().any(|r| item.may_contain(&r.generate_name));
+        if maybe && refers(item, &renamed, false) {
+            update_refs(item, &renamed, false);
+        }
     }
     Ok(())
+}
+
+/// The renamed resource a `*Ref` mapping names by its generateName, if any.
+fn target<'a>(m: &Map<String, Value>, renamed: &'a [Renamed]) -> Option<&'a Renamed> {
+    let name = m.get("name").and_then(Value::as_str)?;
+    let kind = m.get("kind").and_then(Value::as_str);
+    renamed
+        .iter()
+        .find(|r| r.generate_name == name && kind.is_none_or(|k| k == r.kind))
+}
+
+fn is_ref_key(k: &str) -> bool {
+    k.ends_with("Ref") || k.ends_with("Refs") || k == "ref"
+}
+
+/// True when [`update_refs`] would change something under `v` (read only, so an item
+/// with nothing to rewrite is passed on as it came).
+fn refers(v: &Value, renamed: &[Renamed], in_ref: bool) -> bool {
+    match v {
+        Value::Object(m) => {
+            (in_ref && target(m, renamed).is_some())
+                || m.iter().any(|(k, x)| refers(x, renamed, is_ref_key(k)))
+        }
+        Value::Array(a) => a.iter().any(|x| refers(x, renamed, in_ref)),
+        _ => false,
+    }
 }
 
 /// Rewrites `name:` fields under `*Ref` keys that name a renamed resource by its
@@ -87,20 +120,11 @@ fn generate_names(list: &mut ResourceList) -> Result<(), String> {
 fn update_refs(v: &mut Value, renamed: &[Renamed], in_ref: bool) {
     match v {
         Value::Object(m) => {
-            if in_ref {
-                let kind = m.get("kind").and_then(Value::as_str).map(str::to_string);
-                if let Some(Value::String(name)) = m.get_mut("name") {
-                    let hit = renamed.iter().find(|r| {
-                        r.generate_name == *name && kind.as_deref().is_none_or(|k| k == r.kind)
-                    });
-                    if let Some(r) = hit {
-                        *name = r.name.clone();
-                    }
-                }
+            if in_ref && let Some(r) = target(m, renamed) {
+                m.insert("name".into(), Value::String(r.name.clone()));
             }
             for (k, x) in m.iter_mut() {
-                let is_ref = k.ends_with("Ref") || k.ends_with("Refs") || k == "ref";
-                update_refs(x, renamed, is_ref);
+                update_refs(x, renamed, is_ref_key(k));
             }
         }
         Value::Array(a) => {

@@ -87,7 +87,20 @@ fn substitute(list: &mut ResourceList) -> Result<(), String> {
     }
     let mut used = vec![0usize; params.len()];
     for item in list.items.iter_mut() {
-        strata_plugin_sdk::walk_strings_mut(item, &mut |s| replace(s, &params, &mut used));
+        // Most items hold no `$(`: they are passed on as they came, never parsed.
+        if params.is_empty() || !item.may_contain("$(") {
+            continue;
+        }
+        // Count the uses, and take the item mutably only when a string changes.
+        let mut changes = false;
+        strata_plugin_sdk::any_string(item, &mut |s| {
+            changes |= replace(s, &params, &mut used) != s;
+            false
+        });
+        if changes {
+            let mut ignore = vec![0usize; params.len()];
+            strata_plugin_sdk::walk_strings_mut(item, &mut |s| replace(s, &params, &mut ignore));
+        }
     }
     for (p, n) in params.iter().zip(&used) {
         if *n == 0 {
