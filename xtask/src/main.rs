@@ -9,10 +9,13 @@
 //!   benchmark (time per resource from 1k to 100k resources).
 //! - `codegen [SCHEMA]`: regenerates engine/src/schema/kubernetes.txt (merge keys,
 //!   patch strategies, scopes) from the Kubernetes OpenAPI bundle.
+//! - `plugins [--check-reproducible]`: builds the shipped wasm plugins reproducibly,
+//!   checks their imports and writes target/plugins/SHA256SUMS (plugins.rs).
 
 mod bench;
 mod codegen;
 mod conformance;
+mod plugins;
 mod scale;
 mod util;
 
@@ -29,6 +32,7 @@ fn main() -> Result<()> {
         "conformance" => conformance::run(rest),
         "bench" => bench::run(rest),
         "codegen" => codegen::run(rest),
+        "plugins" => plugins::run(rest),
         other => bail!("unknown xtask command {other:?}: use ci, conformance or bench"),
     }
 }
