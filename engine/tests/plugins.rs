@@ -673,3 +673,21 @@ fn a_failing_plugin_leaves_no_output() {
         "{err}"
     );
 }
+
+/// The SDK reads YAML too (the KRM Functions spec's format) and answers in YAML; the
+/// host reads that answer like any other.
+#[test]
+fn reference_plugin_reads_and_writes_yaml() {
+    let m = Module::builtin("param-subst").unwrap();
+    let p = WasmPlugin::new(m, Node::map(), Limits::default(), PathBuf::from("k.yaml"));
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    k: $(p)/x\nfunctionConfig:\n  parameters:\n  - name: p\n    value: kf\n";
+    let out = p.run_raw(input.as_bytes().to_vec()).unwrap();
+    assert_eq!(out.exit_code, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("apiVersion: config.kubernetes.io/v1\n"),
+        "{text}"
+    );
+    let list = strata::plugin::abi::decode(text.as_bytes()).unwrap();
+    assert_eq!(list.items[0].str_at(&["data", "k"]), Some("kf/x"));
+}

@@ -192,6 +192,28 @@ fn escape_could_spell(raw: &str, needle: &str) -> bool {
     at.any(|i| raw.as_bytes().get(i + 1) == Some(&b'u'))
 }
 
+#[cfg(feature = "yaml")]
+fn yaml_value(text: &[u8]) -> Result<Value, String> {
+    serde_yaml_ng::from_slice(text).map_err(|e| format!("input is not a YAML ResourceList: {e}"))
+}
+
+#[cfg(not(feature = "yaml"))]
+fn yaml_value(_: &[u8]) -> Result<Value, String> {
+    Err("input is not a JSON ResourceList (this plugin was built without YAML support)".into())
+}
+
+#[cfg(feature = "yaml")]
+fn yaml_text(v: &Value) -> Result<Vec<u8>, String> {
+    serde_yaml_ng::to_string(v)
+        .map(String::into_bytes)
+        .map_err(|e| format!("writing YAML output: {e}"))
+}
+
+#[cfg(not(feature = "yaml"))]
+fn yaml_text(_: &Value) -> Result<Vec<u8>, String> {
+    Err("this plugin was built without YAML support".into())
+}
+
 fn write_value(out: &mut Vec<u8>, v: &Value) {
     // Writing a Value to a Vec cannot fail (its keys are strings).
     let _ = serde_json::to_writer(&mut *out, v);
@@ -242,6 +264,18 @@ pub struct ResourceList {
     pub function_config: Value,
     /// Results to report.
     pub results: Vec<KrmResult>,
+    /// The format the input came in; the output is written in the same one.
+    pub format: Format,
+}
+
+/// The text format of a `ResourceList`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// JSON (what Strata sends; the fast path).
+    #[default]
+    Json,
+    /// YAML (what other KRM function runners send).
+    Yaml,
 }
 
 /// The input document, items left as raw JSON text.
@@ -269,7 +303,65 @@ impl ResourceList {
             items: items.into_iter().map(Resource::from_raw).collect(),
             function_config: input.function_config.unwrap_or(Value::Null),
             results: Vec::new(),
+            format: Format::Json,
         })
+    }
+
+    /// Parses a `ResourceList` in JSON (input starting with `{`, the fast path) or YAML
+    /// (one document, as the KRM Functions spec exchanges it).
+    pub fn parse(text: &[u8]) -> Result<ResourceList, String> {
+        let first = text.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'{') {
+            return ResourceList::from_json(text);
+        }
+        ResourceList::from_yaml(text)
+    }
+
+    /// Parses a YAML `ResourceList` (with the `yaml` feature, on by default).
+    pub fn from_yaml(text: &[u8]) -> Result<ResourceList, String> {
+        let v = yaml_value(text)?;
+        let Value::Object(mut m) = v else {
+            return Err("input is not a ResourceList mapping".into());
+        };
+        let items = match m.remove("items") {
+            Some(Value::Array(a)) => a,
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => return Err("ResourceList.items must be a list".into()),
+        };
+        if let Some(i) = items.iter().position(|it| !it.is_object()) {
+            return Err(format!("input items[{i}] is not a mapping"));
+        }
+        Ok(ResourceList {
+            items: items.into_iter().map(Resource::new).collect(),
+            function_config: m.remove("functionConfig").unwrap_or(Value::Null),
+            results: Vec::new(),
+            format: Format::Yaml,
+        })
+    }
+
+    /// Serialises the output `ResourceList` as YAML.
+    pub fn to_yaml(&self) -> Result<Vec<u8>, String> {
+        let mut m = Map::new();
+        m.insert("apiVersion".into(), json!("config.kubernetes.io/v1"));
+        m.insert("kind".into(), json!("ResourceList"));
+        let items: Vec<&Value> = self.items.iter().map(|i| &**i).collect();
+        m.insert(
+            "items".into(),
+            serde_json::to_value(items).map_err(|e| e.to_string())?,
+        );
+        if !self.results.is_empty() {
+            let rs = self.results.iter().map(KrmResult::to_value).collect();
+            m.insert("results".into(), Value::Array(rs));
+        }
+        yaml_text(&Value::Object(m))
+    }
+
+    /// Serialises the output in the input's format.
+    pub fn to_output(&self) -> Result<Vec<u8>, String> {
+        match self.format {
+            Format::Json => Ok(self.to_json()),
+            Format::Yaml => self.to_yaml(),
+        }
     }
 
     /// Serialises the output `ResourceList` as JSON (a YAML subset, as the ABI allows);
@@ -562,18 +654,18 @@ fn canonical_into(v: &Value, out: &mut String, depth: usize) {
     }
 }
 
-/// Runs `f` over a JSON `ResourceList` and returns the output bytes, or the message
-/// that ends the plugin with a failure.
+/// Runs `f` over a `ResourceList` (JSON or YAML) and returns the output bytes, in the
+/// input's format, or the message that ends the plugin with a failure.
 pub fn process(
     input: &[u8],
     f: impl FnOnce(&mut ResourceList) -> Result<(), String>,
 ) -> Result<Vec<u8>, String> {
-    let mut list = ResourceList::from_json(input)?;
+    let mut list = ResourceList::parse(input)?;
     f(&mut list)?;
     if let Some(e) = list.parse_error() {
         return Err(e);
     }
-    Ok(list.to_json())
+    list.to_output()
 }
 
 /// The plugin's `main`: reads stdin, runs `f`, writes stdout. A returned `Err` is
@@ -731,6 +823,41 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.contains("items[0]"), "{err}");
+    }
+
+    #[cfg(feature = "yaml")]
+    #[test]
+    fn yaml_input_gives_yaml_output() {
+        let input = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- kind: A\n  metadata:\n    name: x\n  n: 0x1F\nfunctionConfig:\n  a: 1\n";
+        let out = process(input, |l| {
+            assert_eq!(l.format, Format::Yaml);
+            assert_eq!(l.config(&["a"]), Some(&json!(1)));
+            assert_eq!(l.items[0].name(), "x");
+            l.items[0].set_name("y");
+            l.warning("w");
+            Ok(())
+        })
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with(
+                "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- kind: A\n"
+            ),
+            "{text}"
+        );
+        let back: Value = serde_yaml_ng::from_str(&text).unwrap();
+        assert_eq!(back["items"][0]["metadata"]["name"], "y");
+        assert_eq!(back["results"][0]["severity"], "warning");
+        // JSON stays JSON, even with leading whitespace.
+        let out = process(b"  {\"items\":[]}", |l| {
+            assert_eq!(l.format, Format::Json);
+            Ok(())
+        })
+        .unwrap();
+        assert!(out.starts_with(b"{"));
+        assert!(ResourceList::parse(b"items: 3\n").is_err());
+        assert!(ResourceList::parse(b"items: [3]\n").is_err());
+        assert!(ResourceList::parse(b"- a\n").is_err());
     }
 
     #[test]
