@@ -6,7 +6,9 @@
 //! `kinds: [..]` (default: every kind), `hexDigits: N` (1..=64). References to a renamed
 //! resource, a `name:` under a `*Ref` field (Tekton's `pipelineRef`, `taskRef`, or a
 //! `configMapRef`) whose value is its `generateName`, and whose sibling `kind:` (if any)
-//! matches, are updated to the new name.
+//! matches, are updated to the new name. Within the renamed resource itself, a label
+//! whose value is its `generateName` (kfctl's `app.kubernetes.io/instance`) becomes the
+//! new name too, so the object keeps naming itself.
 
 use sha2::{Digest, Sha256};
 use strata_plugin_sdk::{Map, ResourceList, Value, canonical_json, str_at};
@@ -70,6 +72,13 @@ fn generate_names(list: &mut ResourceList) -> Result<(), String> {
         if let Some(Value::Object(meta)) = item.get_mut("metadata") {
             meta.shift_remove("generateName");
             meta.insert("name".into(), Value::String(name.clone()));
+            if let Some(Value::Object(labels)) = meta.get_mut("labels") {
+                for v in labels.values_mut() {
+                    if v.as_str() == Some(generate_name.as_str()) {
+                        *v = Value::String(name.clone());
+                    }
+                }
+            }
         }
         renamed.push(Renamed {
             kind,
@@ -164,6 +173,16 @@ mod tests {
         assert_eq!(a["items"][1]["spec"]["pipelineRef"]["name"], name);
         assert_eq!(a["items"][1]["spec"]["other"]["name"], "ci-");
         assert_eq!(a["items"][2]["metadata"]["name"], "fixed");
+    }
+
+    #[test]
+    fn a_label_holding_the_generate_name_follows_the_new_name() {
+        let items = json!([{"kind": "PipelineRun", "metadata": {"generateName": "run-",
+            "labels": {"app.kubernetes.io/instance": "run-", "other": "keep"}}}]);
+        let out = run(items, json!({})).unwrap_or_default();
+        let meta = &out["items"][0]["metadata"];
+        assert_eq!(meta["labels"]["app.kubernetes.io/instance"], meta["name"]);
+        assert_eq!(meta["labels"]["other"], "keep");
     }
 
     #[test]
