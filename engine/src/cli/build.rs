@@ -16,7 +16,7 @@ use crate::yaml;
 /// Arguments of `strata build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The kustomization directory.
+    /// The kustomization directory, or a KfDef app config file.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// `LoadRestrictionsRootOnly` (default) or `LoadRestrictionsNone`.

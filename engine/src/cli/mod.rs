@@ -29,16 +29,16 @@ pub struct Cli {
 pub enum Command {
     /// Print the resources a kustomization builds, as `kustomize build` does.
     Build(build::BuildArgs),
-    /// Render an app config or directory and pack it as a reproducible OCI bundle.
-    Bundle(bundle::BundleArgs),
-    /// Check a bundle's digests, and optionally that a rebuild gives the same bundle.
-    Verify(verify::VerifyArgs),
     /// Edit the kustomization file in place, keeping its comments and order.
     Edit(edit::EditArgs),
     /// Refuse Tekton Pipelines and PipelineRuns that Tekton would reject at run time.
     Check(check::CheckArgs),
     /// Run or inspect a sandboxed wasm plugin.
     Plugin(plugin::PluginArgs),
+    /// Render an app config or directory and pack it as a reproducible OCI bundle.
+    Bundle(bundle::BundleArgs),
+    /// Check a bundle's digests, and optionally that a rebuild gives the same bundle.
+    Verify(verify::VerifyArgs),
     /// Print the version.
     Version,
 }
