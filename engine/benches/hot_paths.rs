@@ -23,16 +23,22 @@ fn yaml_read_write(c: &mut Criterion) {
     let mut g = c.benchmark_group("yaml");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.sample_size(20);
-    g.bench_function("read platform (fast path)", |b| b.iter(|| yaml::parse_documents(black_box(&text))));
+    g.bench_function("read platform (fast path)", |b| {
+        b.iter(|| yaml::parse_documents(black_box(&text)))
+    });
     g.bench_function("read platform (complete parser)", |b| {
         b.iter(|| yaml::parse_documents_complete(black_box(&text)))
     });
-    g.bench_function("write platform", |b| b.iter(|| yaml::emit_documents(black_box(&docs))));
+    g.bench_function("write platform", |b| {
+        b.iter(|| yaml::emit_documents(black_box(&docs)))
+    });
     g.finish();
 }
 
 fn config_map(i: usize) -> Resource {
-    let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  namespace: ns\ndata:\n  k: v\n");
+    let text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  namespace: ns\ndata:\n  k: v\n"
+    );
     Resource::new(yaml::parse_one(&text).unwrap_or_default())
 }
 
@@ -48,7 +54,11 @@ fn resource_lookup(c: &mut Criterion) {
     let m: ResMap = (0..n).map(config_map).collect();
     let ids: Vec<_> = (0..1000).map(|i| config_map(i * 97 % n).id()).collect();
     c.bench_function("resmap: 1000 lookups among 100k resources", |b| {
-        b.iter(|| ids.iter().filter_map(|id| m.position(black_box(id))).count())
+        b.iter(|| {
+            ids.iter()
+                .filter_map(|id| m.position(black_box(id)))
+                .count()
+        })
     });
 }
 
@@ -60,7 +70,13 @@ fn strategic_merge(c: &mut Criterion) {
     .unwrap_or_default();
     let schema = strata::schema::merge::builtin();
     c.bench_function("strategic merge: deployment patch", |b| {
-        b.iter(|| strata::patch::strategic_merge::merge(black_box(dest.clone()), black_box(patch.clone()), schema))
+        b.iter(|| {
+            strata::patch::strategic_merge::merge(
+                black_box(dest.clone()),
+                black_box(patch.clone()),
+                schema,
+            )
+        })
     });
 }
 
@@ -81,12 +97,22 @@ fn name_references(c: &mut Criterion) {
         g.bench_function(format!("{n} resources"), |b| {
             b.iter(|| {
                 let mut m2 = m.clone();
-                strata::builtins::name_reference::fix_back_references(&mut m2, &config, Path::new("k.yaml"))
+                strata::builtins::name_reference::fix_back_references(
+                    &mut m2,
+                    &config,
+                    Path::new("k.yaml"),
+                )
             })
         });
     }
     g.finish();
 }
 
-criterion_group!(benches, yaml_read_write, resource_lookup, strategic_merge, name_references);
+criterion_group!(
+    benches,
+    yaml_read_write,
+    resource_lookup,
+    strategic_merge,
+    name_references
+);
 criterion_main!(benches);

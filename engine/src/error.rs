@@ -130,12 +130,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Builds a [`Error::Transform`] without a resource.
-    pub fn transform(path: impl Into<PathBuf>, what: impl Into<String>, msg: impl Into<String>) -> Error {
-        Error::Transform { path: path.into(), what: what.into(), resource: None, msg: msg.into() }
+    pub fn transform(
+        path: impl Into<PathBuf>,
+        what: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> Error {
+        Error::Transform {
+            path: path.into(),
+            what: what.into(),
+            resource: None,
+            msg: msg.into(),
+        }
     }
 
     /// Builds a [`Error::Config`].
     pub fn config(path: impl Into<PathBuf>, msg: impl Into<String>) -> Error {
-        Error::Config { path: path.into(), msg: msg.into() }
+        Error::Config {
+            path: path.into(),
+            msg: msg.into(),
+        }
     }
 }

@@ -8,24 +8,24 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod yaml;
-pub mod resource;
+pub mod accumulate;
+pub mod app;
+pub mod builtins;
+pub mod bundle;
+pub mod check;
+pub mod cli;
+pub mod edit;
 pub mod error;
+pub mod fieldspec;
 pub mod fs;
 pub mod kustomization;
 pub mod loader;
-pub mod schema;
-pub mod fieldspec;
-pub mod builtins;
 pub mod patch;
-pub mod replacement;
 pub mod plugin;
-pub mod accumulate;
-pub mod app;
-pub mod bundle;
-pub mod edit;
-pub mod check;
-pub mod cli;
+pub mod replacement;
+pub mod resource;
+pub mod schema;
+pub mod yaml;
 
 use std::path::Path;
 
@@ -44,7 +44,9 @@ pub fn build(fs: &dyn fs::Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap>
 /// depend on the number of threads.
 pub fn print(resources: &[Resource]) -> Result<String> {
     const PARALLEL_FROM: usize = 64;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     if threads < 2 || resources.len() < PARALLEL_FROM {
         return print_slice(resources, true);
     }
@@ -76,7 +78,10 @@ fn print_slice(resources: &[Resource], first: bool) -> Result<String> {
         if i > 0 || !first {
             out.push_str("---\n");
         }
-        yaml::emit::emit_into(&mut out, &r.node).map_err(|e| Error::Emit { id: r.id(), source: e })?;
+        yaml::emit::emit_into(&mut out, &r.node).map_err(|e| Error::Emit {
+            id: r.id(),
+            source: e,
+        })?;
     }
     Ok(out)
 }

@@ -37,7 +37,10 @@ fn assert_refused(out: &Output, needle: &str) {
     assert!(out.stdout.is_empty(), "stdout must stay empty on failure");
     assert!(err.starts_with("Error: "), "stderr: {err}");
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "stderr: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "stderr: {err}"
+    );
 }
 
 #[test]
@@ -46,16 +49,31 @@ fn builds_a_tree_and_prints_kustomize_bytes() {
     write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
     write(&d, "cm.yaml", CM);
     let out = strata(&["build", "."], &d);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "apiVersion: v1\ndata:\n  a: b\nkind: ConfigMap\nmetadata:\n  name: cm\n");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "apiVersion: v1\ndata:\n  a: b\nkind: ConfigMap\nmetadata:\n  name: cm\n"
+    );
 }
 
 #[test]
 fn malformed_yaml_names_file_and_line() {
     let d = scratch("malformed");
     write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
-    write(&d, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [cm\n");
-    assert_refused(&strata(&["build", "."], &d), "cm.yaml: invalid YAML at line");
+    write(
+        &d,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [cm\n",
+    );
+    assert_refused(
+        &strata(&["build", "."], &d),
+        "cm.yaml: invalid YAML at line",
+    );
 }
 
 #[test]
@@ -79,8 +97,16 @@ fn path_escaping_the_root_is_refused() {
     write(&d, "cm.yaml", CM);
     write(&d, "app/kustomization.yaml", "resources:\n- ../cm.yaml\n");
     assert_refused(&strata(&["build", "app"], &d), "is not in or below");
-    let out = strata(&["build", "app", "--load-restrictor", "LoadRestrictionsNone"], &d);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = strata(
+        &["build", "app", "--load-restrictor", "LoadRestrictionsNone"],
+        &d,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[cfg(unix)]
@@ -98,7 +124,11 @@ fn symlink_escaping_the_root_is_refused() {
 fn non_utf8_is_refused_with_offset() {
     let d = scratch("utf8");
     write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
-    write(&d, "cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \xff\xfe\n");
+    write(
+        &d,
+        "cm.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \xff\xfe\n",
+    );
     assert_refused(&strata(&["build", "."], &d), "not UTF-8 text");
 }
 
@@ -127,7 +157,11 @@ fn huge_file_is_refused_before_reading() {
 #[test]
 fn remote_resources_are_refused_offline() {
     let d = scratch("remote");
-    write(&d, "kustomization.yaml", "resources:\n- https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.0.0\n");
+    write(
+        &d,
+        "kustomization.yaml",
+        "resources:\n- https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.0.0\n",
+    );
     assert_refused(&strata(&["build", "."], &d), "not supported");
 }
 
@@ -149,17 +183,29 @@ fn output_file_is_written_whole_or_not_at_all() {
     write(&d, "cm.yaml", "apiVersion: v1\nkind: [\n");
     let out = strata(&["build", ".", "-o", "out2.yaml"], &d);
     assert_eq!(out.status.code(), Some(1));
-    assert!(!d.join("out2.yaml").exists(), "a failed build must not leave an output file");
+    assert!(
+        !d.join("out2.yaml").exists(),
+        "a failed build must not leave an output file"
+    );
 }
 
 #[test]
 fn output_directory_gets_one_file_per_resource() {
     let d = scratch("outdir");
     write(&d, "kustomization.yaml", "resources:\n- r.yaml\n");
-    write(&d, "r.yaml", format!("{CM}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: Web\n"));
+    write(
+        &d,
+        "r.yaml",
+        format!("{CM}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: Web\n"),
+    );
     std::fs::create_dir_all(d.join("out")).unwrap_or_else(|e| panic!("{e}"));
     let out = strata(&["build", ".", "-o", "out"], &d);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(d.join("out/v1_configmap_cm.yaml").exists());
     assert!(d.join("out/apps_v1_deployment_web.yaml").exists());
 }
@@ -170,7 +216,11 @@ fn output_directory_gets_one_file_per_resource() {
 fn conformance_pass_rate_stays_above_the_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let runner = root.join("../shared/conformance/run");
-    assert!(runner.exists(), "the conformance runner is missing at {}", runner.display());
+    assert!(
+        runner.exists(),
+        "the conformance runner is missing at {}",
+        runner.display()
+    );
     let out = Command::new(&runner)
         .arg("--engine")
         .arg(env!("CARGO_BIN_EXE_strata"))
@@ -182,10 +232,18 @@ fn conformance_pass_rate_stays_above_the_floor() {
         .find_map(|l| l.strip_prefix("pass rate "))
         .and_then(|l| l.split('%').next())
         .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no pass rate in:\n{text}{}", String::from_utf8_lossy(&out.stderr)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no pass rate in:\n{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
     let floor: f64 = std::fs::read_to_string(root.join("tests/conformance.floor"))
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or_else(|| panic!("tests/conformance.floor must hold a number"));
-    assert!(rate + 1e-9 >= floor, "conformance pass rate {rate}% fell below the floor {floor}%:\n{text}");
+    assert!(
+        rate + 1e-9 >= floor,
+        "conformance pass rate {rate}% fell below the floor {floor}%:\n{text}"
+    );
 }

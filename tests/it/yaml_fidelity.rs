@@ -14,7 +14,11 @@ fn kustomize_outputs_round_trip_byte_for_byte() {
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     files.sort();
-    assert!(files.len() > 200, "expected the bench's outputs in {}", dir.display());
+    assert!(
+        files.len() > 200,
+        "expected the bench's outputs in {}",
+        dir.display()
+    );
     let mut failures = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
@@ -47,7 +51,13 @@ fn kustomize_outputs_round_trip_byte_for_byte() {
             Err(e) => failures.push(format!("{}: emit: {e}", f.display())),
         }
     }
-    assert!(failures.is_empty(), "{} of {} files differ:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} files differ:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }
 
 /// Every YAML file of the shared corpus (real trees, kustomize's test inputs, kustomize's
@@ -60,10 +70,16 @@ fn fast_parser_agrees_with_the_complete_parser() {
         collect_yaml(&shared_dir().join(sub), &mut files);
     }
     files.sort();
-    assert!(files.len() > 1000, "expected the shared corpus, found {} files", files.len());
+    assert!(
+        files.len() > 1000,
+        "expected the shared corpus, found {} files",
+        files.len()
+    );
     let (mut docs, mut fast_docs, mut differ) = (0usize, 0usize, Vec::new());
     for f in &files {
-        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
         for doc in text.split("\n---\n") {
             // Each chunk ends with a line break, as inside a stream: at the very end of a
             // file without one, go-yaml (and the fast path) and yaml-rust2 read block
@@ -73,25 +89,41 @@ fn fast_parser_agrees_with_the_complete_parser() {
             if complete.is_ok() {
                 docs += 1;
             }
-            let Some(fast) = yaml::parse_documents_fast(doc) else { continue };
+            let Some(fast) = yaml::parse_documents_fast(doc) else {
+                continue;
+            };
             fast_docs += 1;
-            let strip = |v: Vec<yaml::Node>| v.into_iter().filter(|d| !d.is_null()).collect::<Vec<_>>();
+            let strip =
+                |v: Vec<yaml::Node>| v.into_iter().filter(|d| !d.is_null()).collect::<Vec<_>>();
             match complete {
                 Ok(c) => {
                     if strip(c) != strip(fast) {
                         differ.push(format!("{}: different trees", f.display()));
                     }
                 }
-                Err(e) => differ.push(format!("{}: the fast path accepted what the complete parser refuses: {e}", f.display())),
+                Err(e) => differ.push(format!(
+                    "{}: the fast path accepted what the complete parser refuses: {e}",
+                    f.display()
+                )),
             }
         }
     }
-    assert!(differ.is_empty(), "{} documents differ:\n{}", differ.len(), differ.join("\n"));
-    assert!(fast_docs * 100 >= docs * 98, "the fast path took only {fast_docs} of {docs} documents");
+    assert!(
+        differ.is_empty(),
+        "{} documents differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+    assert!(
+        fast_docs * 100 >= docs * 98,
+        "the fast path took only {fast_docs} of {docs} documents"
+    );
 }
 
 fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {

@@ -11,9 +11,10 @@ use crate::util;
 pub fn run(args: &[String]) -> Result<()> {
     if let Some(i) = args.iter().position(|a| a == "--scale") {
         let sizes: Vec<usize> = match args.get(i + 1) {
-            Some(list) if !list.starts_with("--") => {
-                list.split(',').filter_map(|s| s.trim().parse().ok()).collect()
-            }
+            Some(list) if !list.starts_with("--") => list
+                .split(',')
+                .filter_map(|s| s.trim().parse().ok())
+                .collect(),
             _ => vec![1_000, 10_000, 100_000],
         };
         return crate::scale::run(&sizes, 3);
@@ -27,6 +28,8 @@ pub fn run(args: &[String]) -> Result<()> {
         .arg(util::shared().join("oracle/kustomize-ref"))
         .args(args)
         .current_dir(&root);
-    eprintln!("note: the oracle has a ~0.12 s start-up floor per call (Python + ctypes); ratios include it");
+    eprintln!(
+        "note: the oracle has a ~0.12 s start-up floor per call (Python + ctypes); ratios include it"
+    );
     util::run(&mut cmd)
 }

@@ -45,5 +45,10 @@ pub fn run(args: &[String]) -> Result<()> {
 /// Reads "pass rate N% of M run".
 pub fn pass_rate(out: &str) -> Option<f64> {
     let line = out.lines().find(|l| l.starts_with("pass rate "))?;
-    line.trim_start_matches("pass rate ").split('%').next()?.trim().parse().ok()
+    line.trim_start_matches("pass rate ")
+        .split('%')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }

@@ -39,7 +39,14 @@ fn main() -> Result<()> {
 
 fn ci() -> Result<()> {
     util::cargo(&["fmt", "--all", "--check"])?;
-    util::cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    util::cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     util::cargo(&["build", "--release", "-p", "strata"])?;
     util::cargo(&["test", "--workspace"])?;
     conformance::run(&[])

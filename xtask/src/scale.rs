@@ -36,7 +36,11 @@ pub fn run(sizes: &[usize], repeat: usize) -> Result<()> {
                 .with_context(|| format!("running {}", engine.display()))?;
             times.push(t.elapsed());
             if !out.status.success() {
-                bail!("strata build {} failed: {}", overlay.display(), String::from_utf8_lossy(&out.stderr));
+                bail!(
+                    "strata build {} failed: {}",
+                    overlay.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
             out_len = out.stdout.len();
         }
@@ -45,7 +49,10 @@ pub fn run(sizes: &[usize], repeat: usize) -> Result<()> {
         let docs = n;
         rows.push((n, median, out_len, docs));
     }
-    println!("{:>8} {:>10} {:>12} {:>14}", "resources", "median", "output", "µs/resource");
+    println!(
+        "{:>8} {:>10} {:>12} {:>14}",
+        "resources", "median", "output", "µs/resource"
+    );
     let base = rows.first().map(|r| per_resource(r.1, r.0));
     for (n, t, len, _) in &rows {
         let per = per_resource(*t, *n);
@@ -53,7 +60,8 @@ pub fn run(sizes: &[usize], repeat: usize) -> Result<()> {
             "{n:>8} {:>9.3}s {:>10.1}MB {per:>13.1}{}",
             t.as_secs_f64(),
             *len as f64 / 1e6,
-            base.map(|b| format!("  ({:.2}x of the smallest)", per / b)).unwrap_or_default()
+            base.map(|b| format!("  ({:.2}x of the smallest)", per / b))
+                .unwrap_or_default()
         );
     }
     Ok(())
@@ -91,13 +99,18 @@ apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\nspec:\n  selector:\n 
             in_file = 0;
         }
     }
-    let mut k = String::from("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+    let mut k = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
     for f in &files {
         writeln!(k, "- {}", f.display())?;
     }
     k.push_str("- sa.yaml\nsecretGenerator:\n- name: shared-secret\n  literals:\n  - token=abc\ncommonLabels:\n  tier: backend\n");
     std::fs::write(base.join("kustomization.yaml"), k)?;
-    std::fs::write(base.join("sa.yaml"), "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n")?;
+    std::fs::write(
+        base.join("sa.yaml"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n",
+    )?;
     std::fs::write(
         overlay.join("kustomization.yaml"),
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../base\n\

@@ -7,7 +7,10 @@ use anyhow::{Context, Result, bail};
 
 /// The workspace root (xtask's parent directory).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// `../shared` beside the workspace.
@@ -26,7 +29,9 @@ pub fn cargo(args: &[&str]) -> Result<()> {
 /// Runs a command, echoing it; fails on a non-zero exit.
 pub fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {}", show(cmd));
-    let status = cmd.status().with_context(|| format!("starting {}", show(cmd)))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("starting {}", show(cmd)))?;
     if !status.success() {
         bail!("{} failed with {status}", show(cmd));
     }
@@ -36,10 +41,18 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 /// Runs a command, echoing it, and returns its stdout; fails on a non-zero exit.
 pub fn output(cmd: &mut Command) -> Result<String> {
     eprintln!("$ {}", show(cmd));
-    let out = cmd.output().with_context(|| format!("starting {}", show(cmd)))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("starting {}", show(cmd)))?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
-        bail!("{} failed with {}:\n{}{}", show(cmd), out.status, stdout, String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "{} failed with {}:\n{}{}",
+            show(cmd),
+            out.status,
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(stdout)
 }

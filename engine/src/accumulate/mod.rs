@@ -59,9 +59,20 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     // kustomize builds a Component named on the command line like a Kustomization.
     // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
     // whole build (as kustomize's global schema); restored when the build ends.
-    let _schema = crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(&k, &Root { loader: &loader, dir: &root, file: &file })?);
+    let _schema =
+        crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(
+            &k,
+            &Root {
+                loader: &loader,
+                dir: &root,
+                file: &file,
+            },
+        )?);
     let mut ra = Accumulator {
-        transformer_origins: k.build_metadata.iter().any(|b| b == "transformerAnnotations"),
+        transformer_origins: k
+            .build_metadata
+            .iter()
+            .any(|b| b == "transformerAnnotations"),
         ..Default::default()
     };
     let mut stack = vec![root.clone()];
@@ -77,7 +88,10 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
 }
 
 fn drop_empty_annotations(node: &mut crate::yaml::Node) {
-    if let Some(meta) = node.get_mut("metadata").and_then(crate::yaml::Node::as_map_mut) {
+    if let Some(meta) = node
+        .get_mut("metadata")
+        .and_then(crate::yaml::Node::as_map_mut)
+    {
         let empty = match meta.get("annotations") {
             Some(crate::yaml::Node::Map(m)) => m.is_empty(),
             Some(n) => n.is_null(),
@@ -104,7 +118,8 @@ fn finish(
     crate::replacement::vars::resolve(&mut ra.resources, &ra.vars, &ra.config, _file)?;
     // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other
     // transformers only and never printed.
-    ra.resources.retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
+    ra.resources
+        .retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
     builtins::build_metadata::finish(&mut ra.resources, &_k.build_metadata, _root, _file)?;
     Ok(())
 }
@@ -127,13 +142,19 @@ fn refuse_unsupported(file: &Path, k: &Kustomization) -> Result<()> {
     let checks: [(&str, bool); 4] = [
         ("helmCharts", !k.helm_charts.is_empty()),
         ("helmGlobals", k.helm_globals.is_some()),
-        ("helmChartInflationGenerator", !k.helm_chart_inflation_generator.is_empty()),
+        (
+            "helmChartInflationGenerator",
+            !k.helm_chart_inflation_generator.is_empty(),
+        ),
         ("inventory", k.inventory.is_some()),
     ];
     let pending = crate::builtins::pending_fields(k);
     for (field, set) in checks.into_iter().chain(pending) {
         if set {
-            return Err(Error::NotSupported { path: file.to_path_buf(), field: field.to_string() });
+            return Err(Error::NotSupported {
+                path: file.to_path_buf(),
+                field: field.to_string(),
+            });
         }
     }
     Ok(())
@@ -162,7 +183,10 @@ fn accumulate(
         if !sub_k.is_component() {
             return Err(Error::config(
                 &sub_file,
-                format!("expected kind 'Component' for path '{entry}' but got '{}'", kind_or_default(&sub_k)),
+                format!(
+                    "expected kind 'Component' for path '{entry}' but got '{}'",
+                    kind_or_default(&sub_k)
+                ),
             ));
         }
         stack.push(sub.clone());
@@ -170,12 +194,20 @@ fn accumulate(
         stack.pop();
     }
     run_transformers(&root, k, ra)?;
-    ra.vars.extend(crate::replacement::vars::declare(&k.vars, &ra.resources, file)?);
+    ra.vars.extend(crate::replacement::vars::declare(
+        &k.vars,
+        &ra.resources,
+        file,
+    )?);
     Ok(())
 }
 
 fn kind_or_default(k: &Kustomization) -> &str {
-    if k.kind.is_empty() { "Kustomization" } else { &k.kind }
+    if k.kind.is_empty() {
+        "Kustomization"
+    } else {
+        &k.kind
+    }
 }
 
 fn accumulate_resource(
@@ -197,13 +229,19 @@ fn accumulate_resource(
                     format!("expected kind != 'Component' for path '{entry}'"),
                 ));
             }
-            let mut sub_ra = Accumulator { transformer_origins: ra.transformer_origins, ..Default::default() };
+            let mut sub_ra = Accumulator {
+                transformer_origins: ra.transformer_origins,
+                ..Default::default()
+            };
             stack.push(sub.clone());
             accumulate(loader, &sub, &sub_file, &sub_k, &mut sub_ra, stack)?;
             stack.pop();
             ra.resources
                 .append_all(sub_ra.resources)
-                .map_err(|d| Error::DuplicateId { path: file.to_path_buf(), id: d.0 })?;
+                .map_err(|d| Error::DuplicateId {
+                    path: file.to_path_buf(),
+                    id: d.0,
+                })?;
             ra.config.merge_owned(sub_ra.config);
             ra.vars.extend(sub_ra.vars);
             Ok(())
@@ -211,18 +249,23 @@ fn accumulate_resource(
         Some(Kind::File) => {
             let path = loader.resolve(dir, entry)?;
             for r in loader.resources_from_file(&path)? {
-                ra.resources
-                    .append(r)
-                    .map_err(|d| Error::DuplicateId { path: path.clone(), id: d.0 })?;
+                ra.resources.append(r).map_err(|d| Error::DuplicateId {
+                    path: path.clone(),
+                    id: d.0,
+                })?;
             }
             Ok(())
         }
-        None if looks_remote(entry) => {
-            Err(Error::Remote { path: file.to_path_buf(), target: entry.to_string() })
-        }
+        None if looks_remote(entry) => Err(Error::Remote {
+            path: file.to_path_buf(),
+            target: entry.to_string(),
+        }),
         None => Err(Error::config(
             file,
-            format!("accumulating resources: '{}' does not exist", joined.display()),
+            format!(
+                "accumulating resources: '{}' does not exist",
+                joined.display()
+            ),
         )),
     }
 }
@@ -236,9 +279,15 @@ fn sub_root(
 ) -> Result<PathBuf> {
     if loader.kind(&dir.join(entry)).is_none() {
         if looks_remote(entry) {
-            return Err(Error::Remote { path: file.to_path_buf(), target: entry.to_string() });
+            return Err(Error::Remote {
+                path: file.to_path_buf(),
+                target: entry.to_string(),
+            });
         }
-        return Err(Error::config(file, format!("'{}' does not exist", dir.join(entry).display())));
+        return Err(Error::config(
+            file,
+            format!("'{}' does not exist", dir.join(entry).display()),
+        ));
     }
     let sub = loader.resolve_dir(dir, entry)?;
     // A root that contains the current one, or one already on the path, would recurse
@@ -257,7 +306,10 @@ fn sub_root(
 }
 
 fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
-    let cx = Context { root: *root, config: &ra.config };
+    let cx = Context {
+        root: *root,
+        config: &ra.config,
+    };
     let mut generated: Vec<Vec<Resource>> = Vec::new();
     for g in builtins::field_generators(k, root)? {
         generated.push(g.generate(&cx)?);
@@ -278,14 +330,19 @@ fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> R
 fn absorb(file: &Path, resources: &mut ResMap, r: Resource) -> Result<()> {
     let id = r.id();
     let found = resources.positions_by_any_id(&id);
-    let dup = |id| Error::DuplicateId { path: file.to_path_buf(), id };
+    let dup = |id| Error::DuplicateId {
+        path: file.to_path_buf(),
+        id,
+    };
     match (r.behavior, found.as_slice()) {
         (Behavior::Create, []) => resources.append(r).map_err(|d| dup(d.0)),
         (Behavior::Create, _) => Err(Error::Transform {
             path: file.to_path_buf(),
             what: "generator".into(),
             resource: Some(id.clone()),
-            msg: format!("id {id} exists; can not use behavior 'create', behavior must be merge or replace"),
+            msg: format!(
+                "id {id} exists; can not use behavior 'create', behavior must be merge or replace"
+            ),
         }),
         (_, []) => Err(Error::Transform {
             path: file.to_path_buf(),
@@ -295,7 +352,9 @@ fn absorb(file: &Path, resources: &mut ResMap, r: Resource) -> Result<()> {
         }),
         (behavior, [i]) => {
             let i = *i;
-            let Some(old) = resources.at(i).cloned() else { return Ok(()) };
+            let Some(old) = resources.at(i).cloned() else {
+                return Ok(());
+            };
             let merged = builtins::merge_generated(old, r, behavior)
                 .map_err(|m| Error::transform(file, "generator", m))?;
             resources.replace_at(i, merged);
@@ -314,7 +373,10 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
     let mut all = builtins::field_transformers(k, root, &ra.config)?;
     all.extend(builtins::config_transformers(k, root)?);
     for t in all {
-        let cx = Context { root: *root, config: &ra.config };
+        let cx = Context {
+            root: *root,
+            config: &ra.config,
+        };
         t.transform(&mut ra.resources, &cx)?;
         ra.resources.fresh();
         if ra.transformer_origins {
@@ -322,7 +384,10 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
         }
     }
     for v in builtins::config_validators(k, root)? {
-        let cx = Context { root: *root, config: &ra.config };
+        let cx = Context {
+            root: *root,
+            config: &ra.config,
+        };
         v.transform(&mut ra.resources, &cx)?;
         ra.resources.fresh();
     }

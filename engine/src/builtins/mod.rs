@@ -69,7 +69,8 @@ pub fn layer_config(k: &Kustomization, root: &Root<'_>) -> Result<TransformerCon
     let mut tc = TransformerConfig::defaults();
     for c in &k.configurations {
         let text = root.read_text(c)?;
-        let extra = TransformerConfig::parse(&text).map_err(|m| Error::config(root.resolve(c).unwrap_or_else(|_| root.dir.join(c)), m))?;
+        let extra = TransformerConfig::parse(&text)
+            .map_err(|m| Error::config(root.resolve(c).unwrap_or_else(|_| root.dir.join(c)), m))?;
         tc.merge(&extra);
     }
     for c in &k.crds {
@@ -112,7 +113,10 @@ pub fn config_generators(k: &Kustomization, root: &Root<'_>) -> Result<Vec<Box<d
             api_version: "builtin".into(),
             kind: node.str_at(&["kind"]).unwrap_or("").to_string(),
             name: node.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
-            namespace: node.str_at(&["metadata", "namespace"]).unwrap_or("").to_string(),
+            namespace: node
+                .str_at(&["metadata", "namespace"])
+                .unwrap_or("")
+                .to_string(),
         };
         let g: Box<dyn Generator> = match builtin_kind(&node) {
             Some("ConfigMapGenerator") => Box::new(configmap_generator::ConfigMapGenerator {
@@ -147,13 +151,19 @@ fn field_origin(root: &Root<'_>, kind: &str) -> crate::resource::Origin {
 
 /// Converts kustomization field specs.
 fn specs(args: &[FieldSpecArg]) -> Vec<FieldSpec> {
-    args.iter().map(|a| FieldSpec::new(&a.group, &a.version, &a.kind, &a.path, a.create)).collect()
+    args.iter()
+        .map(|a| FieldSpec::new(&a.group, &a.version, &a.kind, &a.path, a.create))
+        .collect()
 }
 
 /// The built-in transformers a kustomization's fields ask for, in kustomize's order:
 /// patchesStrategicMerge, patches, namespace, namePrefix, nameSuffix, labels,
 /// annotations, patchesJson6902, replicas, images, replacements.
-pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerConfig) -> Result<Vec<Box<dyn Transformer>>> {
+pub fn field_transformers(
+    k: &Kustomization,
+    root: &Root<'_>,
+    tc: &TransformerConfig,
+) -> Result<Vec<Box<dyn Transformer>>> {
     let _ = root;
     let mut out: Vec<Box<dyn Transformer>> = Vec::new();
     // --- slot: patchesStrategicMerge (PatchStrategicMergeTransformer) ---
@@ -188,16 +198,28 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
         if l.include_selectors {
             add_specs(&mut fss, &tc.common_labels);
         } else {
-            add_specs(&mut fss, &[FieldSpec::new("", "", "", "metadata/labels", true)]);
+            add_specs(
+                &mut fss,
+                &[FieldSpec::new("", "", "", "metadata/labels", true)],
+            );
             if l.include_templates {
                 add_specs(&mut fss, &tc.template_labels);
             }
             if l.include_volume_claim_templates {
-                let vct = FieldSpec::new("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true);
+                let vct = FieldSpec::new(
+                    "apps",
+                    "",
+                    "StatefulSet",
+                    "spec/volumeClaimTemplates[]/metadata/labels",
+                    true,
+                );
                 add_specs(&mut fss, &[vct]);
             }
         }
-        out.push(Box::new(labels::LabelTransformer { labels: l.pairs.clone(), field_specs: fss }));
+        out.push(Box::new(labels::LabelTransformer {
+            labels: l.pairs.clone(),
+            field_specs: fss,
+        }));
     }
     // kustomize runs one LabelTransformer per `labels` entry, then the `commonLabels` one
     // (also when only `labels` is set).
@@ -216,7 +238,10 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
     // --- slot: patchesJson6902 (PatchJson6902Transformer) ---
     out.extend(late_patches);
     for r in &k.replicas {
-        out.push(Box::new(replicas::ReplicaCountTransformer { replica: r.clone(), field_specs: tc.replicas.clone() }));
+        out.push(Box::new(replicas::ReplicaCountTransformer {
+            replica: r.clone(),
+            field_specs: tc.replicas.clone(),
+        }));
     }
     for i in &k.images {
         out.push(Box::new(images::ImageTagTransformer {
@@ -227,13 +252,22 @@ pub fn field_transformers(k: &Kustomization, root: &Root<'_>, tc: &TransformerCo
     }
     // --- slot: replacements (ReplacementTransformer) ---
     if !k.replacements.is_empty() {
-        out.push(Box::new(crate::replacement::ReplacementTransformer::from_fields(&k.replacements, root, root.file)?));
+        out.push(Box::new(
+            crate::replacement::ReplacementTransformer::from_fields(
+                &k.replacements,
+                root,
+                root.file,
+            )?,
+        ));
     }
     Ok(out)
 }
 
 /// The transformers listed under `transformers:` (built-in kinds or plugins).
-pub fn config_transformers(k: &Kustomization, root: &Root<'_>) -> Result<Vec<Box<dyn Transformer>>> {
+pub fn config_transformers(
+    k: &Kustomization,
+    root: &Root<'_>,
+) -> Result<Vec<Box<dyn Transformer>>> {
     let mut out: Vec<Box<dyn Transformer>> = Vec::new();
     for (node, file) in plugin_configs(&k.transformers, root)? {
         out.push(builtin_transformer(&node, root, &file)?);
@@ -242,29 +276,52 @@ pub fn config_transformers(k: &Kustomization, root: &Root<'_>) -> Result<Vec<Box
 }
 
 /// Builds the transformer a config names: a built-in kind, else a plugin.
-fn builtin_transformer(node: &Node, root: &Root<'_>, file: &std::path::Path) -> Result<Box<dyn Transformer>> {
+fn builtin_transformer(
+    node: &Node,
+    root: &Root<'_>,
+    file: &std::path::Path,
+) -> Result<Box<dyn Transformer>> {
     let bad = |m: String| Error::config(file, m);
     Ok(match builtin_kind(node) {
-        Some("NamespaceTransformer") => Box::new(namespace::NamespaceTransformer::from_config(node).map_err(bad)?),
+        Some("NamespaceTransformer") => {
+            Box::new(namespace::NamespaceTransformer::from_config(node).map_err(bad)?)
+        }
         Some("PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer") => {
             Box::new(prefix_suffix::PrefixSuffixTransformer::from_config(node).map_err(bad)?)
         }
-        Some("LabelTransformer") => Box::new(labels::LabelTransformer::from_config(node).map_err(bad)?),
-        Some("AnnotationsTransformer") => Box::new(annotations::AnnotationsTransformer::from_config(node).map_err(bad)?),
-        Some("ImageTagTransformer") => Box::new(images::ImageTagTransformer::from_config(node).map_err(bad)?),
-        Some("ReplicaCountTransformer") => Box::new(replicas::ReplicaCountTransformer::from_config(node).map_err(bad)?),
+        Some("LabelTransformer") => {
+            Box::new(labels::LabelTransformer::from_config(node).map_err(bad)?)
+        }
+        Some("AnnotationsTransformer") => {
+            Box::new(annotations::AnnotationsTransformer::from_config(node).map_err(bad)?)
+        }
+        Some("ImageTagTransformer") => {
+            Box::new(images::ImageTagTransformer::from_config(node).map_err(bad)?)
+        }
+        Some("ReplicaCountTransformer") => {
+            Box::new(replicas::ReplicaCountTransformer::from_config(node).map_err(bad)?)
+        }
         Some("HashTransformer") => Box::new(hash_suffix::HashTransformer),
         Some("ValueAddTransformer") => {
-            let dir_name = root.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let dir_name = root
+                .dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let read = |p: &str| root.read_text(p).map_err(|e| e.to_string());
-            Box::new(value_add::ValueAddTransformer::from_config(node, &dir_name, &read).map_err(bad)?)
+            Box::new(
+                value_add::ValueAddTransformer::from_config(node, &dir_name, &read).map_err(bad)?,
+            )
         }
-        Some("PatchTransformer" | "PatchStrategicMergeTransformer" | "PatchJson6902Transformer" | "ReplacementTransformer") => {
-            match crate::patch::transformer_from_config(node, root, file)? {
-                Some(t) => t,
-                None => external_transformer(node, root, file)?,
-            }
-        }
+        Some(
+            "PatchTransformer"
+            | "PatchStrategicMergeTransformer"
+            | "PatchJson6902Transformer"
+            | "ReplacementTransformer",
+        ) => match crate::patch::transformer_from_config(node, root, file)? {
+            Some(t) => t,
+            None => external_transformer(node, root, file)?,
+        },
         Some(other) => return Err(not_loadable(other, file)),
         _ => external_transformer(node, root, file)?,
     })
@@ -273,7 +330,10 @@ fn builtin_transformer(node: &Node, root: &Root<'_>, file: &std::path::Path) -> 
 /// kustomize's refusal of an `apiVersion: builtin` kind it cannot load (SortOrderTransformer
 /// and unknown kinds; the helm and IAM generators need tools a sandboxed build lacks).
 fn not_loadable(kind: &str, file: &std::path::Path) -> Error {
-    Error::config(file, format!("unable to load builtin {kind}.builtin.[noGrp]"))
+    Error::config(
+        file,
+        format!("unable to load builtin {kind}.builtin.[noGrp]"),
+    )
 }
 
 /// The validators listed under `validators:`; they see the resources but must not change them.
@@ -287,26 +347,42 @@ pub fn config_validators(k: &Kustomization, root: &Root<'_>) -> Result<Vec<Box<d
 
 /// The kustomize kind of a built-in config (`apiVersion: builtin`), if it is one.
 fn builtin_kind(node: &Node) -> Option<&str> {
-    if node.str_at(&["apiVersion"]) == Some("builtin") { node.str_at(&["kind"]) } else { None }
+    if node.str_at(&["apiVersion"]) == Some("builtin") {
+        node.str_at(&["kind"])
+    } else {
+        None
+    }
 }
 
 // ---- Plugin hook. The plugin engineer adds, at the top of each external_* function:
 //      `if let Some(p) = crate::plugin::from_config(node, root)? { return Ok(crate::plugin::boxed_...(p)); }`
-fn external_transformer(node: &Node, root: &Root<'_>, file: &std::path::Path) -> Result<Box<dyn Transformer>> {
+fn external_transformer(
+    node: &Node,
+    root: &Root<'_>,
+    file: &std::path::Path,
+) -> Result<Box<dyn Transformer>> {
     if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
         return Ok(crate::plugin::boxed_transformer(p));
     }
     Err(unknown_plugin(node, file))
 }
 
-fn external_generator(node: &Node, root: &Root<'_>, file: &std::path::Path) -> Result<Box<dyn Generator>> {
+fn external_generator(
+    node: &Node,
+    root: &Root<'_>,
+    file: &std::path::Path,
+) -> Result<Box<dyn Generator>> {
     if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
         return Ok(crate::plugin::boxed_generator(p));
     }
     Err(unknown_plugin(node, file))
 }
 
-fn external_validator(node: &Node, root: &Root<'_>, file: &std::path::Path) -> Result<Box<dyn Transformer>> {
+fn external_validator(
+    node: &Node,
+    root: &Root<'_>,
+    file: &std::path::Path,
+) -> Result<Box<dyn Transformer>> {
     if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
         return Ok(crate::plugin::boxed_validator(p));
     }
@@ -329,7 +405,10 @@ fn unknown_plugin(node: &Node, file: &std::path::Path) -> Error {
 /// Reads `transformers:` / `generators:` / `validators:` entries: inline YAML, a file
 /// of configs, or a directory whose kustomization builds the configs. Returns each
 /// config with the file it came from.
-pub fn plugin_configs(entries: &[String], root: &Root<'_>) -> Result<Vec<(Node, std::path::PathBuf)>> {
+pub fn plugin_configs(
+    entries: &[String],
+    root: &Root<'_>,
+) -> Result<Vec<(Node, std::path::PathBuf)>> {
     let mut out = Vec::new();
     for e in entries {
         let inline = e.contains('\n') || e.trim_start().starts_with('{');
@@ -343,7 +422,10 @@ pub fn plugin_configs(entries: &[String], root: &Root<'_>) -> Result<Vec<(Node, 
         match root.loader.kind(&joined) {
             Some(crate::fs::Kind::Dir) => {
                 let dir = root.loader.resolve_dir(root.dir, e)?;
-                let opts = crate::accumulate::BuildOptions { reorder: crate::accumulate::Reorder::None, ..Default::default() };
+                let opts = crate::accumulate::BuildOptions {
+                    reorder: crate::accumulate::Reorder::None,
+                    ..Default::default()
+                };
                 let built = crate::accumulate::build(root.loader.fs(), &dir, &opts)?;
                 for r in built.into_vec() {
                     out.push((r.node, dir.clone()));
@@ -356,7 +438,10 @@ pub fn plugin_configs(entries: &[String], root: &Root<'_>) -> Result<Vec<(Node, 
                 }
             }
             _ => {
-                return Err(Error::config(root.file, format!("'{}' does not exist", joined.display())));
+                return Err(Error::config(
+                    root.file,
+                    format!("'{}' does not exist", joined.display()),
+                ));
             }
         }
     }
@@ -365,7 +450,11 @@ pub fn plugin_configs(entries: &[String], root: &Root<'_>) -> Result<Vec<(Node, 
 
 /// Combines a generated resource with the existing one it names (`behavior: merge` or
 /// `replace`). `Err` is the message.
-pub fn merge_generated(old: Resource, new: Resource, behavior: Behavior) -> std::result::Result<Resource, String> {
+pub fn merge_generated(
+    old: Resource,
+    new: Resource,
+    behavior: Behavior,
+) -> std::result::Result<Resource, String> {
     let mut res = new;
     // Labels and annotations: the old ones, overridden by the new ones.
     for field in ["labels", "annotations"] {

@@ -137,8 +137,10 @@ struct Index {
 
 impl Index {
     fn new(infos: &[Info]) -> Index {
-        let mut by_name: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
-        let mut by_org_ns: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut by_org_ns: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
         for (j, info) in infos.iter().enumerate() {
             for p in &info.prev {
                 let list = by_name.entry(p.name.clone()).or_default();
@@ -147,7 +149,10 @@ impl Index {
                 }
             }
             if !is_cluster_scoped(&info.org.gvk) {
-                by_org_ns.entry(info.org.effective_namespace().to_string()).or_default().push(j);
+                by_org_ns
+                    .entry(info.org.effective_namespace().to_string())
+                    .or_default()
+                    .push(j);
             }
         }
         Index { by_name, by_org_ns }
@@ -181,7 +186,11 @@ fn visible_from(
 ) -> std::result::Result<Visible, String> {
     let me = &infos[i].cur;
     if is_cluster_scoped(&me.gvk) {
-        return Ok(Visible { all: true, me: me.clone(), sa_namespaces: Vec::new() });
+        return Ok(Visible {
+            all: true,
+            me: me.clone(),
+            sa_namespaces: Vec::new(),
+        });
     }
     let mut sa_namespaces: Vec<String> = Vec::new();
     if me.gvk.kind == "RoleBinding"
@@ -202,7 +211,11 @@ fn visible_from(
             }
         }
     }
-    Ok(Visible { all: false, me: me.clone(), sa_namespaces })
+    Ok(Visible {
+        all: false,
+        me: me.clone(),
+        sa_namespaces,
+    })
 }
 
 struct Sel<'a> {
@@ -268,9 +281,11 @@ impl Sel<'_> {
                 };
                 // kustomize matches the original namespace when any visible resource
                 // had it, else the current one.
-                let by_org = self.index.by_org_ns.get(ns).is_some_and(|v| {
-                    v.iter().any(|&j| self.visible.sees(&self.infos[j].cur))
-                });
+                let by_org = self
+                    .index
+                    .by_org_ns
+                    .get(ns)
+                    .is_some_and(|v| v.iter().any(|&j| self.visible.sees(&self.infos[j].cur)));
                 let mut c = self.named(&old);
                 if by_org {
                     c.retain(|&j| eff(&self.infos[j].org).as_deref() == Some(ns));
@@ -300,7 +315,12 @@ impl Sel<'_> {
         self.index
             .by_name
             .get(old)
-            .map(|v| v.iter().copied().filter(|&j| self.visible.sees(&self.infos[j].cur)).collect())
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|&j| self.visible.sees(&self.infos[j].cur))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

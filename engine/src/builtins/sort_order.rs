@@ -37,8 +37,10 @@ pub const DEFAULT_ORDER_FIRST: [&str; 22] = [
 ];
 
 /// kustomize's default `orderLast`.
-pub const DEFAULT_ORDER_LAST: [&str; 2] =
-    ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+pub const DEFAULT_ORDER_LAST: [&str; 2] = [
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 /// Checks `sortOptions` as kustomize does; `Err` is the message.
 pub fn validate(opts: &SortOptions) -> Result<(), String> {
@@ -82,7 +84,8 @@ pub fn legacy_sort(resources: &mut ResMap, opts: &LegacySortOptions) {
         ranks.insert(k, 1 + i as i64);
     }
     // Precompute keys once: sorting compares O(n log n) times.
-    let mut keyed: Vec<(i64, String, String, crate::resource::Resource)> = Vec::with_capacity(resources.len());
+    let mut keyed: Vec<(i64, String, String, crate::resource::Resource)> =
+        Vec::with_capacity(resources.len());
     let taken = std::mem::take(resources);
     for r in taken.into_vec() {
         let id = r.id();
@@ -114,12 +117,27 @@ fn gvk_cmp(a: &Keyed, b: &Keyed) -> Ordering {
 }
 
 fn gvk_sort_string(g: &Gvk) -> String {
-    let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
-    format!("{}_{}_{}", or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K"))
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    format!(
+        "{}_{}_{}",
+        or(&g.group, "~G"),
+        or(&g.version, "~V"),
+        or(&g.kind, "~K")
+    )
 }
 
 fn id_sort_string(id: &ResId) -> String {
-    let ns = if id.namespace.is_empty() { "~X" } else { &id.namespace };
+    let ns = if id.namespace.is_empty() {
+        "~X"
+    } else {
+        &id.namespace
+    };
     let nm = if id.name.is_empty() { "~N" } else { &id.name };
     format!("{}|{ns}|{nm}", id.gvk.kustomize_string())
 }

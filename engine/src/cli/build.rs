@@ -47,7 +47,10 @@ pub(super) fn options(a: &BuildArgs) -> Result<BuildOptions> {
         Some("none") => Reorder::None,
         Some(other) => bail!("invalid --reorder {other:?}: use legacy or none"),
     };
-    Ok(BuildOptions { load_restrictor, reorder })
+    Ok(BuildOptions {
+        load_restrictor,
+        reorder,
+    })
 }
 
 /// Runs `strata build`.
@@ -71,7 +74,8 @@ fn write_output(a: &BuildArgs, list: &[Resource], stdout: &mut dyn Write) -> Res
         Some(out) if DiskFs.kind(out) == Some(Kind::Dir) => write_dir(out, list),
         Some(out) => {
             let text = crate::print(list)?;
-            fs::write_atomic(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))
+            fs::write_atomic(out, text.as_bytes())
+                .with_context(|| format!("writing {}", out.display()))
         }
         None => {
             let text = crate::print(list)?;
@@ -94,18 +98,26 @@ fn write_dir(dir: &Path, list: &[Resource]) -> Result<()> {
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     for r in list {
         let id = r.id();
-        let gvk: Vec<&str> = [id.gvk.group.as_str(), id.gvk.version.as_str(), id.gvk.kind.as_str()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect();
+        let gvk: Vec<&str> = [
+            id.gvk.group.as_str(),
+            id.gvk.version.as_str(),
+            id.gvk.kind.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
         let mut name = format!("{}_{}.yaml", gvk.join("_"), r.name()).to_lowercase();
         if namespaces.len() > 1 && !schema::is_cluster_scoped(&id.gvk) {
             name = format!("{}_{name}", r.namespace().to_lowercase());
         }
-        files.push((dir.join(name), yaml::emit(&r.node).map_err(|e| anyhow::anyhow!("{id}: {e}"))?));
+        files.push((
+            dir.join(name),
+            yaml::emit(&r.node).map_err(|e| anyhow::anyhow!("{id}: {e}"))?,
+        ));
     }
     for (path, text) in files {
-        fs::write_atomic(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+        fs::write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }

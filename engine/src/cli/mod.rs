@@ -5,10 +5,10 @@
 
 mod build;
 mod bundle;
-mod verify;
-mod plugin;
 mod check;
 mod edit;
+mod plugin;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -65,7 +65,9 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         Command::Edit(a) => edit::run(&a, stderr),
         Command::Check(a) => check::run(&a, stdout),
         Command::Plugin(a) => plugin::run(&a, stdout, stderr),
-        Command::Version => writeln!(stdout, "strata {}", env!("CARGO_PKG_VERSION")).map_err(Into::into),
+        Command::Version => {
+            writeln!(stdout, "strata {}", env!("CARGO_PKG_VERSION")).map_err(Into::into)
+        }
     };
     plugin::print_warnings(stderr);
     match result {

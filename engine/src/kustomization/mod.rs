@@ -53,7 +53,11 @@ pub struct Kustomization {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub patches_strategic_merge: Vec<String>,
     /// JSON 6902 patches with targets (deprecated in favour of `patches`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "patchesJson6902")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        rename = "patchesJson6902"
+    )]
     pub patches_json6902: Vec<Patch>,
     /// Patches of either kind, with optional targets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -384,7 +388,8 @@ pub struct GeneratorOptions {
 fn last_top_level_keys(text: &str) -> String {
     let mut blocks: Vec<(Option<String>, Vec<&str>)> = Vec::new();
     for line in text.lines() {
-        let top = !line.starts_with([' ', '\t', '-', '#']) && !line.is_empty() && line.contains(':');
+        let top =
+            !line.starts_with([' ', '\t', '-', '#']) && !line.is_empty() && line.contains(':');
         if top {
             let key = line.split(':').next().unwrap_or("").trim().to_string();
             blocks.push((Some(key), vec![line]));
@@ -396,7 +401,9 @@ fn last_top_level_keys(text: &str) -> String {
     }
     let mut out = String::new();
     for (i, (key, lines)) in blocks.iter().enumerate() {
-        let later = key.as_ref().is_some_and(|k| blocks[i + 1..].iter().any(|(k2, _)| k2.as_ref() == Some(k)));
+        let later = key
+            .as_ref()
+            .is_some_and(|k| blocks[i + 1..].iter().any(|(k2, _)| k2.as_ref() == Some(k)));
         if !later {
             for l in lines {
                 out.push_str(l);
@@ -409,23 +416,58 @@ fn last_top_level_keys(text: &str) -> String {
 
 /// The top-level field names, for matching keys regardless of case.
 const FIELD_NAMES: &[&str] = &[
-    "apiVersion", "kind", "metadata", "openapi", "namePrefix", "nameSuffix", "namespace",
-    "commonLabels", "labels", "commonAnnotations", "patchesStrategicMerge", "patchesJson6902",
-    "patches", "images", "imageTags", "replacements", "replicas", "vars", "sortOptions",
-    "resources", "components", "crds", "bases", "configMapGenerator", "secretGenerator",
-    "helmGlobals", "helmCharts", "helmChartInflationGenerator", "generatorOptions",
-    "configurations", "generators", "transformers", "validators", "buildMetadata", "inventory",
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+    "inventory",
 ];
 
 /// Re-reads a kustomization with top-level keys renamed to their canonical spelling
 /// when they differ only in case; None when nothing changes.
 fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
     let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).ok()?;
-    let serde_yaml_ng::Value::Mapping(m) = v else { return None };
+    let serde_yaml_ng::Value::Mapping(m) = v else {
+        return None;
+    };
     let mut out = serde_yaml_ng::Mapping::new();
     let mut changed = false;
     for (k, val) in m {
-        let key = match k.as_str().and_then(|s| FIELD_NAMES.iter().find(|f| f.eq_ignore_ascii_case(s) && **f != s)) {
+        let key = match k.as_str().and_then(|s| {
+            FIELD_NAMES
+                .iter()
+                .find(|f| f.eq_ignore_ascii_case(s) && **f != s)
+        }) {
             Some(canon) => {
                 changed = true;
                 serde_yaml_ng::Value::String((*canon).to_string())
@@ -441,7 +483,9 @@ fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
 /// booleans there (`commonLabels: {a: 1}`); serde would quietly stringify them.
 fn check_string_maps(text: &str) -> Result<(), String> {
     use serde_yaml_ng::Value;
-    let Ok(v) = serde_yaml_ng::from_str::<Value>(text) else { return Ok(()) };
+    let Ok(v) = serde_yaml_ng::from_str::<Value>(text) else {
+        return Ok(());
+    };
     let check = |field: &str, m: Option<&Value>| -> Result<(), String> {
         if let Some(Value::Mapping(m)) = m {
             for (k, v) in m {
@@ -486,10 +530,12 @@ impl Kustomization {
             }
             // kustomize reads the file with Go's encoding/json, whose field names match
             // regardless of case (`nameprefix:` is `namePrefix:`).
-            Err(e) if e.to_string().contains("unknown field") => match case_folded_top_level(text) {
-                Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string())?,
-                None => return Err(e.to_string()),
-            },
+            Err(e) if e.to_string().contains("unknown field") => {
+                match case_folded_top_level(text) {
+                    Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string())?,
+                    None => return Err(e.to_string()),
+                }
+            }
             Err(e) => return Err(e.to_string()),
         };
         k.check_kind()?;
@@ -500,7 +546,9 @@ impl Kustomization {
     fn check_kind(&self) -> Result<(), String> {
         match self.kind.as_str() {
             "" | "Kustomization" | "Component" => Ok(()),
-            other => Err(format!("kind {other:?} is neither Kustomization nor Component")),
+            other => Err(format!(
+                "kind {other:?} is neither Kustomization nor Component"
+            )),
         }
     }
 
@@ -531,8 +579,10 @@ mod tests {
 
     #[test]
     fn legacy_fields_fold_into_modern_ones() {
-        let mut k = Kustomization::parse("bases: [../b]\nresources: [a.yaml]\nimageTags: [{name: x, newTag: v}]\n")
-            .unwrap_or_default();
+        let mut k = Kustomization::parse(
+            "bases: [../b]\nresources: [a.yaml]\nimageTags: [{name: x, newTag: v}]\n",
+        )
+        .unwrap_or_default();
         k.fix_legacy();
         assert_eq!(k.resources, vec!["a.yaml", "../b"]);
         assert_eq!(k.images.len(), 1);

@@ -63,10 +63,10 @@ impl<'f> Loader<'f> {
 
     /// Returns the canonical form of a directory given on the command line.
     pub fn canonical_dir(&self, dir: &Path) -> Result<PathBuf> {
-        let c = self
-            .fs
-            .canonicalize(dir)
-            .map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
+        let c = self.fs.canonicalize(dir).map_err(|e| Error::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
         if self.fs.kind(&c) != Some(Kind::Dir) {
             return Err(Error::config(dir, "not a directory"));
         }
@@ -105,7 +105,11 @@ impl<'f> Loader<'f> {
                 dir,
                 format!(
                     "unable to find one of {} in directory",
-                    FILE_NAMES.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+                    FILE_NAMES
+                        .iter()
+                        .map(|n| format!("'{n}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         };
@@ -117,10 +121,17 @@ impl<'f> Loader<'f> {
 
     /// Reads a whole file, refusing files over [`MAX_FILE_BYTES`].
     pub fn read_bytes(&self, path: &Path) -> Result<Vec<u8>> {
-        let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+        let io = |e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        };
         let size = self.fs.size(path).map_err(io)?;
         if size > MAX_FILE_BYTES {
-            return Err(Error::TooLarge { path: path.to_path_buf(), size, limit: MAX_FILE_BYTES });
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                size,
+                limit: MAX_FILE_BYTES,
+            });
         }
         self.fs.read(path).map_err(io)
     }
@@ -137,9 +148,15 @@ impl<'f> Loader<'f> {
     /// Resolves `rel` against `root` to a canonical path, enforcing the load restrictor.
     pub fn resolve(&self, root: &Path, rel: &str) -> Result<PathBuf> {
         let joined = root.join(rel);
-        let canon = self.fs.canonicalize(&joined).map_err(|e| Error::Io { path: joined.clone(), source: e })?;
+        let canon = self.fs.canonicalize(&joined).map_err(|e| Error::Io {
+            path: joined.clone(),
+            source: e,
+        })?;
         if self.restrictor == LoadRestrictor::RootOnly && !canon.starts_with(root) {
-            return Err(Error::Restricted { path: canon, root: root.to_path_buf() });
+            return Err(Error::Restricted {
+                path: canon,
+                root: root.to_path_buf(),
+            });
         }
         Ok(canon)
     }
@@ -148,7 +165,10 @@ impl<'f> Loader<'f> {
     /// root, as in kustomize, since overlays name `../base`.
     pub fn resolve_dir(&self, root: &Path, rel: &str) -> Result<PathBuf> {
         let joined = root.join(rel);
-        self.fs.canonicalize(&joined).map_err(|e| Error::Io { path: joined, source: e })
+        self.fs.canonicalize(&joined).map_err(|e| Error::Io {
+            path: joined,
+            source: e,
+        })
     }
 
     /// Returns what `path` names.
@@ -184,7 +204,10 @@ impl Root<'_> {
 
 /// Parses resources from YAML or JSON text; `path` names the source in errors.
 pub fn resources_from_text(text: &str, path: &Path) -> Result<Vec<Resource>> {
-    let docs = parse_documents(text).map_err(|e| Error::Yaml { path: path.to_path_buf(), source: e })?;
+    let docs = parse_documents(text).map_err(|e| Error::Yaml {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     let mut out = Vec::new();
     for doc in docs {
         push_resource(doc, path, &mut out)?;
@@ -211,7 +234,10 @@ fn push_resource(doc: Node, path: &Path, out: &mut Vec<Resource>) -> Result<()> 
                         Ok(())
                     }
                     Some(n) if n.is_null() => Ok(()),
-                    _ => Err(Error::config(path, format!("{kind}: items must be a sequence"))),
+                    _ => Err(Error::config(
+                        path,
+                        format!("{kind}: items must be a sequence"),
+                    )),
                 }
             } else {
                 let mut r = Resource::new(stringify_metadata(doc));
@@ -228,7 +254,10 @@ fn push_resource(doc: Node, path: &Path, out: &mut Vec<Resource>) -> Result<()> 
         }
         Node::Scalar(s) => Err(Error::config(
             path,
-            format!("a resource must be a mapping, found the scalar {:?}", s.value),
+            format!(
+                "a resource must be a mapping, found the scalar {:?}",
+                s.value
+            ),
         )),
     }
 }

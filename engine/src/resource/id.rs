@@ -22,7 +22,11 @@ impl Gvk {
             Some((g, v)) => (g.to_string(), v.to_string()),
             None => (String::new(), api_version.to_string()),
         };
-        Gvk { group, version, kind: kind.to_string() }
+        Gvk {
+            group,
+            version,
+            kind: kind.to_string(),
+        }
     }
 
     /// Returns `group/version`, or `version` for the core group.
@@ -80,7 +84,11 @@ impl ResId {
 
     /// The namespace with kustomize's rule that an empty namespace means `default`.
     pub fn effective_namespace(&self) -> &str {
-        if self.namespace.is_empty() { "default" } else { &self.namespace }
+        if self.namespace.is_empty() {
+            "default"
+        } else {
+            &self.namespace
+        }
     }
 
     /// The key under which two ids are the same resource (empty and `default` namespaces
@@ -116,10 +124,17 @@ mod tests {
 
     #[test]
     fn id_of_a_deployment() {
-        let n = parse_one("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n").unwrap_or_default();
+        let n = parse_one("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n")
+            .unwrap_or_default();
         let id = ResId::of(&n);
         assert_eq!(id.gvk.group, "apps");
         assert_eq!(id.to_string(), "Deployment.v1.apps/d.[noNs]");
-        assert_eq!(id.key(), ResId { namespace: String::new(), ..id.clone() });
+        assert_eq!(
+            id.key(),
+            ResId {
+                namespace: String::new(),
+                ..id.clone()
+            }
+        );
     }
 }

@@ -61,7 +61,10 @@ impl ResMap {
     /// Appends without the duplicate check (kustomize allows this for intermediate states).
     pub fn push_unchecked(&mut self, res: Resource) {
         self.fresh();
-        self.index.entry(res.id().key()).or_default().push(self.items.len());
+        self.index
+            .entry(res.id().key())
+            .or_default()
+            .push(self.items.len());
         self.items.push(res);
     }
 
@@ -197,7 +200,8 @@ mod tests {
     use crate::yaml::parse_one;
 
     fn res(kind: &str, name: &str, ns: &str) -> Resource {
-        let text = format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\n");
+        let text =
+            format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\n");
         Resource::new(parse_one(&text).unwrap_or_default())
     }
 
@@ -224,6 +228,9 @@ mod tests {
         assert_eq!(m.position(&id), Some(7));
         m.fresh();
         assert_eq!(m.position(&id), Some(7));
-        assert_eq!(m.positions_by_any_id(&res("ConfigMap", "c7", "x").id()), vec![7]);
+        assert_eq!(
+            m.positions_by_any_id(&res("ConfigMap", "c7", "x").id()),
+            vec![7]
+        );
     }
 }

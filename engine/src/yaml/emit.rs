@@ -13,7 +13,9 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 use super::node::{Node, Scalar, Tag};
-use super::resolve::{GoInt, go_g, json_float, parse_go_int, parse_timestamp, parse_yaml_float, timestamp_json};
+use super::resolve::{
+    GoInt, go_g, json_float, parse_go_int, parse_timestamp, parse_yaml_float, timestamp_json,
+};
 
 const BEST_WIDTH: usize = 80;
 const BEST_INDENT: usize = 2;
@@ -63,8 +65,8 @@ pub fn json_scalar(s: &Scalar) -> Result<JsonScalar<'_>, EmitError> {
 fn float_number(text: &str) -> Result<JsonScalar<'static>, EmitError> {
     let f = parse_yaml_float(text)
         .ok_or_else(|| EmitError(format!("cannot read {text:?} as a number")))?;
-    let json = json_float(f)
-        .ok_or_else(|| EmitError(format!("json: unsupported value: {text}")))?;
+    let json =
+        json_float(f).ok_or_else(|| EmitError(format!("json: unsupported value: {text}")))?;
     Ok(JsonScalar::Number(v2_number(&json)))
 }
 
@@ -73,7 +75,10 @@ fn v2_number(json: &str) -> String {
     match parse_go_int(json) {
         Some(GoInt::I(i)) => i.to_string(),
         Some(GoInt::U(u)) => u.to_string(),
-        None => json.parse::<f64>().map(go_g).unwrap_or_else(|_| json.to_string()),
+        None => json
+            .parse::<f64>()
+            .map(go_g)
+            .unwrap_or_else(|_| json.to_string()),
     }
 }
 
@@ -98,7 +103,12 @@ pub fn emit(node: &Node) -> Result<String, EmitError> {
 
 /// Prints one document at the end of `out`.
 pub fn emit_into(out: &mut String, node: &Node) -> Result<(), EmitError> {
-    let mut e = Emitter { out, column: 0, whitespace: true, indention: true };
+    let mut e = Emitter {
+        out,
+        column: 0,
+        whitespace: true,
+        indention: true,
+    };
     e.node(node, -1, Ctx::Root)?;
     if e.column != 0 {
         e.out.push('\n');
@@ -217,7 +227,9 @@ impl Emitter<'_> {
             Style::Double
         };
         if style == Style::Plain
-            && (!a.block_plain_allowed || (v.is_empty() && simple_key) || (simple_key && a.multiline))
+            && (!a.block_plain_allowed
+                || (v.is_empty() && simple_key)
+                || (simple_key && a.multiline))
         {
             style = Style::Single;
         }
@@ -245,7 +257,11 @@ impl Emitter<'_> {
     /// Appends text without line breaks, counting columns in characters.
     fn put_str(&mut self, s: &str) {
         self.out.push_str(s);
-        self.column += if s.is_ascii() { s.len() } else { s.chars().count() };
+        self.column += if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
     }
 
     fn put_break(&mut self) {
@@ -464,7 +480,8 @@ fn is_plain_safe(v: &str) -> bool {
     !b.is_empty()
         && b[0] != b'-'
         && b[0] != b'.'
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.' || c == b'/')
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.' || c == b'/')
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -650,9 +667,10 @@ fn needs_quotes_v2(s: &str) -> bool {
         return true;
     }
     is_float_syntax(&plain)
-        || plain.strip_prefix("0b").or_else(|| plain.strip_prefix("-0b")).is_some_and(|d| {
-            !d.is_empty() && d.chars().all(|c| c == '0' || c == '1')
-        })
+        || plain
+            .strip_prefix("0b")
+            .or_else(|| plain.strip_prefix("-0b"))
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c == '0' || c == '1'))
 }
 
 fn is_float_syntax(s: &str) -> bool {
@@ -701,7 +719,11 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     if a == b {
         return Ordering::Equal;
     }
-    if less(a, b) { Ordering::Less } else { Ordering::Greater }
+    if less(a, b) {
+        Ordering::Less
+    } else {
+        Ordering::Greater
+    }
 }
 
 fn less(a: &str, b: &str) -> bool {
@@ -746,12 +768,16 @@ fn less_by<T: Copy + PartialEq + PartialOrd>(ar: &[T], br: &[T], ch: impl Fn(T) 
         }
         let mut ai = i;
         while ai < ar.len() && ch(ar[ai]).is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(ch(ar[ai]) as i64 - '0' as i64);
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(ch(ar[ai]) as i64 - '0' as i64);
             ai += 1;
         }
         let mut bi = i;
         while bi < br.len() && ch(br[bi]).is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(ch(br[bi]) as i64 - '0' as i64);
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(ch(br[bi]) as i64 - '0' as i64);
             bi += 1;
         }
         if an != bn {
@@ -771,7 +797,10 @@ mod tests {
     use crate::yaml::parse::parse_one;
 
     fn round(src: &str) -> String {
-        parse_one(src).ok().and_then(|n| emit(&n).ok()).unwrap_or_default()
+        parse_one(src)
+            .ok()
+            .and_then(|n| emit(&n).ok())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -795,13 +824,19 @@ mod tests {
     #[test]
     fn collections_layout() {
         let out = round("a:\n  b: [1, {c: d, e: []}]\n  f: {}\nl:\n- - x\n");
-        assert_eq!(out, "a:\n  b:\n  - 1\n  - c: d\n    e: []\n  f: {}\nl:\n- - x\n");
+        assert_eq!(
+            out,
+            "a:\n  b:\n  - 1\n  - c: d\n    e: []\n  f: {}\nl:\n- - x\n"
+        );
     }
 
     #[test]
     fn long_plain_strings_fold_after_column_80() {
         let long = format!("k: {} {} c\n", "a".repeat(40), "b".repeat(60));
-        assert_eq!(round(&long), format!("k: {} {}\n  c\n", "a".repeat(40), "b".repeat(60)));
+        assert_eq!(
+            round(&long),
+            format!("k: {} {}\n  c\n", "a".repeat(40), "b".repeat(60))
+        );
     }
 
     #[test]

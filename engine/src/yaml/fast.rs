@@ -16,7 +16,11 @@ pub(super) fn parse(text: &str) -> Option<Vec<Node>> {
     if text.contains('\r') {
         return None;
     }
-    let mut p = P { lines: Vec::with_capacity(text.len() / 24 + 1), i: 0, eof_newline: text.ends_with('\n') };
+    let mut p = P {
+        lines: Vec::with_capacity(text.len() / 24 + 1),
+        i: 0,
+        eof_newline: text.ends_with('\n'),
+    };
     for line in text.split('\n') {
         let indent = line.bytes().take_while(|&b| b == b' ').count();
         let content = &line[indent..];
@@ -27,7 +31,11 @@ pub(super) fn parse(text: &str) -> Option<Vec<Node>> {
                 return None;
             }
         }
-        p.lines.push(Line { indent, text: content, raw: line });
+        p.lines.push(Line {
+            indent,
+            text: content,
+            raw: line,
+        });
     }
     if text.ends_with('\n') {
         p.lines.pop();
@@ -55,7 +63,10 @@ struct P<'a> {
 
 /// An empty value (`key:` with nothing after it), spelled as the event parser spells it.
 fn empty() -> Node {
-    Node::Scalar(Scalar { tag: Tag::Null, value: String::new() })
+    Node::Scalar(Scalar {
+        tag: Tag::Null,
+        value: String::new(),
+    })
 }
 
 fn is_blank(t: &str) -> bool {
@@ -67,7 +78,10 @@ fn is_doc_marker(l: &Line<'_>) -> bool {
     l.indent == 0
         && l.text.len() >= 3
         && (l.text.starts_with("---") || l.text.starts_with("..."))
-        && l.text[3..].chars().next().is_none_or(|c| c == ' ' || c == '\t')
+        && l.text[3..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == ' ' || c == '\t')
 }
 
 impl<'a> P<'a> {
@@ -75,7 +89,9 @@ impl<'a> P<'a> {
         let mut docs = Vec::new();
         loop {
             self.skip_blank();
-            let Some(l) = self.lines.get(self.i).copied() else { break };
+            let Some(l) = self.lines.get(self.i).copied() else {
+                break;
+            };
             if l.text.starts_with('%') && l.indent == 0 {
                 return None;
             }
@@ -120,7 +136,9 @@ impl<'a> P<'a> {
 
     /// A node on the current line, which is indented more than `parent`.
     fn block_node(&mut self, parent: isize) -> Option<Node> {
-        let Some(l) = self.peek_child(parent) else { return Some(empty()) };
+        let Some(l) = self.peek_child(parent) else {
+            return Some(empty());
+        };
         if is_seq_item(l.text) {
             return self.sequence(l.indent);
         }
@@ -138,7 +156,9 @@ impl<'a> P<'a> {
         let mut items = Vec::new();
         loop {
             self.skip_blank();
-            let Some(l) = self.lines.get(self.i).copied() else { break };
+            let Some(l) = self.lines.get(self.i).copied() else {
+                break;
+            };
             if l.indent < col || is_doc_marker(&l) {
                 break;
             }
@@ -157,7 +177,11 @@ impl<'a> P<'a> {
                 continue;
             }
             let item_col = col + 1 + spaces;
-            self.lines[self.i] = Line { indent: item_col, text: after, raw: l.raw };
+            self.lines[self.i] = Line {
+                indent: item_col,
+                text: after,
+                raw: l.raw,
+            };
             if is_seq_item(after) {
                 items.push(self.sequence(item_col)?);
             } else if split_key(after)?.is_some() {
@@ -173,7 +197,9 @@ impl<'a> P<'a> {
         let mut map = Map::new();
         loop {
             self.skip_blank();
-            let Some(l) = self.lines.get(self.i).copied() else { break };
+            let Some(l) = self.lines.get(self.i).copied() else {
+                break;
+            };
             if l.indent < col || is_doc_marker(&l) {
                 break;
             }
@@ -281,7 +307,9 @@ impl<'a> P<'a> {
             // folding trims those and only those.
             let mut raw_ws = 0usize;
             while let Some((i, c)) = chars.next() {
-                if double && c == '"' || !double && c == '\'' && chars.peek().is_none_or(|&(_, n)| n != '\'') {
+                if double && c == '"'
+                    || !double && c == '\'' && chars.peek().is_none_or(|&(_, n)| n != '\'')
+                {
                     closed_at = Some(i + 1);
                     break;
                 }
@@ -311,7 +339,10 @@ impl<'a> P<'a> {
                 if !is_blank(tail) || (!tail.is_empty() && !tail.starts_with([' ', '\t'])) {
                     return None;
                 }
-                return Some(Node::Scalar(Scalar { tag: Tag::Str, value: out }));
+                return Some(Node::Scalar(Scalar {
+                    tag: Tag::Str,
+                    value: out,
+                }));
             }
             // The scalar goes on: fold the line break.
             if !escaped_break {
@@ -378,7 +409,9 @@ impl<'a> P<'a> {
         let indent = match explicit {
             Some(d) => parent + d,
             None => loop {
-                let Some(l) = self.lines.get(j) else { break parent + 1 };
+                let Some(l) = self.lines.get(j) else {
+                    break parent + 1;
+                };
                 if l.raw.trim_start_matches(' ').is_empty() {
                     max_leading_blank = max_leading_blank.max(l.raw.len());
                     j += 1;
@@ -445,7 +478,10 @@ impl<'a> P<'a> {
         } else if chomp == 1 && trailing > 0 {
             return None;
         }
-        Some(Node::Scalar(Scalar { tag: Tag::Str, value: out }))
+        Some(Node::Scalar(Scalar {
+            tag: Tag::Str,
+            value: out,
+        }))
     }
 
     fn flow(&mut self, v: &'a str, parent: usize) -> Option<Node> {
@@ -460,7 +496,10 @@ impl<'a> P<'a> {
                 if !is_blank(tail) || (!tail.is_empty() && !tail.starts_with([' ', '\t'])) {
                     return None;
                 }
-                let mut f = Flow { s: &text[..end], pos: 0 };
+                let mut f = Flow {
+                    s: &text[..end],
+                    pos: 0,
+                };
                 let node = f.node()?;
                 f.ws();
                 return if f.pos == f.s.len() { Some(node) } else { None };
@@ -724,7 +763,12 @@ struct Flow<'s> {
 
 impl Flow<'_> {
     fn ws(&mut self) {
-        while self.s.as_bytes().get(self.pos).is_some_and(|&b| b == b' ' || b == b'\t') {
+        while self
+            .s
+            .as_bytes()
+            .get(self.pos)
+            .is_some_and(|&b| b == b' ' || b == b'\t')
+        {
             self.pos += 1;
         }
     }
@@ -812,7 +856,10 @@ impl Flow<'_> {
                             continue;
                         }
                         self.pos += i + 1;
-                        return Some(Node::Scalar(Scalar { tag: Tag::Str, value: out }));
+                        return Some(Node::Scalar(Scalar {
+                            tag: Tag::Str,
+                            value: out,
+                        }));
                     } else {
                         out.push(c);
                     }
@@ -828,12 +875,16 @@ impl Flow<'_> {
                     if matches!(c, b',' | b'[' | b']' | b'{' | b'}') {
                         break;
                     }
-                    if c == b':' && matches!(b.get(self.pos + 1), None | Some(b' ' | b',' | b']' | b'}')) {
+                    if c == b':'
+                        && matches!(b.get(self.pos + 1), None | Some(b' ' | b',' | b']' | b'}'))
+                    {
                         break;
                     }
                     self.pos += 1;
                 }
-                let value = self.s[start..self.pos].trim_end_matches([' ', '\t']).to_string();
+                let value = self.s[start..self.pos]
+                    .trim_end_matches([' ', '\t'])
+                    .to_string();
                 if value.is_empty() {
                     return None;
                 }
@@ -859,7 +910,9 @@ mod tests {
     #[test]
     fn block_structures() {
         same("a: 1\nb:\n  c: [x, 'y', \"z\"]\n  d:\n  - e: f\n    g: h\n  - - i\n    - j\n");
-        same("k: v # comment\n# full line\nl: |\n  one\n\n  two\nm: >-\n  folded\n  text\n\n  para\n");
+        same(
+            "k: v # comment\n# full line\nl: |\n  one\n\n  two\nm: >-\n  folded\n  text\n\n  para\n",
+        );
         same("---\na: 1\n---\nb: 2\n...\n");
         same("q: \"multi\n  line \\\"quoted\\\"\\\n  joined\"\ns: 'it''s\n\n  two'\n");
         same("p: plain\n  continued\n\n  after blank\nn:\n  {}\nx: -1\ny: 0777\n");

@@ -10,4 +10,6 @@ pub mod resolve;
 
 pub use emit::{EmitError, emit, emit_documents};
 pub use node::{Map, Node, Scalar, Tag};
-pub use parse::{ParseError, parse_documents, parse_documents_complete, parse_documents_fast, parse_one};
+pub use parse::{
+    ParseError, parse_documents, parse_documents_complete, parse_documents_fast, parse_one,
+};

@@ -56,22 +56,34 @@ impl Default for Node {
 impl Node {
     /// Returns a string scalar.
     pub fn str(s: impl Into<String>) -> Node {
-        Node::Scalar(Scalar { tag: Tag::Str, value: s.into() })
+        Node::Scalar(Scalar {
+            tag: Tag::Str,
+            value: s.into(),
+        })
     }
 
     /// Returns an integer scalar.
     pub fn int(i: i64) -> Node {
-        Node::Scalar(Scalar { tag: Tag::Int, value: i.to_string() })
+        Node::Scalar(Scalar {
+            tag: Tag::Int,
+            value: i.to_string(),
+        })
     }
 
     /// Returns a boolean scalar.
     pub fn bool(b: bool) -> Node {
-        Node::Scalar(Scalar { tag: Tag::Bool, value: b.to_string() })
+        Node::Scalar(Scalar {
+            tag: Tag::Bool,
+            value: b.to_string(),
+        })
     }
 
     /// Returns the null scalar.
     pub fn null() -> Node {
-        Node::Scalar(Scalar { tag: Tag::Null, value: "null".into() })
+        Node::Scalar(Scalar {
+            tag: Tag::Null,
+            value: "null".into(),
+        })
     }
 
     /// Returns an empty mapping.
@@ -103,7 +115,10 @@ impl Node {
     /// Returns the text of a string-tagged scalar only.
     pub fn as_string(&self) -> Option<&str> {
         match self {
-            Node::Scalar(Scalar { tag: Tag::Str, value }) => Some(value),
+            Node::Scalar(Scalar {
+                tag: Tag::Str,
+                value,
+            }) => Some(value),
             _ => None,
         }
     }

@@ -85,7 +85,10 @@ pub fn parse_documents_fast(text: &str) -> Option<Vec<Node>> {
 pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new_from_str(text);
-    let mut b = Builder { anchors: HashMap::new(), expanded: 0 };
+    let mut b = Builder {
+        anchors: HashMap::new(),
+        expanded: 0,
+    };
     let mut docs = Vec::new();
     loop {
         let (ev, mark) = next(&mut parser)?;
@@ -112,7 +115,10 @@ pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
 /// Parses a single-document YAML text (such as a kustomization file or a patch).
 pub fn parse_one(text: &str) -> Result<Node, ParseError> {
     let docs = parse_documents(text)?;
-    Ok(docs.into_iter().find(|d| !d.is_null()).unwrap_or_else(Node::null))
+    Ok(docs
+        .into_iter()
+        .find(|d| !d.is_null())
+        .unwrap_or_else(Node::null))
 }
 
 fn next(p: &mut Parser<std::str::Chars<'_>>) -> Result<(Event, Marker), ParseError> {
@@ -124,7 +130,11 @@ fn next(p: &mut Parser<std::str::Chars<'_>>) -> Result<(Event, Marker), ParseErr
 }
 
 fn err(mark: Marker, msg: String) -> ParseError {
-    ParseError { line: mark.line(), col: mark.col() + 1, msg }
+    ParseError {
+        line: mark.line(),
+        col: mark.col() + 1,
+        msg,
+    }
 }
 
 struct Builder {
@@ -153,7 +163,10 @@ impl Builder {
                     .ok_or_else(|| err(mark, "unknown anchor".into()))?;
                 self.expanded += size(&node);
                 if self.expanded > MAX_ALIAS_EXPANSION {
-                    return Err(err(mark, "document is too large after expanding aliases".into()));
+                    return Err(err(
+                        mark,
+                        "document is too large after expanding aliases".into(),
+                    ));
                 }
                 Ok(node)
             }
@@ -211,7 +224,10 @@ impl Builder {
             if let Some(first) = lines.get(&key.value) {
                 return Err(err(
                     kmark,
-                    format!("mapping key {:?} already defined at line {first}", key.value),
+                    format!(
+                        "mapping key {:?} already defined at line {first}",
+                        key.value
+                    ),
                 ));
             }
             lines.insert(key.value.clone(), kmark.line());
@@ -279,7 +295,10 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<&YTag>) -> Scalar {
                 return Scalar { tag, value };
             }
         } else if t.handle == "!" && t.suffix.is_empty() {
-            return Scalar { tag: Tag::Str, value };
+            return Scalar {
+                tag: Tag::Str,
+                value,
+            };
         }
     }
     let tag = match style {
@@ -297,7 +316,13 @@ mod tests {
     fn resolves_and_keeps_spelling() {
         let n = parse_one("a: 0777\nb: '1'\nc: ~\nd: |\n  x\n").unwrap_or_default();
         let a = n.get("a").and_then(Node::as_scalar).cloned();
-        assert_eq!(a, Some(Scalar { tag: Tag::Int, value: "0777".into() }));
+        assert_eq!(
+            a,
+            Some(Scalar {
+                tag: Tag::Int,
+                value: "0777".into()
+            })
+        );
         assert_eq!(n.get("b").and_then(Node::as_string), Some("1"));
         assert!(n.get("c").is_some_and(Node::is_null));
         assert_eq!(n.get("d").and_then(Node::as_string), Some("x\n"));
@@ -306,7 +331,10 @@ mod tests {
     #[test]
     fn duplicate_keys_are_refused_with_both_lines() {
         let e = parse_documents("a: 1\nb: 2\na: 3\n").err();
-        assert_eq!(e.map(|e| (e.line, e.msg)), Some((3, "mapping key \"a\" already defined at line 1".into())));
+        assert_eq!(
+            e.map(|e| (e.line, e.msg)),
+            Some((3, "mapping key \"a\" already defined at line 1".into()))
+        );
     }
 
     #[test]

@@ -174,7 +174,11 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
         return None;
     }
     let Some(rest) = rest else {
-        return Some(Timestamp { date: (y, m, d), time: None, offset: None });
+        return Some(Timestamp {
+            date: (y, m, d),
+            time: None,
+            offset: None,
+        });
     };
     let (clock, offset) = split_offset(rest)?;
     let mut hms = clock.split(':');
@@ -200,7 +204,11 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
     if s.contains(' ') && offset.is_some() {
         return None;
     }
-    Some(Timestamp { date: (y, m, d), time: Some((h, mi, sec, frac)), offset })
+    Some(Timestamp {
+        date: (y, m, d),
+        time: Some((h, mi, sec, frac)),
+        offset,
+    })
 }
 
 fn split_offset(rest: &str) -> Option<(&str, Option<i32>)> {
@@ -313,7 +321,11 @@ pub fn json_float(f: f64) -> Option<String> {
         return None;
     }
     if f == 0.0 {
-        return Some(if f.is_sign_negative() { "-0".into() } else { "0".into() });
+        return Some(if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        });
     }
     let (neg, digits, dp) = shortest_digits(f);
     let abs = f.abs();
@@ -335,10 +347,18 @@ pub fn go_g(f: f64) -> String {
         return ".nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let (neg, digits, dp) = shortest_digits(f);
     let exp = dp - 1;
