@@ -11,7 +11,6 @@
 use std::env;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const PLUGINS: &[(&str, &str)] = &[
     ("param-subst", "strata-plugin-param-subst"),
@@ -58,54 +57,9 @@ fn main() {
 
 /// Runs the nested cargo; returns the directory holding the `.wasm` files.
 fn build_plugins(root: &Path) -> PathBuf {
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = root.join("target").join("plugins");
-    let cargo_home = env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_default();
-    let rustflags = [
-        format!("--remap-path-prefix={}=/strata", root.display()),
-        format!("--remap-path-prefix={}=/cargo", cargo_home.display()),
-    ]
-    .join("\u{1f}");
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--offline",
-            "--target",
-            "wasm32-wasip1",
-            "--target-dir",
-        ])
-        .arg(&target_dir)
-        .args([
-            "--config=profile.release.debug=0",
-            "--config=profile.release.strip=true",
-            "--config=profile.release.lto=true",
-            "--config=profile.release.codegen-units=1",
-            "--config=profile.release.panic=\"abort\"",
-            "--config=profile.release.opt-level=\"s\"",
-        ]);
-    for (_, pkg) in PLUGINS {
-        cmd.args(["-p", pkg]);
-    }
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "CARGO_BUILD_RUSTFLAGS",
-        "RUSTC_WRAPPER",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "CARGO_PRIMARY_PACKAGE",
-        "CARGO_LLVM_COV",
-        "LLVM_PROFILE_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags);
+    let packages: Vec<&str> = PLUGINS.iter().map(|(_, pkg)| *pkg).collect();
+    let mut cmd = wasm_build_command(root, &target_dir, &packages);
     let status = cmd.status();
     match status {
         Ok(s) if s.success() => target_dir.join("wasm32-wasip1").join("release"),
@@ -116,3 +70,5 @@ fn build_plugins(root: &Path) -> PathBuf {
         Err(e) => panic!("running cargo to build the reference plugins: {e}"),
     }
 }
+
+include!("../plugins/wasm_build.rs");

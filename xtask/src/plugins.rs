@@ -76,53 +76,10 @@ fn build_all(root: &Path, target_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(built)
 }
 
-/// The nested cargo build of engine/build.rs: release, locked, offline, abort on
-/// panic, one codegen unit, LTO, stripped, source and cargo-home paths remapped.
+/// The nested cargo build of engine/build.rs (the same command, from plugins/wasm_build.rs).
 fn build_rust(root: &Path, target_dir: &Path) -> Result<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_default();
-    let rustflags = [
-        format!("--remap-path-prefix={}=/strata", root.display()),
-        format!("--remap-path-prefix={}=/cargo", cargo_home.display()),
-    ]
-    .join("\u{1f}");
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--offline",
-            "--target",
-            "wasm32-wasip1",
-            "--target-dir",
-        ])
-        .arg(target_dir)
-        .args([
-            "--config=profile.release.debug=0",
-            "--config=profile.release.strip=true",
-            "--config=profile.release.lto=true",
-            "--config=profile.release.codegen-units=1",
-            "--config=profile.release.panic=\"abort\"",
-            "--config=profile.release.opt-level=\"s\"",
-        ]);
-    for (_, pkg) in RUST_PLUGINS {
-        cmd.args(["-p", pkg]);
-    }
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "CARGO_BUILD_RUSTFLAGS",
-        "RUSTC_WRAPPER",
-        "RUSTC_WORKSPACE_WRAPPER",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags);
+    let packages: Vec<&str> = RUST_PLUGINS.iter().map(|(_, pkg)| *pkg).collect();
+    let mut cmd = wasm_build_command(root, target_dir, &packages);
     util::run(&mut cmd).context("building the reference plugins (is the target installed? `rustup target add wasm32-wasip1`)")?;
     Ok(target_dir.join("wasm32-wasip1").join("release"))
 }
@@ -261,6 +218,8 @@ fn hex(bytes: &[u8]) -> String {
         s
     })
 }
+
+include!("../../plugins/wasm_build.rs");
 
 #[cfg(test)]
 mod tests {

@@ -68,6 +68,29 @@ impl Fs for DiskFs {
     }
 }
 
+/// A file system with nothing in it: the base for trees that live entirely in an
+/// [`overlay::OverlayFs`] (tests, synthesised kustomizations).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmptyFs;
+
+impl Fs for EmptyFs {
+    fn read(&self, _: &Path) -> io::Result<Vec<u8>> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+    fn size(&self, _: &Path) -> io::Result<u64> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+    fn kind(&self, _: &Path) -> Option<Kind> {
+        None
+    }
+    fn canonicalize(&self, _: &Path) -> io::Result<PathBuf> {
+        Err(io::ErrorKind::NotFound.into())
+    }
+    fn read_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
+        Ok(Vec::new())
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
 /// so readers see the old file or the whole new one, never a part.
 #[allow(clippy::disallowed_methods, reason = "the fs boundary")]

@@ -80,29 +80,9 @@ mod tests {
     use super::*;
     use crate::fs::overlay::OverlayFs;
 
-    /// An inner file system with nothing in it (the overlay supplies the files).
-    struct Empty;
-    impl Fs for Empty {
-        fn read(&self, _: &Path) -> io::Result<Vec<u8>> {
-            Err(io::ErrorKind::NotFound.into())
-        }
-        fn size(&self, _: &Path) -> io::Result<u64> {
-            Err(io::ErrorKind::NotFound.into())
-        }
-        fn kind(&self, _: &Path) -> Option<Kind> {
-            None
-        }
-        fn canonicalize(&self, _: &Path) -> io::Result<PathBuf> {
-            Err(io::ErrorKind::NotFound.into())
-        }
-        fn read_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
-            Ok(Vec::new())
-        }
-    }
-
     #[test]
     fn records_each_read_once_with_its_digest() {
-        let mut o = OverlayFs::new(&Empty);
+        let mut o = OverlayFs::new(&crate::fs::EmptyFs);
         o.add_file(PathBuf::from("/v/b"), b"abc".to_vec());
         o.add_file(PathBuf::from("/v/a"), Vec::new());
         let fs = RecordingFs::new(&o);

@@ -624,36 +624,14 @@ pub fn transformer_from_config(
 
 #[cfg(test)]
 mod tests {
-    use std::io;
     use std::path::{Path, PathBuf};
 
-    use crate::fs::{Fs, Kind, overlay::OverlayFs};
+    use crate::fs::overlay::OverlayFs;
     use crate::{BuildOptions, Reorder};
-
-    /// A file system with nothing in it; the files live in an [`OverlayFs`] on top.
-    struct Nothing;
-
-    impl Fs for Nothing {
-        fn read(&self, _: &Path) -> io::Result<Vec<u8>> {
-            Err(io::ErrorKind::NotFound.into())
-        }
-        fn size(&self, _: &Path) -> io::Result<u64> {
-            Err(io::ErrorKind::NotFound.into())
-        }
-        fn kind(&self, _: &Path) -> Option<Kind> {
-            None
-        }
-        fn canonicalize(&self, _: &Path) -> io::Result<PathBuf> {
-            Err(io::ErrorKind::NotFound.into())
-        }
-        fn read_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
-            Ok(Vec::new())
-        }
-    }
 
     /// Builds a one-directory tree and prints it (or the error).
     pub(crate) fn build(files: &[(&str, &str)]) -> String {
-        let inner = Nothing;
+        let inner = crate::fs::EmptyFs;
         let mut fs = OverlayFs::new(&inner);
         for (name, text) in files {
             fs.add_file(PathBuf::from("/t").join(name), text.as_bytes().to_vec());
