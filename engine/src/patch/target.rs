@@ -136,23 +136,7 @@ impl Requirement {
 
 /// Splits on commas that are not inside parentheses.
 fn split_top(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    for c in s.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    out.push(cur);
-    out
+    crate::fieldspec::split_outside(s, ',', '(', ')')
 }
 
 fn parse_set(s: &str) -> Result<Vec<String>, String> {

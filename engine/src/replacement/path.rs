@@ -13,23 +13,7 @@ use crate::yaml::{Map, Node};
 
 /// Splits a dotted path, keeping bracketed parts whole.
 pub fn split(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0i32;
-    for c in path.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            '.' if depth == 0 => {
-                out.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    out.push(cur);
-    out
+    crate::fieldspec::split_outside(path, '.', '[', ']')
 }
 
 /// A bracketed part: `[name=value]` (or `[=value]` for scalars), or `[key]` naming a map
