@@ -7,6 +7,10 @@
 //! not depend on where the tree is checked out. A missing wasm32-wasip1 target fails
 //! the build with the command that fixes it. `STRATA_SKIP_PLUGIN_BUILD=1` embeds empty
 //! placeholders instead (the builtins then refuse to run, saying why).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a build script writes its own OUT_DIR"
+)]
 
 use std::env;
 use std::fmt::Write as _;

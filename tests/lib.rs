@@ -1,5 +1,9 @@
 //! Shared helpers for Strata's end-to-end tests: where the shared instruments live, and
 //! how to regenerate golden files (`STRATA_BLESS=1`).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and fixtures create trees on disk"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,10 @@
 //! Micro-benchmarks of the hot paths: YAML read and write, resource lookup, strategic
 //! merge and name back-references. `cargo bench -p strata` (or `cargo xtask bench
 //! --micro`); never asserted on, only measured.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "benchmarks read the shared corpus"
+)]
 
 use std::hint::black_box;
 use std::path::Path;

@@ -2,6 +2,10 @@
 //! asserts. Warm call overhead of a no-op plugin, cold (compile) vs disk-cache vs warm
 //! loads of the reference plugins, pass-through throughput on the Kubeflow platform
 //! build's resources, and how fast each hostile plugin is stopped.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "benchmarks read the shared corpus"
+)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,6 +4,10 @@
 //!
 //! The consumer test needs the Debian packages `skopeo` and `docker-registry`; it fails
 //! with a message naming the missing package instead of skipping.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and fixtures create trees on disk"
+)]
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

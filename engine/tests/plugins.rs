@@ -2,6 +2,10 @@
 //! plus a guard that fails on an unlisted file), the reference plugins' fixtures
 //! (plugins/reference/*/tests/fixtures), declaration through a kustomization, the C
 //! plugin (built with clang + wasi-libc), and determinism.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and fixtures create trees on disk"
+)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,5 +1,9 @@
 //! The one test file that runs the real `strata` binary: exit codes, the stdout/stderr
 //! split, no half-written output, and the conformance floor.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and fixtures create trees on disk"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -10,6 +10,10 @@
 //! one-request-at-a-time HTTP server on 127.0.0.1 standing in for GitHub's pull-request
 //! API. Nothing leaves the loopback interface; the script runs under `timeout` and the
 //! server stops when the script is done (or after two minutes).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and fixtures create trees on disk"
+)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};

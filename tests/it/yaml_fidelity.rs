@@ -1,6 +1,10 @@
 //! The printer against kustomize's own output: every expected output of the shared bench
 //! is already in kustomize's format, so parsing and printing it again must give the same
 //! bytes. This covers thousands of real resources' scalars, quoting and folding.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and fixtures create trees on disk"
+)]
 
 use strata::yaml;
 use strata_tests::shared_dir;

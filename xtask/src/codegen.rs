@@ -12,6 +12,10 @@
 //!   `[-]`, `{@Def}`, `{-}` or `-`; STRATEGY is `x-kubernetes-patch-strategy` or `-`;
 //!   KEYS is `x-kubernetes-list-map-keys` (else `x-kubernetes-patch-merge-key`),
 //!   comma-separated, or `-`.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "xtask is an edge: it builds, generates and benchmarks files"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

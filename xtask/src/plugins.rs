@@ -10,6 +10,10 @@
 //! it is defined (xtask does not link wasmtime). `--check-reproducible` copies the
 //! sources to another directory, builds them again from scratch there, and fails if any
 //! module's sha256 differs.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "xtask is an edge: it builds, generates and benchmarks files"
+)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,9 @@
 //! Behaviour fixtures: small kustomization trees built end to end in memory, with the
 //! output the reference kustomize printed for them (api v0.21.3), byte for byte.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and fixtures create trees on disk"
+)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
