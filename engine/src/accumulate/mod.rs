@@ -82,25 +82,9 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     // kustomize's last step rewrites every resource's annotations without its internal
     // ones, which drops an empty or null `metadata.annotations` (labels are untouched).
     for r in ra.resources.iter_mut() {
-        drop_empty_annotations(&mut r.node);
+        r.drop_empty_annotations();
     }
     Ok(ra.resources)
-}
-
-fn drop_empty_annotations(node: &mut crate::yaml::Node) {
-    if let Some(meta) = node
-        .get_mut("metadata")
-        .and_then(crate::yaml::Node::as_map_mut)
-    {
-        let empty = match meta.get("annotations") {
-            Some(crate::yaml::Node::Map(m)) => m.is_empty(),
-            Some(n) => n.is_null(),
-            None => false,
-        };
-        if empty {
-            meta.shift_remove("annotations");
-        }
-    }
 }
 
 /// The steps kustomize runs once, after the whole tree has accumulated.

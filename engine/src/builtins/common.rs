@@ -78,22 +78,6 @@ pub(crate) fn str_field<'a>(config: &'a Node, key: &str) -> &'a str {
     config.get(key).and_then(Node::as_str).unwrap_or("")
 }
 
-/// kustomize stores its build bookkeeping in annotations and removes them at the end,
-/// which drops an empty or null `metadata.annotations`; resources it renames, moves or
-/// resolves references to lose that empty field the same way.
-pub(crate) fn drop_empty_annotations(res: &mut Resource) {
-    if let Some(meta) = res.node.get_mut("metadata").and_then(Node::as_map_mut) {
-        let empty = match meta.get("annotations") {
-            Some(Node::Map(m)) => m.is_empty(),
-            Some(n) => n.is_null(),
-            None => false,
-        };
-        if empty {
-            meta.shift_remove("annotations");
-        }
-    }
-}
-
 /// Deserializes a plugin-config mapping as Go's `encoding/json` reads it: keys match the
 /// `known` field names case-insensitively and unknown keys are ignored.
 pub(crate) fn from_node_lenient<T: serde::de::DeserializeOwned>(

@@ -37,7 +37,7 @@ pub fn add_hashes(resources: &mut ResMap) {
         }
         let h = hash(r);
         r.remember_id();
-        super::common::drop_empty_annotations(r);
+        r.drop_empty_annotations();
         let name = format!("{}-{h}", r.name());
         r.set_name(&name);
         r.needs_hash = false;

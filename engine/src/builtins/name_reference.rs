@@ -103,7 +103,7 @@ pub fn fix_back_references(
     }
     for j in referred.into_inner() {
         if let Some(r) = resources.at_mut(j) {
-            super::common::drop_empty_annotations(r);
+            r.drop_empty_annotations();
         }
     }
     resources.fresh();

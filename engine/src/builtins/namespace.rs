@@ -94,7 +94,7 @@ impl Transformer for NamespaceTransformer {
                 continue;
             }
             r.remember_id();
-            super::common::drop_empty_annotations(r);
+            r.drop_empty_annotations();
             let id = r.id();
             let mut specs: Vec<FieldSpec> = self
                 .field_specs

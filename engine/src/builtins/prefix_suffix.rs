@@ -71,7 +71,7 @@ impl Transformer for PrefixSuffixTransformer {
                     }
                     if !self.prefix.is_empty() || !self.suffix.is_empty() {
                         r.remember_id();
-                        super::common::drop_empty_annotations(r);
+                        r.drop_empty_annotations();
                     }
                 }
                 let (p, s) = (&self.prefix, &self.suffix);

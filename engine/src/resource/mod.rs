@@ -178,6 +178,21 @@ impl Resource {
         remove_meta_key(&mut self.node, "annotations", key);
     }
 
+    /// Removes `metadata.annotations` when it is empty or null, as kustomize leaves it
+    /// after rewriting a resource's annotations.
+    pub fn drop_empty_annotations(&mut self) {
+        if let Some(meta) = self.node.get_mut("metadata").and_then(Node::as_map_mut) {
+            let empty = match meta.get("annotations") {
+                Some(Node::Map(m)) => m.is_empty(),
+                Some(n) => n.is_null(),
+                None => false,
+            };
+            if empty {
+                meta.shift_remove("annotations");
+            }
+        }
+    }
+
     /// Removes one label, and the labels map when it becomes empty.
     pub fn remove_label(&mut self, key: &str) {
         remove_meta_key(&mut self.node, "labels", key);
