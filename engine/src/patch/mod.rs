@@ -128,7 +128,9 @@ fn apply_sm_at(
     }
     let id = res.id();
     let merged =
-        crate::schema::merge::with_current(|s| strategic_merge::merge(res.node.clone(), p, s))
+        // The node moves into the merge; on failure the build stops, so nothing reads the
+        // emptied resource.
+        crate::schema::merge::with_current(|s| strategic_merge::merge(std::mem::take(&mut res.node), p, s))
             .map_err(|m| origin.err_on(id, m))?;
     let Some(merged) = merged.filter(|n| n.as_map().is_some_and(|m| !m.is_empty())) else {
         return Ok(false);

@@ -20,7 +20,9 @@ use crate::yaml::{Node, Scalar, Tag};
 /// Merges `patch` into `dest`. Returns None when the patch deletes the whole object.
 pub fn merge(dest: Node, patch: Node, schema: &Schema) -> Result<Option<Node>, String> {
     let w = Walker { schema };
-    let original = dest.clone();
+    // Only a top-level `$patch: replace` needs the resource as it was (see below).
+    let replaces = patch.get("$patch").map(value_text) == Some("replace");
+    let original = replaces.then(|| dest.clone());
     match w.walk(Some(dest), Some(patch), None, &mut Vec::new())? {
         Out::Clear => Ok(None),
         Out::KeepNull(n) => Ok(Some(n)),
@@ -28,7 +30,7 @@ pub fn merge(dest: Node, patch: Node, schema: &Schema) -> Result<Option<Node>, S
         Out::Set(n, true) => Ok(Some(n)),
         // kustomize keeps the resource node and ignores a merge result that is another
         // node (a top-level `$patch: replace`), so such a patch changes nothing.
-        Out::Set(_, false) => Ok(Some(original)),
+        Out::Set(n, false) => Ok(Some(original.unwrap_or(n))),
     }
 }
 
@@ -439,7 +441,9 @@ impl<'s> Walker<'s> {
         }
         names.sort();
         for key in names {
-            let d = tm.get(&key).cloned();
+            // Each field moves out for its walk and the result moves back (in place, so
+            // the order holds): no subtree is copied.
+            let d = tm.get_mut(&key).map(std::mem::take);
             let o = origin.as_ref().and_then(|o| o.get(&key)).cloned();
             let fs = schema.and_then(|s| s.field(&key));
             path.push(key.clone());
