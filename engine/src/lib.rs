@@ -20,6 +20,7 @@ pub mod fieldspec;
 pub mod fs;
 pub mod kustomization;
 pub mod loader;
+pub mod par;
 pub mod patch;
 pub mod plugin;
 pub mod replacement;
@@ -39,41 +40,29 @@ pub fn build(fs: &dyn fs::Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap>
 }
 
 /// Prints resources as `kustomize build` prints them.
-///
-/// Large outputs are printed in parallel slices joined in order, so the bytes never
-/// depend on the number of threads.
 pub fn print(resources: &[Resource]) -> Result<String> {
-    const PARALLEL_FROM: usize = 64;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads < 2 || resources.len() < PARALLEL_FROM {
-        return print_slice(resources, true);
-    }
-    let chunk = resources.len().div_ceil(threads);
-    let parts: Vec<Result<String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = resources
-            .chunks(chunk)
-            .enumerate()
-            .map(|(i, c)| s.spawn(move || print_slice(c, i == 0)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Ok(String::new())))
-            .collect()
-    });
-    let mut parts = parts.into_iter();
-    let mut out = parts.next().unwrap_or_else(|| Ok(String::new()))?;
-    for p in parts {
-        out.push_str(&p?);
-    }
-    Ok(out)
+    Ok(print_parts(resources)?.concat())
+}
+
+/// Prints resources as [`print`] does, as consecutive pieces of the text, so a caller
+/// writing them out never holds a second copy of a large output.
+///
+/// Slices of resources print in parallel and come back in order, so the bytes never
+/// depend on the number of threads.
+pub fn print_parts(resources: &[Resource]) -> Result<Vec<String>> {
+    // Small slices balance the threads and keep each buffer's growth (and the memory it
+    // touches and then abandons) small.
+    const SLICE: usize = 16;
+    let slices: Vec<(usize, &[Resource])> = resources.chunks(SLICE).enumerate().collect();
+    par::map_ordered(&slices, |(i, slice)| print_slice(slice, *i == 0))
+        .into_iter()
+        .collect()
 }
 
 /// Prints consecutive resources; `first` says whether the slice starts the stream (no
 /// `---` before it).
 fn print_slice(resources: &[Resource], first: bool) -> Result<String> {
-    let mut out = String::with_capacity(resources.len() * 1024);
+    let mut out = String::with_capacity(resources.len() * 2048);
     for (i, r) in resources.iter().enumerate() {
         if i > 0 || !first {
             out.push_str("---\n");

@@ -695,3 +695,51 @@ fn reference_plugin_reads_and_writes_yaml() {
     let list = strata::plugin::abi::decode(text.as_bytes()).unwrap();
     assert_eq!(list.items[0].str_at(&["data", "k"]), Some("kf/x"));
 }
+
+/// Sibling trees build in parallel, yet plugin warnings (here: each tree's unused
+/// parameter) come back in `resources:` order, as from a sequential walk.
+#[test]
+fn plugin_warnings_keep_the_declaration_order() {
+    let dir = std::env::temp_dir().join(format!("strata-warn-order-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let names: Vec<String> = (0..8).map(|i| format!("t{i}")).collect();
+    let mut top = String::from("resources:\n");
+    for (i, n) in names.iter().enumerate() {
+        top.push_str(&format!("- {n}\n"));
+        let sub = dir.join(n);
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(
+            sub.join("kustomization.yaml"),
+            "resources:\n- cm.yaml\ntransformers:\n- params.yaml\n",
+        )
+        .unwrap();
+        // Uneven sizes, so the trees finish out of order.
+        let data: String = (0..(8 - i) * 300).map(|j| format!("  k{j}: v\n")).collect();
+        std::fs::write(
+            sub.join("cm.yaml"),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{n}\ndata:\n{data}"),
+        )
+        .unwrap();
+        std::fs::write(
+            sub.join("params.yaml"),
+            "apiVersion: strata.dev/v1alpha1\nkind: ParamSubst\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/function: |\n      wasm: {builtin: param-subst}\nparameters:\n- name: unused\n  value: x\n",
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("kustomization.yaml"), top).unwrap();
+    let _ = strata::plugin::take_warnings();
+    let built = strata::build(&strata::fs::DiskFs, &dir, &strata::BuildOptions::default());
+    let warnings = strata::plugin::take_warnings();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(built.is_ok(), "{:?}", built.err());
+    let order: Vec<String> = warnings
+        .iter()
+        .filter_map(|w| {
+            names
+                .iter()
+                .find(|n| w.contains(&format!("{}{n}/", std::path::MAIN_SEPARATOR)))
+                .cloned()
+        })
+        .collect();
+    assert_eq!(order, names, "{warnings:#?}");
+}

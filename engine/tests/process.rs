@@ -251,3 +251,72 @@ fn conformance_pass_rate_stays_above_the_floor() {
         "conformance pass rate {rate}% fell below the floor {floor}%:\n{text}"
     );
 }
+
+fn strata_threads(args: &[&str], cwd: &Path, threads: usize) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(cwd)
+        .env("STRATA_THREADS", threads.to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("running strata: {e}"))
+}
+
+/// Sub-kustomizations build in parallel; the bytes are kustomize's whatever the number
+/// of threads (the Kubeflow platform: 26 sibling trees, 636 resources).
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench");
+    let expected = std::fs::read(bench.join("expected/kubeflow-manifests__example.yaml"))
+        .unwrap_or_else(|e| panic!("the bench corpus is missing: {e}"));
+    for threads in [1, 2, 5] {
+        let out = strata_threads(
+            &["build", "kubeflow-manifests/example"],
+            &bench.join("corpus"),
+            threads,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stdout == expected,
+            "with {threads} threads the output differs from kustomize's"
+        );
+    }
+}
+
+/// When several sibling trees are broken, the error is the first one in `resources:`
+/// order, as in a sequential walk, however the work was spread over threads.
+#[test]
+fn the_first_error_in_order_wins_whatever_the_threads() {
+    let d = scratch("first-error");
+    let names: Vec<String> = (0..12).map(|i| format!("t{i:02}")).collect();
+    let mut top = String::from("resources:\n");
+    for (i, n) in names.iter().enumerate() {
+        top.push_str(&format!("- {n}\n"));
+        write(
+            &d,
+            &format!("{n}/kustomization.yaml"),
+            "resources:\n- cm.yaml\n",
+        );
+        // Trees 3, 7 and 11 are broken; the others are fine and take longer.
+        if i % 4 == 3 {
+            write(&d, &format!("{n}/cm.yaml"), "a: [unclosed\n");
+        } else {
+            let many: String = (0..200)
+                .map(|j| CM.replace("name: cm", &format!("name: cm-{n}-{j}")))
+                .collect::<Vec<_>>()
+                .join("---\n");
+            write(&d, &format!("{n}/cm.yaml"), many);
+        }
+    }
+    write(&d, "kustomization.yaml", top);
+    for threads in [1, 2, 4] {
+        let out = strata_threads(&["build", "."], &d, threads);
+        assert_refused(&out, "t03");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("t07") && !err.contains("t11"), "{err}");
+    }
+}

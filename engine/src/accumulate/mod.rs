@@ -153,8 +153,21 @@ fn accumulate(
     stack: &mut Vec<PathBuf>,
 ) -> Result<()> {
     refuse_unsupported(file, k)?;
-    for entry in &k.resources {
-        accumulate_resource(loader, dir, file, entry, ra, stack)?;
+    // Each entry of `resources:` is read or built on its own, so the entries are loaded
+    // in parallel, then taken in order: the result, the first error and the plugin
+    // warnings are those of a sequential walk.
+    let schema = crate::schema::merge::current_custom();
+    let origins = ra.transformer_origins;
+    let pieces = crate::par::map_ordered(&k.resources, |entry| {
+        let _schema = crate::schema::merge::SchemaGuard::install_shared(schema.clone());
+        let mut stack = stack.clone();
+        crate::plugin::collect_warnings(|| {
+            load_resource(loader, dir, file, entry, origins, &mut stack)
+        })
+    });
+    for (piece, warnings) in pieces {
+        crate::plugin::forward_warnings(warnings);
+        piece?.add_to(ra)?;
     }
     // kustomize's order: configurations, generators, then components, then transformers.
     let root = Root { loader, dir, file };
@@ -194,14 +207,57 @@ fn kind_or_default(k: &Kustomization) -> &str {
     }
 }
 
-fn accumulate_resource(
+/// What one entry of `resources:` contributes, loaded but not yet added.
+enum Piece {
+    /// A sub-kustomization, built on its own; `file` is the kustomization naming it.
+    Built {
+        file: PathBuf,
+        sub: Box<Accumulator>,
+    },
+    /// The resources of one file.
+    File {
+        path: PathBuf,
+        resources: Vec<Resource>,
+    },
+}
+
+impl Piece {
+    /// Appends the piece's resources (and a sub-build's field specs and variables).
+    fn add_to(self, ra: &mut Accumulator) -> Result<()> {
+        match self {
+            Piece::Built { file, sub } => {
+                ra.resources
+                    .append_all(sub.resources)
+                    .map_err(|d| Error::DuplicateId {
+                        path: file,
+                        id: d.0,
+                    })?;
+                ra.config.merge_owned(sub.config);
+                ra.vars.extend(sub.vars);
+            }
+            Piece::File { path, resources } => {
+                for r in resources {
+                    ra.resources.append(r).map_err(|d| Error::DuplicateId {
+                        path: path.clone(),
+                        id: d.0,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads or builds one entry of `resources:`; touches nothing shared, so entries can
+/// load on different threads.
+fn load_resource(
     loader: &Loader<'_>,
     dir: &Path,
     file: &Path,
     entry: &str,
-    ra: &mut Accumulator,
+    transformer_origins: bool,
     stack: &mut Vec<PathBuf>,
-) -> Result<()> {
+) -> Result<Piece> {
     let joined = dir.join(entry);
     match loader.kind(&joined) {
         Some(Kind::Dir) => {
@@ -214,31 +270,21 @@ fn accumulate_resource(
                 ));
             }
             let mut sub_ra = Accumulator {
-                transformer_origins: ra.transformer_origins,
+                transformer_origins,
                 ..Default::default()
             };
             stack.push(sub.clone());
             accumulate(loader, &sub, &sub_file, &sub_k, &mut sub_ra, stack)?;
             stack.pop();
-            ra.resources
-                .append_all(sub_ra.resources)
-                .map_err(|d| Error::DuplicateId {
-                    path: file.to_path_buf(),
-                    id: d.0,
-                })?;
-            ra.config.merge_owned(sub_ra.config);
-            ra.vars.extend(sub_ra.vars);
-            Ok(())
+            Ok(Piece::Built {
+                file: file.to_path_buf(),
+                sub: Box::new(sub_ra),
+            })
         }
         Some(Kind::File) => {
             let path = loader.resolve(dir, entry)?;
-            for r in loader.resources_from_file(&path)? {
-                ra.resources.append(r).map_err(|d| Error::DuplicateId {
-                    path: path.clone(),
-                    id: d.0,
-                })?;
-            }
-            Ok(())
+            let resources = loader.resources_from_file(&path)?;
+            Ok(Piece::File { path, resources })
         }
         None if looks_remote(entry) => Err(Error::Remote {
             path: file.to_path_buf(),

@@ -78,8 +78,10 @@ fn write_output(a: &BuildArgs, list: &[Resource], stdout: &mut dyn Write) -> Res
                 .with_context(|| format!("writing {}", out.display()))
         }
         None => {
-            let text = crate::print(list)?;
-            stdout.write_all(text.as_bytes())?;
+            // All of it is printed before any of it is written: a failure writes nothing.
+            for part in crate::print_parts(list)? {
+                stdout.write_all(part.as_bytes())?;
+            }
             Ok(())
         }
     }

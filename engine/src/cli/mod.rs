@@ -58,6 +58,13 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
             return code;
         }
     };
+    // The thread count changes speed only, never output; tests pin it to prove that.
+    if let Some(n) = std::env::var("STRATA_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        crate::par::set_threads(n);
+    }
     let result = match cli.command {
         Command::Build(a) => build::run(&a, stdout),
         Command::Bundle(a) => bundle::run(&a, stdout),

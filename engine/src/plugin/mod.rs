@@ -21,7 +21,7 @@ pub mod transformer;
 pub mod verify;
 
 use std::path::PathBuf;
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 
 pub use abi::{PluginResult, Severity};
 pub use sandbox::Limits;
@@ -186,7 +186,11 @@ impl Default for HostOptions {
 }
 
 static OPTIONS: RwLock<Option<HostOptions>> = RwLock::new(None);
-static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+thread_local! {
+    /// Warnings are per thread: the build forwards a helper thread's warnings to the
+    /// thread that asked for the work, in input order.
+    static WARNINGS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Sets the process-wide plugin settings (the CLI calls this before a build).
 pub fn configure(opts: HostOptions) {
@@ -206,17 +210,28 @@ pub fn options() -> HostOptions {
 
 /// Records a non-fatal message (a plugin's warning) for the CLI to print.
 pub fn warn(msg: String) {
-    if let Ok(mut w) = WARNINGS.lock() {
-        w.push(msg);
-    }
+    WARNINGS.with(|w| w.borrow_mut().push(msg));
 }
 
-/// Takes the messages recorded so far.
+/// Takes the messages recorded so far on this thread.
 pub fn take_warnings() -> Vec<String> {
-    WARNINGS
-        .lock()
-        .map(|mut w| std::mem::take(&mut *w))
-        .unwrap_or_default()
+    WARNINGS.with(|w| std::mem::take(&mut *w.borrow_mut()))
+}
+
+/// Runs `f` and returns, beside its result, the warnings recorded while it ran, leaving
+/// earlier ones in place. Work spread over threads uses it to hand each piece's
+/// warnings back to the caller, which re-records them in input order (see
+/// [`forward_warnings`]), so the messages never depend on scheduling.
+pub fn collect_warnings<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
+    let earlier = take_warnings();
+    let r = f();
+    let new = WARNINGS.with(|w| std::mem::replace(&mut *w.borrow_mut(), earlier));
+    (r, new)
+}
+
+/// Records warnings collected elsewhere (by [`collect_warnings`]) on this thread.
+pub fn forward_warnings(msgs: Vec<String>) {
+    WARNINGS.with(|w| w.borrow_mut().extend(msgs));
 }
 
 /// Turns a transformer/generator/validator config into a plugin, if it declares one

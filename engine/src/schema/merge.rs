@@ -11,8 +11,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::resource::Gvk;
 use crate::yaml::Node;
@@ -320,28 +319,40 @@ pub fn builtin() -> &'static Schema {
 }
 
 thread_local! {
-    static CUSTOM: RefCell<Option<Rc<Schema>>> = const { RefCell::new(None) };
+    static CUSTOM: RefCell<Option<Arc<Schema>>> = const { RefCell::new(None) };
 }
 
 /// Installs the schema of a kustomization's `openapi: {path: ...}` for the builds run on
 /// this thread (None restores the built-in one). kustomize keeps this schema global too.
 pub fn set_custom(schema: Option<Schema>) {
-    CUSTOM.with(|c| *c.borrow_mut() = schema.map(Rc::new));
+    CUSTOM.with(|c| *c.borrow_mut() = schema.map(Arc::new));
 }
 
 /// Restores the previous custom schema when dropped (builds nest: a `transformers:`
 /// directory is built inside another build).
-pub struct SchemaGuard(Option<Rc<Schema>>);
+pub struct SchemaGuard(Option<Arc<Schema>>);
 
 impl SchemaGuard {
     /// Installs `schema` (None keeps the current one) and remembers the previous one.
     pub fn install(schema: Option<Schema>) -> SchemaGuard {
         let prev = CUSTOM.with(|c| c.borrow().clone());
         if let Some(s) = schema {
-            CUSTOM.with(|c| *c.borrow_mut() = Some(Rc::new(s)));
+            CUSTOM.with(|c| *c.borrow_mut() = Some(Arc::new(s)));
         }
         SchemaGuard(prev)
     }
+
+    /// Installs the schema another thread has in force (see [`current_custom`]), so that
+    /// work handed to a helper thread merges as it would on the thread that started it.
+    pub fn install_shared(schema: Option<Arc<Schema>>) -> SchemaGuard {
+        let prev = CUSTOM.with(|c| std::mem::replace(&mut *c.borrow_mut(), schema));
+        SchemaGuard(prev)
+    }
+}
+
+/// The custom schema in force on this thread, if any, to pass to helper threads.
+pub fn current_custom() -> Option<Arc<Schema>> {
+    CUSTOM.with(|c| c.borrow().clone())
 }
 
 impl Drop for SchemaGuard {
