@@ -107,10 +107,7 @@ pub fn go_json(n: &Node) -> String {
             keys.sort();
             let parts: Vec<String> = keys
                 .iter()
-                .filter_map(|k| {
-                    m.get(*k)
-                        .map(|v| format!("{}:{}", go_string(k), go_json(v)))
-                })
+                .filter_map(|k| m.get(k).map(|v| format!("{}:{}", go_string(k), go_json(v))))
                 .collect();
             format!("{{{}}}", parts.join(","))
         }

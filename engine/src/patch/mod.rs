@@ -554,7 +554,7 @@ pub(crate) fn config_fields<T: serde::de::DeserializeOwned>(
             if let Some(canon) = KNOWN
                 .iter()
                 .find(|c| c.eq_ignore_ascii_case(&k) && **c != k)
-                && !m.contains_key(*canon)
+                && !m.contains_key(canon)
                 && let Some(v) = m.shift_remove(&k)
             {
                 m.insert((*canon).to_string(), v);

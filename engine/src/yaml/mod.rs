@@ -4,6 +4,7 @@
 pub mod emit;
 mod fast;
 pub mod json;
+pub mod map;
 pub mod node;
 pub mod parse;
 pub mod resolve;

@@ -5,10 +5,7 @@
 //! Comments, styles and anchors are not kept, because kustomize's output drops them too
 //! (it prints every resource through a JSON round trip).
 
-use indexmap::IndexMap;
-
-/// A mapping from string keys to nodes, in insertion order.
-pub type Map = IndexMap<String, Node>;
+pub use super::map::Map;
 
 /// The resolved type of a scalar, as go-yaml v3 resolves it (YAML 1.2 core schema).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
