@@ -5,7 +5,7 @@ use super::common::{apply_specs, set_entries, specs_field, terr};
 use super::labels::string_map;
 use super::{Context, Transformer};
 use crate::error::Result;
-use crate::fieldspec::{Create, FieldSpec};
+use crate::fieldspec::Create;
 use crate::kustomization::StrMap;
 use crate::resource::ResMap;
 use crate::yaml::Node;
@@ -16,7 +16,7 @@ pub struct AnnotationsTransformer {
     /// The annotations.
     pub annotations: StrMap,
     /// Where.
-    pub field_specs: Vec<FieldSpec>,
+    pub field_specs: crate::fieldspec::Specs,
 }
 
 impl AnnotationsTransformer {
@@ -24,7 +24,7 @@ impl AnnotationsTransformer {
     pub fn from_config(config: &Node) -> std::result::Result<AnnotationsTransformer, String> {
         Ok(AnnotationsTransformer {
             annotations: string_map(config, "annotations")?,
-            field_specs: specs_field(config, "fieldSpecs")?,
+            field_specs: specs_field(config, "fieldSpecs")?.into(),
         })
     }
 }

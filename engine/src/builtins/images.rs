@@ -9,7 +9,7 @@
 use super::common::{apply_specs, from_node_lenient, specs_field, terr};
 use super::{Context, Transformer};
 use crate::error::Result;
-use crate::fieldspec::{Create, FieldSpec};
+use crate::fieldspec::Create;
 use crate::kustomization::Image;
 use crate::resource::ResMap;
 use crate::yaml::Node;
@@ -20,7 +20,7 @@ pub struct ImageTagTransformer {
     /// The override.
     pub image: Image,
     /// Where, besides containers and initContainers.
-    pub field_specs: Vec<FieldSpec>,
+    pub field_specs: crate::fieldspec::Specs,
     /// The compiled name pattern (built on first use).
     pub matcher: std::sync::OnceLock<Option<regex::Regex>>,
 }
@@ -37,7 +37,7 @@ impl ImageTagTransformer {
         };
         Ok(ImageTagTransformer {
             image,
-            field_specs: specs_field(config, "fieldSpecs")?,
+            field_specs: specs_field(config, "fieldSpecs")?.into(),
             ..Default::default()
         })
     }
@@ -215,7 +215,7 @@ mod tests {
                 digest: digest.into(),
                 tag_suffix: String::new(),
             },
-            field_specs: Vec::new(),
+            field_specs: Default::default(),
             ..Default::default()
         }
     }

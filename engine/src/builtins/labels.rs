@@ -5,7 +5,7 @@
 use super::common::{apply_specs, from_node, set_entries, specs_field, terr};
 use super::{Context, Transformer};
 use crate::error::Result;
-use crate::fieldspec::{Create, FieldSpec};
+use crate::fieldspec::Create;
 use crate::kustomization::StrMap;
 use crate::resource::ResMap;
 use crate::yaml::Node;
@@ -16,7 +16,7 @@ pub struct LabelTransformer {
     /// The labels.
     pub labels: StrMap,
     /// Where.
-    pub field_specs: Vec<FieldSpec>,
+    pub field_specs: crate::fieldspec::Specs,
 }
 
 impl LabelTransformer {
@@ -24,7 +24,7 @@ impl LabelTransformer {
     pub fn from_config(config: &Node) -> std::result::Result<LabelTransformer, String> {
         Ok(LabelTransformer {
             labels: string_map(config, "labels")?,
-            field_specs: specs_field(config, "fieldSpecs")?,
+            field_specs: specs_field(config, "fieldSpecs")?.into(),
         })
     }
 }

@@ -218,7 +218,7 @@ pub fn field_transformers(
         }
         out.push(Box::new(labels::LabelTransformer {
             labels: l.pairs.clone(),
-            field_specs: fss,
+            field_specs: fss.into(),
         }));
     }
     // kustomize runs one LabelTransformer per `labels` entry, then the `commonLabels` one

@@ -56,7 +56,7 @@ pub fn fix_back_references(
     for i in 0..infos.len() {
         let me = &infos[i];
         let mut work: Vec<(&NameBackRef, &FieldSpec)> = Vec::new();
-        for br in &config.name_reference {
+        for br in config.name_reference.iter() {
             for fs in &br.referrers {
                 if fs.selects(&me.org.gvk) {
                     work.push((br, fs));

@@ -33,7 +33,7 @@ pub struct NamespaceTransformer {
     /// The namespace.
     pub namespace: String,
     /// Fields besides `metadata/namespace`.
-    pub field_specs: Vec<FieldSpec>,
+    pub field_specs: crate::fieldspec::Specs,
     /// Only fill empty fields.
     pub unset_only: bool,
     /// RoleBinding subjects handling.
@@ -59,7 +59,7 @@ impl NamespaceTransformer {
                 .str_at(&["metadata", "namespace"])
                 .unwrap_or("")
                 .to_string(),
-            field_specs: specs_field(config, "fieldSpecs")?,
+            field_specs: specs_field(config, "fieldSpecs")?.into(),
             unset_only,
             subjects,
         })

@@ -8,7 +8,7 @@
 use super::common::{apply_specs, specs_field, str_field, terr};
 use super::{Context, Transformer};
 use crate::error::Result;
-use crate::fieldspec::{Create, FieldSpec};
+use crate::fieldspec::Create;
 use crate::resource::{Gvk, ResMap};
 use crate::yaml::Node;
 
@@ -20,7 +20,7 @@ pub struct PrefixSuffixTransformer {
     /// Appended.
     pub suffix: String,
     /// Where.
-    pub field_specs: Vec<FieldSpec>,
+    pub field_specs: crate::fieldspec::Specs,
     /// The kind it is known by (`PrefixTransformer` for `namePrefix:`, ...).
     pub kind: String,
 }
@@ -31,7 +31,7 @@ impl PrefixSuffixTransformer {
         Ok(PrefixSuffixTransformer {
             prefix: str_field(config, "prefix").to_string(),
             suffix: str_field(config, "suffix").to_string(),
-            field_specs: specs_field(config, "fieldSpecs")?,
+            field_specs: specs_field(config, "fieldSpecs")?.into(),
             kind: str_field(config, "kind").to_string(),
         })
     }
@@ -58,7 +58,7 @@ impl Transformer for PrefixSuffixTransformer {
             if skipped(&org.gvk) {
                 continue;
             }
-            for fs in &self.field_specs {
+            for fs in self.field_specs.iter() {
                 if !fs.selects(&org.gvk) {
                     continue;
                 }

@@ -16,7 +16,7 @@ pub struct ReplicaCountTransformer {
     /// Name and count.
     pub replica: Replica,
     /// Where.
-    pub field_specs: Vec<FieldSpec>,
+    pub field_specs: crate::fieldspec::Specs,
 }
 
 impl ReplicaCountTransformer {
@@ -30,7 +30,7 @@ impl ReplicaCountTransformer {
         };
         Ok(ReplicaCountTransformer {
             replica,
-            field_specs: specs_field(config, "fieldSpecs")?,
+            field_specs: specs_field(config, "fieldSpecs")?.into(),
         })
     }
 }
@@ -43,7 +43,7 @@ impl Transformer for ReplicaCountTransformer {
     fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
         let mut found = false;
         let count = self.replica.count;
-        for fs in &self.field_specs {
+        for fs in self.field_specs.iter() {
             for r in resources.iter_mut() {
                 let (org, cur) = (r.orig_id(), r.id());
                 let hit = |id: &crate::resource::ResId| {

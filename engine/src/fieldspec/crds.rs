@@ -86,13 +86,13 @@ fn walk(
         };
         path.push(prop_name.to_string());
         if has_string(prop, "x-kubernetes-annotation").is_some() {
-            super::add_specs(&mut tc.common_annotations, &[spec(gvk, path)]);
+            super::add_shared(&mut tc.common_annotations, &[spec(gvk, path)]);
         }
         if has_string(prop, "x-kubernetes-label-selector").is_some() {
-            super::add_specs(&mut tc.common_labels, &[spec(gvk, path)]);
+            super::add_shared(&mut tc.common_labels, &[spec(gvk, path)]);
         }
         if has_string(prop, "x-kubernetes-identity").is_some() {
-            super::add_specs(&mut tc.name_prefix, &[spec(gvk, path)]);
+            super::add_shared(&mut tc.name_prefix, &[spec(gvk, path)]);
         }
         if let (Some(version), Some(kind)) = (
             has_string(prop, "x-kubernetes-object-ref-api-version"),
@@ -103,14 +103,14 @@ fn walk(
             let mut p = path.clone();
             p.push(key);
             let other = TransformerConfig {
-                name_reference: vec![NameBackRef {
+                name_reference: std::sync::Arc::new(vec![NameBackRef {
                     gvk: Gvk {
                         group: String::new(),
                         version,
                         kind,
                     },
                     referrers: vec![spec(gvk, &p)],
-                }],
+                }]),
                 ..Default::default()
             };
             tc.merge(&other);

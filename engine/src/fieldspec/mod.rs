@@ -8,6 +8,8 @@
 pub mod crds;
 pub mod walk;
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 use crate::resource::Gvk;
@@ -107,29 +109,33 @@ pub struct NameBackRef {
     pub referrers: Vec<FieldSpec>,
 }
 
+/// A shared list of field specs: every layer and transformer reads the same tables, so
+/// they are shared and copied only when a layer adds to them.
+pub type Specs = Arc<Vec<FieldSpec>>;
+
 /// The field specs of every built-in transformer, merged across layers.
 #[derive(Clone, Debug, Default)]
 pub struct TransformerConfig {
     /// Where `namePrefix` applies.
-    pub name_prefix: Vec<FieldSpec>,
+    pub name_prefix: Specs,
     /// Where `nameSuffix` applies.
-    pub name_suffix: Vec<FieldSpec>,
+    pub name_suffix: Specs,
     /// Where `namespace` applies (besides `metadata/namespace`).
-    pub namespace: Vec<FieldSpec>,
+    pub namespace: Specs,
     /// Where `commonLabels` apply.
-    pub common_labels: Vec<FieldSpec>,
+    pub common_labels: Specs,
     /// Where `labels` with `includeTemplates` apply.
-    pub template_labels: Vec<FieldSpec>,
+    pub template_labels: Specs,
     /// Where `commonAnnotations` apply.
-    pub common_annotations: Vec<FieldSpec>,
+    pub common_annotations: Specs,
     /// Where `images` apply.
-    pub images: Vec<FieldSpec>,
+    pub images: Specs,
     /// Where `replicas` apply.
-    pub replicas: Vec<FieldSpec>,
+    pub replicas: Specs,
     /// Where `$(VAR)` references are substituted.
-    pub var_reference: Vec<FieldSpec>,
+    pub var_reference: Specs,
     /// Which fields hold names of which kinds.
-    pub name_reference: Vec<NameBackRef>,
+    pub name_reference: Arc<Vec<NameBackRef>>,
     /// Whether kustomize's default tables are already in: merging them again is a no-op.
     has_defaults: bool,
     /// Whether this is exactly the default tables.
@@ -185,7 +191,8 @@ impl TransformerConfig {
         } else {
             serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?
         };
-        let conv = |v: Vec<RawSpec>| v.into_iter().map(RawSpec::into_spec).collect::<Vec<_>>();
+        let conv =
+            |v: Vec<RawSpec>| Arc::new(v.into_iter().map(RawSpec::into_spec).collect::<Vec<_>>());
         Ok(TransformerConfig {
             name_prefix: conv(raw.name_prefix),
             name_suffix: conv(raw.name_suffix),
@@ -205,9 +212,10 @@ impl TransformerConfig {
                         version: n.version,
                         kind: n.kind,
                     },
-                    referrers: conv(n.field_specs),
+                    referrers: n.field_specs.into_iter().map(RawSpec::into_spec).collect(),
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             has_defaults: false,
             defaults_only: false,
         })
@@ -225,21 +233,33 @@ impl TransformerConfig {
         }
         self.has_defaults |= other.has_defaults;
         self.defaults_only = false;
-        add_specs(&mut self.name_prefix, &other.name_prefix);
-        add_specs(&mut self.name_suffix, &other.name_suffix);
-        add_specs(&mut self.namespace, &other.namespace);
-        add_specs(&mut self.common_labels, &other.common_labels);
-        add_specs(&mut self.template_labels, &other.template_labels);
-        add_specs(&mut self.common_annotations, &other.common_annotations);
-        add_specs(&mut self.images, &other.images);
-        add_specs(&mut self.replicas, &other.replicas);
-        add_specs(&mut self.var_reference, &other.var_reference);
-        for n in &other.name_reference {
-            match self.name_reference.iter_mut().find(|m| m.gvk == n.gvk) {
+        add_shared(&mut self.name_prefix, &other.name_prefix);
+        add_shared(&mut self.name_suffix, &other.name_suffix);
+        add_shared(&mut self.namespace, &other.namespace);
+        add_shared(&mut self.common_labels, &other.common_labels);
+        add_shared(&mut self.template_labels, &other.template_labels);
+        add_shared(&mut self.common_annotations, &other.common_annotations);
+        add_shared(&mut self.images, &other.images);
+        add_shared(&mut self.replicas, &other.replicas);
+        add_shared(&mut self.var_reference, &other.var_reference);
+        if other.name_reference.is_empty() {
+            return;
+        }
+        let refs = Arc::make_mut(&mut self.name_reference);
+        for n in other.name_reference.iter() {
+            match refs.iter_mut().find(|m| m.gvk == n.gvk) {
                 Some(m) => add_specs(&mut m.referrers, &n.referrers),
-                None => self.name_reference.push(n.clone()),
+                None => refs.push(n.clone()),
             }
         }
+    }
+}
+
+/// [`add_specs`] on a shared list: copied first only if another layer shares it and
+/// there is something to add.
+pub fn add_shared(into: &mut Specs, from: &[FieldSpec]) {
+    if !from.is_empty() {
+        add_specs(Arc::make_mut(into), from);
     }
 }
 
