@@ -7,6 +7,7 @@
 //! field's whole value takes the var's type (`$(PORT)` becomes the integer), others are
 //! spliced into the text. `$$` escapes a `$`. Unknown names are left as written.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -159,6 +160,18 @@ pub fn resolve(
     }
     let err = |m: String| Error::transform(file, "vars", m);
     let mut values: Vec<(String, Value)> = Vec::new();
+    // Resources by every name they have or had, in order: a var looks at the few that
+    // carry its name instead of every resource.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        let names = r.previous.iter().map(|id| id.name.as_str());
+        for name in names.chain([r.name()]) {
+            let at = by_name.entry(name).or_default();
+            if at.last() != Some(&i) {
+                at.push(i);
+            }
+        }
+    }
     for v in vars {
         if values.iter().any(|(n, _)| *n == v.name) {
             return Err(err(format!("var '{}' already encountered", v.name)));
@@ -167,13 +180,17 @@ pub fn resolve(
         // The var was pinned to one resource's id when declared (see `declare`); the
         // first resource that has or had that id provides the value.
         let ns = &v.objref.namespace;
-        let res = resources.iter().find(|r| {
-            r.all_ids().iter().any(|id| {
-                id.gvk == gvk
-                    && id.name == v.objref.name
-                    && (ns.is_empty() || id.effective_namespace() == ns)
-            })
-        });
+        let candidates = by_name.get(v.objref.name.as_str()).map_or(&[][..], |c| c);
+        let res = candidates
+            .iter()
+            .filter_map(|&i| resources.at(i))
+            .find(|r| {
+                r.all_ids().iter().any(|id| {
+                    id.gvk == gvk
+                        && id.name == v.objref.name
+                        && (ns.is_empty() || id.effective_namespace() == ns)
+                })
+            });
         let Some(res) = res else {
             return Err(err(format!(
                 "var '{}' cannot be mapped to a field in the set of known resources",
