@@ -33,6 +33,12 @@ pub trait Fs: Send + Sync {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
     /// Lists a directory's entries, sorted by name so results never depend on disk order.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+    /// Returns whether `path` itself is a symbolic link (not following it). `Ok(true)`,
+    /// the default, means "cannot tell cheaply" and sends the caller to
+    /// [`Fs::canonicalize`], which is always right.
+    fn is_symlink(&self, _path: &Path) -> io::Result<bool> {
+        Ok(true)
+    }
 }
 
 /// The real file system.
@@ -57,6 +63,9 @@ impl Fs for DiskFs {
     }
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         std::fs::canonicalize(path)
+    }
+    fn is_symlink(&self, path: &Path) -> io::Result<bool> {
+        std::fs::symlink_metadata(path).map(|m| m.file_type().is_symlink())
     }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         let mut v = Vec::new();

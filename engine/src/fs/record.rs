@@ -73,6 +73,9 @@ impl Fs for RecordingFs<'_> {
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         self.inner.read_dir(path)
     }
+    fn is_symlink(&self, path: &Path) -> io::Result<bool> {
+        self.inner.is_symlink(path)
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 //! the kustomization naming them, after symlinks are resolved), finds the kustomization
 //! file, refuses remote targets, and turns resource files into [`Resource`]s.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::fs::{Fs, Kind, MAX_FILE_BYTES};
@@ -37,6 +39,10 @@ impl LoadRestrictor {
 pub struct Loader<'f> {
     fs: &'f dyn Fs,
     restrictor: LoadRestrictor,
+    /// Canonical forms of the directories seen so far: a file's canonical path is then
+    /// its directory's plus its name, after one check that the name is no symlink
+    /// (where resolving the whole path anew costs a system call per component).
+    dirs: Mutex<HashMap<PathBuf, PathBuf>>,
 }
 
 /// A kustomization root: its directory and the loader, for reading files relative to it.
@@ -53,7 +59,46 @@ pub struct Root<'a> {
 impl<'f> Loader<'f> {
     /// Creates a loader over a file system.
     pub fn new(fs: &'f dyn Fs, restrictor: LoadRestrictor) -> Loader<'f> {
-        Loader { fs, restrictor }
+        Loader {
+            fs,
+            restrictor,
+            dirs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Resolves symlinks and `..` as [`Fs::canonicalize`] does, reusing the canonical
+    /// forms of directories already resolved.
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        if let (Some(Component::Normal(name)), Some(parent)) =
+            (path.components().next_back(), path.parent())
+            && !parent.as_os_str().is_empty()
+        {
+            // Any doubt (a parent only a virtual file system knows, a missing file) goes
+            // to the file system's own answer, errors included.
+            if let Ok(dir) = self.canonical_parent(parent) {
+                let candidate = dir.join(name);
+                if let Ok(false) = self.fs.is_symlink(&candidate) {
+                    return Ok(candidate);
+                }
+            }
+        }
+        self.fs.canonicalize(path)
+    }
+
+    fn canonical_parent(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        let known = |d: &Path| match self.dirs.lock() {
+            Ok(m) => m.get(d).cloned(),
+            Err(p) => p.into_inner().get(d).cloned(),
+        };
+        if let Some(c) = known(dir) {
+            return Ok(c);
+        }
+        let c = self.canonicalize(dir)?;
+        match self.dirs.lock() {
+            Ok(mut m) => m.insert(dir.to_path_buf(), c.clone()),
+            Err(p) => p.into_inner().insert(dir.to_path_buf(), c.clone()),
+        };
+        Ok(c)
     }
 
     /// Returns the file system.
@@ -63,7 +108,7 @@ impl<'f> Loader<'f> {
 
     /// Returns the canonical form of a directory given on the command line.
     pub fn canonical_dir(&self, dir: &Path) -> Result<PathBuf> {
-        let c = self.fs.canonicalize(dir).map_err(|e| Error::Io {
+        let c = self.canonicalize(dir).map_err(|e| Error::Io {
             path: dir.to_path_buf(),
             source: e,
         })?;
@@ -148,7 +193,7 @@ impl<'f> Loader<'f> {
     /// Resolves `rel` against `root` to a canonical path, enforcing the load restrictor.
     pub fn resolve(&self, root: &Path, rel: &str) -> Result<PathBuf> {
         let joined = root.join(rel);
-        let canon = self.fs.canonicalize(&joined).map_err(|e| Error::Io {
+        let canon = self.canonicalize(&joined).map_err(|e| Error::Io {
             path: joined.clone(),
             source: e,
         })?;
@@ -165,7 +210,7 @@ impl<'f> Loader<'f> {
     /// root, as in kustomize, since overlays name `../base`.
     pub fn resolve_dir(&self, root: &Path, rel: &str) -> Result<PathBuf> {
         let joined = root.join(rel);
-        self.fs.canonicalize(&joined).map_err(|e| Error::Io {
+        self.canonicalize(&joined).map_err(|e| Error::Io {
             path: joined,
             source: e,
         })
@@ -312,5 +357,56 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
                 up.push(Component::ParentDir);
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test builds a tree with symlinks on disk"
+)]
+mod tests {
+    use super::*;
+    use crate::fs::DiskFs;
+
+    /// The loader's cached resolution agrees with the real `canonicalize` through file
+    /// and directory symlinks, `..`, and missing paths.
+    #[test]
+    fn cached_canonical_paths_equal_the_real_ones() {
+        let t = std::env::temp_dir().join(format!("strata-canon-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&t);
+        let mk = |p: &str| std::fs::create_dir_all(t.join(p)).unwrap_or_default();
+        mk("real/deep");
+        mk("other");
+        std::fs::write(t.join("real/deep/x.yaml"), "a: b\n").unwrap_or_default();
+        std::fs::write(t.join("other/y.yaml"), "a: b\n").unwrap_or_default();
+        let link = |target: &str, at: &str| {
+            std::os::unix::fs::symlink(t.join(target), t.join(at)).unwrap_or_default()
+        };
+        link("real", "dirlink");
+        link("other/y.yaml", "real/deep/ylink.yaml");
+        link("real/deep", "other/deeplink");
+        let loader = Loader::new(&DiskFs, LoadRestrictor::None);
+        for p in [
+            "real/deep/x.yaml",
+            "dirlink/deep/x.yaml",
+            "real/deep/ylink.yaml",
+            "dirlink/deep/ylink.yaml",
+            "other/deeplink/x.yaml",
+            "other/deeplink/../y.yaml",
+            "real/deep/../deep/x.yaml",
+            "real/deep/missing.yaml",
+            "real/deep/x.yaml/nothing",
+            "other/deeplink",
+        ] {
+            let path = t.join(p);
+            // Twice: the second time the directories come from the cache.
+            for _ in 0..2 {
+                let ours = loader.canonicalize(&path).map_err(|e| e.kind());
+                let real = std::fs::canonicalize(&path).map_err(|e| e.kind());
+                assert_eq!(ours, real, "{p}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&t);
     }
 }
