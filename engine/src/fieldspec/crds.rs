@@ -86,13 +86,22 @@ fn walk(
         };
         path.push(prop_name.to_string());
         if has_string(prop, "x-kubernetes-annotation").is_some() {
-            super::add_shared(&mut tc.common_annotations, &[spec(gvk, path)]);
+            super::add_specs(
+                std::sync::Arc::make_mut(&mut tc.common_annotations),
+                &[spec(gvk, path)],
+            );
         }
         if has_string(prop, "x-kubernetes-label-selector").is_some() {
-            super::add_shared(&mut tc.common_labels, &[spec(gvk, path)]);
+            super::add_specs(
+                std::sync::Arc::make_mut(&mut tc.common_labels),
+                &[spec(gvk, path)],
+            );
         }
         if has_string(prop, "x-kubernetes-identity").is_some() {
-            super::add_shared(&mut tc.name_prefix, &[spec(gvk, path)]);
+            super::add_specs(
+                std::sync::Arc::make_mut(&mut tc.name_prefix),
+                &[spec(gvk, path)],
+            );
         }
         if let (Some(version), Some(kind)) = (
             has_string(prop, "x-kubernetes-object-ref-api-version"),

@@ -257,8 +257,9 @@ impl TransformerConfig {
 
 /// [`add_specs`] on a shared list: copied first only if another layer shares it and
 /// there is something to add.
-pub fn add_shared(into: &mut Specs, from: &[FieldSpec]) {
-    if !from.is_empty() {
+pub fn add_shared(into: &mut Specs, from: &Specs) {
+    // Layers that never changed a table share it: nothing to add, nothing to hash.
+    if !from.is_empty() && !Arc::ptr_eq(into, from) {
         add_specs(Arc::make_mut(into), from);
     }
 }
