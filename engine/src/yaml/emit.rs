@@ -153,10 +153,11 @@ impl Emitter<'_> {
             }
             Node::Map(m) => {
                 let me = increase(indent, false);
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort_by(|a, b| natural_cmp(a, b));
-                for k in keys {
-                    let v = &m[k.as_str()];
+                let mut entries: Vec<(&String, &Node)> = m.iter().collect();
+                if !entries.is_sorted_by(|a, b| natural_cmp(a.0, b.0) != Ordering::Greater) {
+                    entries.sort_by(|a, b| natural_cmp(a.0, b.0));
+                }
+                for (k, v) in entries {
                     self.write_indent(me);
                     let key = JsonScalar::Str(Cow::Borrowed(k.as_str()));
                     if is_simple_key(k) {
