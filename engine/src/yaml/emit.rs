@@ -303,20 +303,28 @@ impl Emitter<'_> {
             self.indention = false;
             return;
         }
+        // Word by word: only a space can fold, and a space is one byte.
+        let bytes = v.as_bytes();
         let mut spaces = false;
-        let mut it = v.chars().peekable();
-        while let Some(c) = it.next() {
-            if c == ' ' {
-                let next_space = it.peek() == Some(&' ');
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_space {
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b' ' {
+                let next_space = bytes.get(i + 1) == Some(&b' ');
+                if !spaces && self.column > BEST_WIDTH && !next_space {
                     self.write_indent(indent);
                 } else {
-                    self.put(c);
+                    self.put(' ');
                 }
                 spaces = true;
+                i += 1;
             } else {
-                self.put(c);
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b' ')
+                    .map_or(bytes.len(), |p| i + p);
+                self.put_str(&v[i..end]);
                 spaces = false;
+                i = end;
             }
         }
         self.whitespace = false;
