@@ -9,6 +9,8 @@
 //! `-api-version`, `-name-key`) a name back-reference. The kind is the last dotted part
 //! of the type name.
 
+use std::sync::Arc;
+
 use serde_yaml_ng::{Mapping, Value};
 
 use super::{FieldSpec, NameBackRef, TransformerConfig};
@@ -87,21 +89,15 @@ fn walk(
         path.push(prop_name.to_string());
         if has_string(prop, "x-kubernetes-annotation").is_some() {
             super::add_specs(
-                std::sync::Arc::make_mut(&mut tc.common_annotations),
+                Arc::make_mut(&mut tc.common_annotations),
                 &[spec(gvk, path)],
             );
         }
         if has_string(prop, "x-kubernetes-label-selector").is_some() {
-            super::add_specs(
-                std::sync::Arc::make_mut(&mut tc.common_labels),
-                &[spec(gvk, path)],
-            );
+            super::add_specs(Arc::make_mut(&mut tc.common_labels), &[spec(gvk, path)]);
         }
         if has_string(prop, "x-kubernetes-identity").is_some() {
-            super::add_specs(
-                std::sync::Arc::make_mut(&mut tc.name_prefix),
-                &[spec(gvk, path)],
-            );
+            super::add_specs(Arc::make_mut(&mut tc.name_prefix), &[spec(gvk, path)]);
         }
         if let (Some(version), Some(kind)) = (
             has_string(prop, "x-kubernetes-object-ref-api-version"),
@@ -112,7 +108,7 @@ fn walk(
             let mut p = path.clone();
             p.push(key);
             let other = TransformerConfig {
-                name_reference: std::sync::Arc::new(vec![NameBackRef {
+                name_reference: Arc::new(vec![NameBackRef {
                     gvk: Gvk {
                         group: String::new(),
                         version,

@@ -242,7 +242,9 @@ impl TransformerConfig {
         add_shared(&mut self.images, &other.images);
         add_shared(&mut self.replicas, &other.replicas);
         add_shared(&mut self.var_reference, &other.var_reference);
-        if other.name_reference.is_empty() {
+        if other.name_reference.is_empty()
+            || Arc::ptr_eq(&self.name_reference, &other.name_reference)
+        {
             return;
         }
         let refs = Arc::make_mut(&mut self.name_reference);
