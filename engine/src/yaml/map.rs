@@ -408,10 +408,15 @@ mod tests {
     }
 
     #[test]
-    fn building_a_huge_map_is_linear() {
-        // 200k distinct keys would take minutes with linear lookups; indexed, well under
-        // a second even unoptimised.
-        let m = big(200_000);
+    fn only_maps_past_the_linear_limit_carry_an_index() {
+        assert!(big(LINEAR_MAX).index.is_none());
+        let mut m = big(200_000);
+        assert!(m.index.is_some());
         assert_eq!(m.get("k199999"), Some(&Node::int(199_999)));
+        // Shrinking back under the limit drops the index.
+        m.retain(|k, _| k.len() < 3);
+        assert_eq!(m.len(), 10);
+        assert!(m.index.is_none());
+        assert_eq!(m.get("k9"), Some(&Node::int(9)));
     }
 }
