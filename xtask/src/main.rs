@@ -4,8 +4,9 @@
 //!   every test, and the conformance ratchet.
 //! - `conformance [--ratchet]`: scores the release binary on ../shared/conformance and
 //!   fails below the floor in tests/conformance.floor (`--ratchet` raises the floor).
-//! - `bench [--repeat N]`: times the release binary against the reference kustomize
-//!   on ../shared/bench; `bench --scale [1000,10000,100000]` runs the synthetic scale
+//! - `bench [--repeat N] [--no-criterion]`: times the release binary against the
+//!   reference kustomize on ../shared/bench, measures the oracle's start-up floor and
+//!   runs the criterion hot-path benchmarks; `bench --scale [1000,10000,100000]` runs the synthetic scale
 //!   benchmark (time per resource from 1k to 100k resources).
 //! - `codegen [SCHEMA]`: regenerates engine/src/schema/kubernetes.txt (merge keys,
 //!   patch strategies, scopes) from the Kubernetes OpenAPI bundle.
