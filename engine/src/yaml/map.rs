@@ -251,17 +251,6 @@ impl fmt::Debug for Map {
     }
 }
 
-impl std::ops::Index<&str> for Map {
-    type Output = Node;
-    /// Panics when the key is absent, as indexing a map does; for keys known present.
-    fn index(&self, key: &str) -> &Node {
-        match self.get(key) {
-            Some(v) => v,
-            None => panic!("key {key:?} not in map"),
-        }
-    }
-}
-
 impl FromIterator<(String, Node)> for Map {
     fn from_iter<I: IntoIterator<Item = (String, Node)>>(iter: I) -> Map {
         let mut m = Map::new();
