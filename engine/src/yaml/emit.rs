@@ -213,7 +213,12 @@ impl Emitter<'_> {
             self.indention = false;
             return Ok(());
         }
-        if let Some(c) = v.chars().find(|&c| !v2_reader_accepts(c)) {
+        let unreadable = if v.is_ascii() {
+            v.bytes().map(char::from).find(|&c| !v2_reader_accepts(c))
+        } else {
+            v.chars().find(|&c| !v2_reader_accepts(c))
+        };
+        if let Some(c) = unreadable {
             return Err(EmitError(format!(
                 "yaml: control characters are not allowed (U+{:04X} in {v:?})",
                 c as u32
@@ -562,6 +567,16 @@ struct Analysis {
 
 /// libyaml's `yaml_emitter_analyze_scalar`, for block context.
 fn analyze(v: &str) -> Analysis {
+    // Long strings (descriptions in CRDs) are much of a platform's text and nearly all
+    // ASCII: scan their bytes rather than decode characters.
+    if v.is_ascii() {
+        analyze_units(v.as_bytes())
+    } else {
+        analyze_units(&v.chars().collect::<Vec<char>>())
+    }
+}
+
+fn analyze_units<T: Copy + Into<char>>(v: &[T]) -> Analysis {
     if v.is_empty() {
         return Analysis {
             multiline: false,
@@ -570,17 +585,19 @@ fn analyze(v: &str) -> Analysis {
             block_allowed: false,
         };
     }
-    let mut block_indicators = v.starts_with("---") || v.starts_with("...");
+    let starts =
+        |p: &str| v.len() >= p.len() && v.iter().zip(p.chars()).all(|(&u, c)| u.into() == c);
+    let mut block_indicators = starts("---") || starts("...");
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
         (false, false, false, false);
     let (mut break_space, mut space_break, mut previous_space, mut previous_break) =
         (false, false, false, false);
     let (mut line_breaks, mut special) = (false, false);
     let mut preceded_by_ws = true;
-    let mut it = v.chars().peekable();
     let mut first = true;
-    while let Some(c) = it.next() {
-        let next = it.peek().copied();
+    for (i, &u) in v.iter().enumerate() {
+        let c: char = u.into();
+        let next: Option<char> = v.get(i + 1).map(|&n| n.into());
         let is_last = next.is_none();
         let followed_by_ws = is_blankz(next);
         if first {
