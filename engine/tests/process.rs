@@ -9,11 +9,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn strata(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
+    strata_threads(args, cwd, None)
+}
+
+/// Runs strata, with `STRATA_THREADS` set when `threads` is given.
+fn strata_threads(args: &[&str], cwd: &Path, threads: Option<usize>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+    cmd.args(args).current_dir(cwd);
+    if let Some(n) = threads {
+        cmd.env("STRATA_THREADS", n.to_string());
+    }
+    cmd.output()
         .unwrap_or_else(|e| panic!("running strata: {e}"))
+}
+
+/// Asserts a success, showing stderr otherwise.
+fn assert_ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A fresh directory under the target dir, emptied first.
@@ -53,12 +70,7 @@ fn builds_a_tree_and_prints_kustomize_bytes() {
     write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
     write(&d, "cm.yaml", CM);
     let out = strata(&["build", "."], &d);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "apiVersion: v1\ndata:\n  a: b\nkind: ConfigMap\nmetadata:\n  name: cm\n"
@@ -105,12 +117,7 @@ fn path_escaping_the_root_is_refused() {
         &["build", "app", "--load-restrictor", "LoadRestrictionsNone"],
         &d,
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
 }
 
 #[cfg(unix)]
@@ -204,12 +211,7 @@ fn output_directory_gets_one_file_per_resource() {
     );
     std::fs::create_dir_all(d.join("out")).unwrap_or_else(|e| panic!("{e}"));
     let out = strata(&["build", ".", "-o", "out"], &d);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert!(d.join("out/v1_configmap_cm.yaml").exists());
     assert!(d.join("out/apps_v1_deployment_web.yaml").exists());
 }
@@ -252,15 +254,6 @@ fn conformance_pass_rate_stays_above_the_floor() {
     );
 }
 
-fn strata_threads(args: &[&str], cwd: &Path, threads: usize) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .current_dir(cwd)
-        .env("STRATA_THREADS", threads.to_string())
-        .output()
-        .unwrap_or_else(|e| panic!("running strata: {e}"))
-}
-
 /// Sub-kustomizations build in parallel; the bytes are kustomize's whatever the number
 /// of threads (the Kubeflow platform: 26 sibling trees, 636 resources).
 #[test]
@@ -272,14 +265,9 @@ fn output_does_not_depend_on_the_thread_count() {
         let out = strata_threads(
             &["build", "kubeflow-manifests/example"],
             &bench.join("corpus"),
-            threads,
+            Some(threads),
         );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         assert!(
             out.stdout == expected,
             "with {threads} threads the output differs from kustomize's"
@@ -314,7 +302,7 @@ fn the_first_error_in_order_wins_whatever_the_threads() {
     }
     write(&d, "kustomization.yaml", top);
     for threads in [1, 2, 4] {
-        let out = strata_threads(&["build", "."], &d, threads);
+        let out = strata_threads(&["build", "."], &d, Some(threads));
         assert_refused(&out, "t03");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!err.contains("t07") && !err.contains("t11"), "{err}");
