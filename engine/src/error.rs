@@ -115,6 +115,16 @@ pub enum Error {
         /// What went wrong.
         source: Box<crate::plugin::PluginError>,
     },
+    /// A resource cannot have a file of its own in a `build -o DIR` output.
+    #[error("cannot write {id} into the output directory: its file name {file:?} {reason}")]
+    OutputName {
+        /// The resource.
+        id: ResId,
+        /// The file name it would get.
+        file: String,
+        /// Why that name cannot be written.
+        reason: String,
+    },
     /// The output cannot be printed.
     #[error("cannot print {id}: {source}")]
     Emit {

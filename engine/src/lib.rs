@@ -20,6 +20,7 @@ pub mod fieldspec;
 pub mod fs;
 pub mod kustomization;
 pub mod loader;
+pub mod output;
 pub mod par;
 pub mod patch;
 pub mod plugin;

@@ -13,11 +13,12 @@
 //! machine, at any path, in any time zone or locale.
 //!
 //! The Tekton part of a render can also be packed as a Tekton Bundle ([`tekton`]), and
-//! PipelineRuns pinned to it by digest. Bundles are written whole or not at all
-//! (`fs::write_dir_atomic`, `fs::write_atomic`).
+//! PipelineRuns pinned to it by digest. Bundles are written whole or not at all, and
+//! only where nothing is, into an empty directory or over an earlier layout ([`output`]).
 
 pub mod lock;
 pub mod oci;
+pub mod output;
 pub mod tar;
 pub mod tekton;
 pub mod verify;
@@ -29,6 +30,7 @@ use crate::fs;
 use crate::resource::Resource;
 
 use oci::{Blob, Image};
+pub use output::{check_output, write};
 
 /// Layer annotation: the resource's apiVersion.
 pub const ANN_API_VERSION: &str = "dev.strata.resource.apiVersion";
@@ -52,6 +54,14 @@ pub enum BundleError {
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
+    },
+    /// The output path holds something a bundle must not replace.
+    #[error("{}: not written: {reason}", path.display())]
+    Refused {
+        /// The output path.
+        path: PathBuf,
+        /// What is there, and why it stays.
+        reason: String,
     },
     /// The input breaks a rule of Tekton's bundle contract.
     #[error("Tekton bundle contract: {rule}: {detail}")]
@@ -167,28 +177,6 @@ pub fn make(rendered: Rendered, opts: &BundleOptions) -> Result<Bundle, BundleEr
         main: Image::new(config, layers),
         tekton: tekton_image,
     })
-}
-
-/// Writes an image as an OCI image layout directory at `out`, or as one tar archive of
-/// that layout when `as_tar`; atomically either way.
-pub fn write(image: &Image, out: &Path, as_tar: bool, mtime: u64) -> Result<(), BundleError> {
-    let io = |e| BundleError::Io {
-        path: out.to_path_buf(),
-        source: e,
-    };
-    let files = image.layout_files("latest");
-    if as_tar {
-        let bytes = tar::write(&oci::layout_entries(&files), mtime);
-        return fs::write_atomic(out, &bytes).map_err(io);
-    }
-    fs::write_dir_atomic(out, |dir| {
-        fs::create_dir_all(&dir.join("blobs").join("sha256"))?;
-        for (rel, bytes) in &files {
-            fs::write_file(&dir.join(rel), bytes)?;
-        }
-        Ok(())
-    })
-    .map_err(io)
 }
 
 /// Returns a resource's YAML as `kustomize build` prints it.

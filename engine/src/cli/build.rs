@@ -10,7 +10,6 @@ use crate::accumulate::{BuildOptions, Reorder};
 use crate::fs::{self, DiskFs, Fs, Kind};
 use crate::loader::LoadRestrictor;
 use crate::resource::Resource;
-use crate::schema;
 use crate::yaml;
 
 /// Arguments of `strata build`.
@@ -54,7 +53,7 @@ pub(super) fn options(a: &BuildArgs) -> Result<BuildOptions> {
 }
 
 /// Runs `strata build`.
-pub(super) fn run(a: &BuildArgs, stdout: &mut dyn Write) -> Result<()> {
+pub(super) fn run(a: &BuildArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<()> {
     let opts = options(a)?;
     super::plugin::configure(&a.plugin)?;
     let list: Vec<Resource> = if crate::app::is_app_file(&DiskFs, &a.dir) {
@@ -62,20 +61,29 @@ pub(super) fn run(a: &BuildArgs, stdout: &mut dyn Write) -> Result<()> {
     } else {
         crate::build(&DiskFs, &a.dir, &opts)?.into_vec()
     };
-    let result = write_output(a, &list, stdout);
+    let result = write_output(a, &list, stdout, stderr);
     // The process ends right after this; freeing every node of a large build one by one
     // would cost a tenth of the run, and the OS reclaims the memory at once.
     std::mem::forget(list);
     result
 }
 
-fn write_output(a: &BuildArgs, list: &[Resource], stdout: &mut dyn Write) -> Result<()> {
+fn write_output(
+    a: &BuildArgs,
+    list: &[Resource],
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<()> {
     match &a.output {
-        Some(out) if DiskFs.kind(out) == Some(Kind::Dir) => write_dir(out, list),
         Some(out) => {
-            let text = crate::print(list)?;
-            fs::write_atomic(out, text.as_bytes())
-                .with_context(|| format!("writing {}", out.display()))
+            warn_leftovers(out, stderr);
+            if DiskFs.kind(out) == Some(Kind::Dir) {
+                write_dir(out, list)
+            } else {
+                let text = crate::print(list)?;
+                fs::write_atomic(out, text.as_bytes())
+                    .with_context(|| format!("writing {}", out.display()))
+            }
         }
         None => {
             // All of it is printed before any of it is written: a failure writes nothing.
@@ -87,39 +95,33 @@ fn write_output(a: &BuildArgs, list: &[Resource], stdout: &mut dyn Write) -> Res
     }
 }
 
-/// Writes one file per resource, named as kustomize names them
-/// (`[namespace_]group_version_kind_name.yaml`, lower case).
+/// Names the temporaries that runs which did not finish left where `out` is written.
+/// They are named, not removed: a name that looks like Strata's is no proof it is.
+pub(super) fn warn_leftovers(out: &Path, stderr: &mut dyn Write) {
+    for l in fs::leftovers_around(out) {
+        let _ = writeln!(
+            stderr,
+            "warning: {} was left by strata process {} that did not finish; remove it once you know it is not needed",
+            l.path.display(),
+            l.pid
+        );
+    }
+}
+
+/// Writes one file per resource into `dir`, named as kustomize names them; every name
+/// is checked and every file printed before the first is written, and they replace
+/// what is there all together or not at all.
 fn write_dir(dir: &Path, list: &[Resource]) -> Result<()> {
-    let mut namespaces: Vec<&str> = list
-        .iter()
-        .filter(|r| !schema::is_cluster_scoped(&r.id().gvk))
-        .map(|r| r.namespace())
-        .collect();
-    namespaces.sort_unstable();
-    namespaces.dedup();
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let names = crate::output::file_names(list)?;
+    let mut texts = Vec::with_capacity(list.len());
     for r in list {
-        let id = r.id();
-        let gvk: Vec<&str> = [
-            id.gvk.group.as_str(),
-            id.gvk.version.as_str(),
-            id.gvk.kind.as_str(),
-        ]
+        texts
+            .push(yaml::emit(&r.node).map_err(|source| crate::Error::Emit { id: r.id(), source })?);
+    }
+    let files: Vec<(PathBuf, &[u8])> = names
         .into_iter()
-        .filter(|s| !s.is_empty())
+        .zip(&texts)
+        .map(|(n, t)| (PathBuf::from(n), t.as_bytes()))
         .collect();
-        let mut name = format!("{}_{}.yaml", gvk.join("_"), r.name()).to_lowercase();
-        if namespaces.len() > 1 && !schema::is_cluster_scoped(&id.gvk) {
-            name = format!("{}_{name}", r.namespace().to_lowercase());
-        }
-        files.push((
-            dir.join(name),
-            yaml::emit(&r.node).map_err(|e| anyhow::anyhow!("{id}: {e}"))?,
-        ));
-    }
-    for (path, text) in files {
-        fs::write_atomic(&path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
+    fs::write_into_dir(dir, &files, &[]).with_context(|| format!("writing {}", dir.display()))
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
 use crate::bundle::{self, BundleOptions};
@@ -80,20 +80,31 @@ fn tekton_path(a: &BundleArgs) -> PathBuf {
 }
 
 /// Runs `strata bundle`.
-pub(super) fn run(a: &BundleArgs, stdout: &mut dyn Write) -> Result<()> {
+pub(super) fn run(a: &BundleArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<()> {
     let build = build_options(&a.load_restrictor)?;
     let opts = BundleOptions {
         source_date_epoch: source_date_epoch()?,
         tekton: a.tekton || a.tekton_out.is_some() || a.pin.is_some(),
         pin: a.pin.clone(),
     };
+    let tekton_out = opts.tekton.then(|| tekton_path(a));
+    // Both outputs are checked before either is written: a refused one writes nothing.
+    for out in std::iter::once(&a.output).chain(&tekton_out) {
+        bundle::check_output(out, a.tar)?;
+        super::build::warn_leftovers(out, stderr);
+    }
+    if tekton_out.as_ref() == Some(&a.output) {
+        bail!(
+            "{}: the Tekton bundle and the bundle cannot both be written there",
+            a.output.display()
+        );
+    }
     let rendered = crate::app::render(&DiskFs, &a.target, &build)?;
     let b = bundle::make(rendered, &opts)?;
     // The Tekton bundle is written first: a main bundle that pins it is only useful with it.
-    if let Some(t) = &b.tekton {
-        let path = tekton_path(a);
-        bundle::write(t, &path, a.tar, opts.source_date_epoch)?;
-        write_line(stdout, t.digest(), &path, "tekton")?;
+    if let (Some(t), Some(path)) = (&b.tekton, &tekton_out) {
+        bundle::write(t, path, a.tar, opts.source_date_epoch)?;
+        write_line(stdout, t.digest(), path, "tekton")?;
     }
     bundle::write(&b.main, &a.output, a.tar, opts.source_date_epoch)?;
     write_line(stdout, b.main.digest(), &a.output, "bundle")?;

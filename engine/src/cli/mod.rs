@@ -66,8 +66,8 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         crate::par::set_threads(n);
     }
     let result = match cli.command {
-        Command::Build(a) => build::run(&a, stdout),
-        Command::Bundle(a) => bundle::run(&a, stdout),
+        Command::Build(a) => build::run(&a, stdout, stderr),
+        Command::Bundle(a) => bundle::run(&a, stdout, stderr),
         Command::Verify(a) => verify::run(&a, stdout),
         Command::Edit(a) => edit::run(&a, stderr),
         Command::Check(a) => check::run(&a, stdout),

@@ -1,10 +1,18 @@
 //! The file-system boundary: the only module that touches the disk.
 //!
 //! Everything else reads through [`Fs`] (so tests can swap it) and writes through
-//! [`write_atomic`] (so a failed run never leaves half a file behind).
+//! [`write_atomic`] and [`write_into_dir`] (so a failed run never leaves half an output
+//! behind, and never writes outside it).
 
 pub mod overlay;
 pub mod record;
+mod write;
+
+pub use write::{
+    Entry, Leftover, NAME_MAX, TMP_PREFIX, create_dir_all, create_dir_atomic, entry,
+    leftovers_around, resolve_link, segment_problem, tmp_name_pid, write_atomic, write_file,
+    write_into_dir,
+};
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -98,83 +106,4 @@ impl Fs for EmptyFs {
     fn read_dir(&self, _: &Path) -> io::Result<Vec<PathBuf>> {
         Ok(Vec::new())
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
-/// so readers see the old file or the whole new one, never a part.
-#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write as _;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.strata-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Replaces directory `dest` with the directory `build` fills, atomically: `build` writes
-/// into a fresh sibling directory which is renamed over `dest` only when it succeeded.
-#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
-pub fn write_dir_atomic(
-    dest: &Path,
-    build: impl FnOnce(&Path) -> io::Result<()>,
-) -> io::Result<()> {
-    let parent = match dest.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent.join(format!(".{name}.strata-tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp)?;
-    if let Err(e) = build(&tmp) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let old = parent.join(format!(".{name}.strata-old-{}", std::process::id()));
-    let had_old = dest.exists();
-    if had_old {
-        std::fs::rename(dest, &old)?;
-    }
-    if let Err(e) = std::fs::rename(&tmp, dest) {
-        if had_old {
-            let _ = std::fs::rename(&old, dest);
-        }
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
-}
-
-/// Creates a directory and its parents.
-#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
-pub fn create_dir_all(path: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(path)
-}
-
-/// Writes a file directly (for use inside a directory being built by [`write_dir_atomic`]).
-#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
-pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    std::fs::write(path, bytes)
 }
