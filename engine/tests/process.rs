@@ -308,3 +308,348 @@ fn the_first_error_in_order_wins_whatever_the_threads() {
         assert!(!err.contains("t07") && !err.contains("t11"), "{err}");
     }
 }
+
+// ---- Outputs: `-o` writes only inside what it names, whole or not at all, and keeps
+// what is there (links, modes, devices, trees Strata did not write).
+
+use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
+
+/// Every entry under `dir` (relative path, and the bytes of files), sorted.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+            let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
+            let m = std::fs::symlink_metadata(&p).unwrap_or_else(|e| panic!("{e}"));
+            if m.is_dir() {
+                stack.push(p);
+                out.push((format!("{rel}/"), Vec::new()));
+            } else if m.is_file() {
+                out.push((rel, std::fs::read(&p).unwrap_or_default()));
+            } else {
+                // A link, device or FIFO: opening a FIFO to read it would block.
+                out.push((rel, Vec::new()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The names in `dir` that look like Strata temporaries.
+fn temporaries(dir: &Path) -> Vec<String> {
+    tree(dir)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.contains(".strata-tmp-") || p.contains("strata-old"))
+        .collect()
+}
+
+/// A fresh directory holding a kustomization of the one ConfigMap `CM`.
+fn cm_tree(name: &str) -> PathBuf {
+    let d = scratch(name);
+    write(&d, "kustomization.yaml", "resources:\n- cm.yaml\n");
+    write(&d, "cm.yaml", CM);
+    d
+}
+
+/// A kustomization in `d` of ConfigMaps with these (name, namespace) pairs.
+fn configmaps(d: &Path, maps: &[(&str, &str)]) {
+    write(d, "kustomization.yaml", "resources:\n- r.yaml\n");
+    let docs: Vec<String> = maps
+        .iter()
+        .map(|(n, ns)| {
+            let ns = if ns.is_empty() {
+                String::new()
+            } else {
+                format!("  namespace: {ns:?}\n")
+            };
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n:?}\n{ns}")
+        })
+        .collect();
+    write(d, "r.yaml", docs.join("---\n"));
+}
+
+#[test]
+fn output_directory_names_follow_kustomize_with_the_default_namespace() {
+    let d = scratch("outdir-ns");
+    configmaps(&d, &[("a", ""), ("b", "default"), ("c", "Other")]);
+    // Empty and `default` are one namespace, so there are two: every name is prefixed.
+    std::fs::create_dir_all(d.join("out")).unwrap_or_else(|e| panic!("{e}"));
+    assert_ok(&strata(&["build", ".", "-o", "out"], &d));
+    let names: Vec<String> = tree(&d.join("out")).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        names,
+        [
+            "default_v1_configmap_a.yaml",
+            "default_v1_configmap_b.yaml",
+            "other_v1_configmap_c.yaml"
+        ]
+    );
+}
+
+#[test]
+fn output_directory_refuses_names_that_leave_it_and_writes_nothing() {
+    let d = scratch("outdir-escape");
+    let abs = d.join("abs").display().to_string();
+    for (maps, needle) in [
+        (
+            vec![("ok", "a"), ("cm", "../../x")],
+            "metadata.namespace \"../../x\"",
+        ),
+        (
+            vec![("ok", "a"), ("cm", abs.as_str())],
+            "metadata.namespace",
+        ),
+        (vec![("ok", "a"), ("a/b", "a")], "metadata.name \"a/b\""),
+    ] {
+        let _ = std::fs::remove_dir_all(d.join("out"));
+        configmaps(&d, &maps);
+        write(&d, "out/v1_configmap_ok.yaml", "old\n");
+        write(&d, "out/a_v1_configmap_ok.yaml", "old\n");
+        let before = tree(&d);
+        let out = strata(&["build", ".", "-o", "out"], &d);
+        assert_refused(&out, needle);
+        assert_refused(&out, "ConfigMap.v1.[noGrp]/");
+        assert_eq!(tree(&d), before, "nothing may be written on a refusal");
+        assert!(!d.join("../x_v1_configmap_cm.yaml").exists());
+    }
+}
+
+#[test]
+fn output_directory_is_replaced_whole_keeping_modes_and_refusing_links() {
+    let d = scratch("outdir-whole");
+    configmaps(&d, &[("a", "default"), ("b", "default")]);
+    write(&d, "out/v1_configmap_a.yaml", "old a\n");
+    write(&d, "out/mine.txt", "the user's\n");
+    let a = d.join("out/v1_configmap_a.yaml");
+    std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_ok(&strata(&["build", ".", "-o", "out"], &d));
+    let meta = std::fs::metadata(&a).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        meta.mode() & 0o777,
+        0o600,
+        "an existing file keeps its mode"
+    );
+    assert!(std::fs::read_to_string(&a).is_ok_and(|s| s.contains("name: a")));
+    assert!(d.join("out/v1_configmap_b.yaml").exists());
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/mine.txt")).unwrap_or_default(),
+        "the user's\n"
+    );
+    assert!(temporaries(&d).is_empty(), "{:?}", temporaries(&d));
+    // A symlink where a file goes could lead anywhere: refused before anything is written.
+    write(&d, "elsewhere.yaml", "not to be touched\n");
+    let b = d.join("out/v1_configmap_b.yaml");
+    std::fs::remove_file(&b).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("../elsewhere.yaml", &b).unwrap_or_else(|e| panic!("{e}"));
+    write(&d, "out/v1_configmap_a.yaml", "old a\n");
+    let before = tree(&d);
+    assert_refused(&strata(&["build", ".", "-o", "out"], &d), "symbolic link");
+    assert_eq!(tree(&d), before);
+}
+
+#[test]
+fn output_file_is_written_through_a_symlink_keeping_mode_and_owner() {
+    let d = cm_tree("outfile-keep");
+    write(&d, "real/target.yaml", "old\n");
+    std::os::unix::fs::symlink("real/target.yaml", d.join("link.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_ok(&strata(&["build", ".", "-o", "link.yaml"], &d));
+    let link = std::fs::symlink_metadata(d.join("link.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(link.file_type().is_symlink(), "the link must stay a link");
+    assert!(
+        std::fs::read_to_string(d.join("real/target.yaml")).is_ok_and(|s| s.contains("name: cm"))
+    );
+    write(&d, "secret.yaml", "old\n");
+    let secret = d.join("secret.yaml");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Giving a file away needs root; elsewhere the owner is ours anyway.
+    let owner = std::os::unix::fs::chown(&secret, Some(4321), Some(4321)).is_ok();
+    assert_ok(&strata(&["build", ".", "-o", "secret.yaml"], &d));
+    let m = std::fs::metadata(&secret).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.mode() & 0o7777, 0o600);
+    if owner {
+        assert_eq!((m.uid(), m.gid()), (4321, 4321));
+    }
+    assert!(std::fs::read_to_string(&secret).is_ok_and(|s| s.contains("name: cm")));
+    assert!(temporaries(&d).is_empty(), "{:?}", temporaries(&d));
+}
+
+/// Runs strata, killing it if it has not finished after a minute (a FIFO nobody reads
+/// would block it forever).
+fn strata_bounded(args: &[&str], cwd: &Path) -> Option<std::process::ExitStatus> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running strata: {e}"));
+    for _ in 0..600 {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn output_fifo_is_written_directly() {
+    let d = cm_tree("outfile-fifo");
+    let fifo = d.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader_path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read(&reader_path).unwrap_or_default());
+    });
+    let status = strata_bounded(&["build", ".", "-o", "pipe"], &d);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "strata failed or hung: {status:?}"
+    );
+    let read = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| {
+            // Unblock the reader if strata never opened the FIFO.
+            let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+            panic!("nothing was written to the FIFO")
+        });
+    assert!(String::from_utf8_lossy(&read).contains("name: cm"));
+    let m = std::fs::symlink_metadata(&fifo).unwrap_or_else(|e| panic!("{e}"));
+    assert!(m.file_type().is_fifo(), "the FIFO must stay a FIFO");
+    assert!(temporaries(&d).is_empty(), "{:?}", temporaries(&d));
+}
+
+#[test]
+fn output_to_dev_stdout_writes_the_pipe() {
+    let d = cm_tree("outfile-stdout");
+    // /dev/stdout is a link into /proc to the pipe this test reads.
+    let out = strata(&["build", ".", "-o", "/dev/stdout"], &d);
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name: cm"));
+}
+
+#[test]
+fn output_device_is_written_directly() {
+    let d = cm_tree("outfile-device");
+    // A private null device (char 1:3), so a regression cannot replace the real /dev/null.
+    let made = Command::new("mknod")
+        .arg(d.join("null"))
+        .args(["c", "1", "3"])
+        .status();
+    let usable = made.is_ok_and(|s| s.success())
+        && std::fs::OpenOptions::new()
+            .write(true)
+            .open(d.join("null"))
+            .is_ok();
+    if !usable {
+        eprintln!("skipped: making a device node needs root and a file system without nodev");
+        return;
+    }
+    assert_ok(&strata(&["build", ".", "-o", "null"], &d));
+    let m = std::fs::symlink_metadata(d.join("null")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        m.file_type().is_char_device(),
+        "the device must stay a device"
+    );
+    assert!(temporaries(&d).is_empty(), "{:?}", temporaries(&d));
+}
+
+#[test]
+fn leftovers_of_dead_runs_are_named_and_kept() {
+    let d = cm_tree("leftovers");
+    // Above Linux's largest pid_max, so no process has it; ours is alive.
+    let dead = ".strata-tmp-4999999-0";
+    let alive = format!(".strata-tmp-{}-0", std::process::id());
+    write(&d, &format!("out/{dead}/0"), "staged\n");
+    write(&d, &format!("out/{alive}"), "in progress\n");
+    write(&d, ".strata-tmp-4999999-3-all.yaml", "partial\n");
+    let out = strata(&["build", ".", "-o", "out"], &d);
+    assert_ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "warning: out/{dead} was left by strata process 4999999"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains(&alive), "{err}");
+    assert!(
+        d.join(format!("out/{dead}/0")).exists(),
+        "never removed: not provably ours"
+    );
+    let out = strata(&["build", ".", "-o", "all.yaml"], &d);
+    assert_ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".strata-tmp-4999999-3-all.yaml was left"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bundle_refuses_to_replace_what_it_did_not_write() {
+    let d = scratch("bundle-refuse");
+    configmaps(&d.join("k"), &[("a", "default")]);
+    write(&d, "proj/src/main.rs", "fn main() {}\n");
+    write(&d, "file.txt", "keep\n");
+    let before = tree(&d);
+    for (out, needle) in [
+        ("proj", "not an OCI layout (it holds \"src\")"),
+        ("k", "not an OCI layout"),
+        ("file.txt", "it is a file"),
+    ] {
+        assert_refused(&strata(&["bundle", "k", "-o", out], &d), needle);
+        assert_eq!(tree(&d), before, "-o {out}");
+    }
+    // From inside the source tree, `.` is the source tree.
+    assert_refused(
+        &strata(&["bundle", ".", "-o", "."], &d.join("k")),
+        "not an OCI layout",
+    );
+    assert_refused(
+        &strata(&["bundle", "k", "--tekton-out", "proj", "-o", "new"], &d),
+        "proj",
+    );
+    assert_eq!(tree(&d), before);
+}
+
+#[test]
+fn bundle_replaces_an_earlier_layout_in_place() {
+    let d = scratch("bundle-replace");
+    configmaps(&d.join("k"), &[("a", "default")]);
+    let first = strata(&["bundle", "k", "-o", "out"], &d);
+    assert_ok(&first);
+    let old = tree(&d.join("out"));
+    configmaps(&d.join("k"), &[("b", "default")]);
+    let second = strata(&["bundle", "k", "-o", "out"], &d);
+    assert_ok(&second);
+    assert_ne!(first.stdout, second.stdout, "a new digest");
+    let new = tree(&d.join("out"));
+    assert_ne!(old, new);
+    // Blobs only the old index needed are gone: the same tree a fresh bundle makes.
+    assert_ok(&strata(&["bundle", "k", "-o", "fresh"], &d));
+    assert_eq!(new, tree(&d.join("fresh")));
+    assert_ok(&strata(&["verify", "out"], &d));
+    // From inside it, `.` names the layout itself: replaced in place, nothing beside it.
+    configmaps(&d.join("k"), &[("c", "default")]);
+    assert_ok(&strata(&["bundle", "../k", "-o", "."], &d.join("out")));
+    assert_ok(&strata(&["verify", "out"], &d));
+    assert!(temporaries(&d).is_empty(), "{:?}", temporaries(&d));
+    let _ = std::fs::remove_dir_all(d.join("fresh"));
+    assert_ok(&strata(&["bundle", "k", "-o", "fresh"], &d));
+    assert_eq!(tree(&d.join("out")), tree(&d.join("fresh")));
+}
