@@ -297,11 +297,9 @@ fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
                 out.push_str(&body[copied..]);
                 return Some(out);
             }
-            '\\' if quote == '"' => {
-                // An escaped line break is still a line break to indent after.
-                if it.peek().is_some_and(|&(_, n)| n != '\n') {
-                    it.next();
-                }
+            // An escaped line break is still a line break to indent after.
+            '\\' if quote == '"' && it.peek().is_some_and(|&(_, n)| n != '\n') => {
+                it.next();
             }
             '\n' => {
                 out.push_str(&body[copied..=i]);
@@ -627,7 +625,7 @@ fn decode_binary(text: &str) -> Result<String, String> {
         _ => None,
     };
     let chars: Vec<u8> = text.bytes().filter(|&b| b != b'\r' && b != b'\n').collect();
-    if chars.len() % 4 != 0 {
+    if !chars.len().is_multiple_of(4) {
         return Err(invalid());
     }
     let mut bytes = Vec::with_capacity(chars.len() / 4 * 3);
@@ -802,7 +800,7 @@ mod tests {
         // file (a 2 KB text) are refused.
         let doc = alias_bomb(4);
         assert!(parse_documents(&doc).is_ok());
-        let file = vec![doc.as_str(); 16].join("---\n");
+        let file = [doc.as_str(); 16].join("---\n");
         let e = parse_documents(&file).err();
         assert!(
             e.as_ref()
@@ -810,7 +808,7 @@ mod tests {
             "{e:?}"
         );
         // Each document on its own passes: the refusal is the file's sum.
-        assert!(parse_documents(&vec![doc.as_str(); 8].join("---\n")).is_ok());
+        assert!(parse_documents(&[doc.as_str(); 8].join("---\n")).is_ok());
     }
 
     #[test]
