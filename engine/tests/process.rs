@@ -327,18 +327,24 @@ fn too_deep_documents() -> [(&'static str, String, &'static str); 2] {
     ]
 }
 
+/// A tree with two resources, `cm.yaml` and `deep.yaml` (so that with two threads the
+/// deep one is read on a worker).
+fn tree_with_deep_resource(name: &str, deep: &str) -> PathBuf {
+    let d = scratch(name);
+    write(
+        &d,
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\n- deep.yaml\n",
+    );
+    write(&d, "cm.yaml", CM);
+    write(&d, "deep.yaml", deep);
+    d
+}
+
 #[test]
 fn deep_yaml_is_refused_with_its_line_whatever_the_threads() {
     for (shape, text, at) in too_deep_documents() {
-        let d = scratch(&format!("deep-{shape}"));
-        // Two resources, so that with two threads the deep one is read on a worker.
-        write(
-            &d,
-            "kustomization.yaml",
-            "resources:\n- cm.yaml\n- deep.yaml\n",
-        );
-        write(&d, "cm.yaml", CM);
-        write(&d, "deep.yaml", &text);
+        let d = tree_with_deep_resource(&format!("deep-{shape}"), &text);
         for threads in [1, 2] {
             let out = strata_threads(&["build", "."], &d, Some(threads));
             assert_refused(
@@ -353,18 +359,10 @@ fn deep_yaml_is_refused_with_its_line_whatever_the_threads() {
 fn yaml_at_the_depth_limit_builds_the_same_on_any_thread() {
     // The resource mapping is level 1, so 9,999 sequences reach 10,000.
     let n = 9_999;
-    let d = scratch("deep-limit");
-    write(
-        &d,
-        "kustomization.yaml",
-        "resources:\n- cm.yaml\n- deep.yaml\n",
-    );
-    write(&d, "cm.yaml", CM);
     let deep = CM.replace("name: cm", "name: deep");
-    write(
-        &d,
-        "deep.yaml",
-        format!("{deep}extra:\n{}x\n", "- ".repeat(n)),
+    let d = tree_with_deep_resource(
+        "deep-limit",
+        &format!("{deep}extra:\n{}x\n", "- ".repeat(n)),
     );
     let one = strata_threads(&["build", "."], &d, Some(1));
     assert_ok(&one);
