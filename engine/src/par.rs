@@ -14,6 +14,12 @@ use std::sync::{Mutex, OnceLock};
 /// memory.
 const MAX_THREADS: usize = 8;
 
+/// The stack of every build thread, and of the thread the binary runs the CLI on: the
+/// parsers, the printer and every walk over a node tree recurse once per level, and
+/// must not overflow on a tree nested [`crate::yaml::MAX_DEPTH`] deep, whatever thread
+/// it lands on. Only the pages touched are committed.
+pub const STACK_BYTES: usize = 64 << 20;
+
 fn spare() -> &'static AtomicUsize {
     static SPARE: OnceLock<AtomicUsize> = OnceLock::new();
     SPARE.get_or_init(|| {
@@ -85,7 +91,16 @@ where
         }
     };
     std::thread::scope(|s| {
-        let handles: Vec<_> = (0..helpers).map(|_| s.spawn(work)).collect();
+        // A thread the system refuses is one helper fewer: the items are shared out as
+        // threads ask for them.
+        let handles: Vec<_> = (0..helpers)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(STACK_BYTES)
+                    .spawn_scoped(s, work)
+                    .ok()
+            })
+            .collect();
         work();
         for h in handles {
             if let Err(p) = h.join() {

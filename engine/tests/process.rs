@@ -652,4 +652,109 @@ fn bundle_replaces_an_earlier_layout_in_place() {
     let _ = std::fs::remove_dir_all(d.join("fresh"));
     assert_ok(&strata(&["bundle", "k", "-o", "fresh"], &d));
     assert_eq!(tree(&d.join("out")), tree(&d.join("fresh")));
+/// Nesting past go-yaml's 10,000 levels, as flow and as block collections, with the
+/// position of the collection that goes one level too deep.
+fn too_deep_documents() -> [(&'static str, String, &'static str); 2] {
+    let n = 30_000;
+    [
+        (
+            "flow",
+            format!("{CM}extra: {}{}\n", "[".repeat(n), "]".repeat(n)),
+            "line 7, column 10007",
+        ),
+        (
+            "block",
+            format!("{CM}extra:\n{}x\n", "- ".repeat(n)),
+            "line 8, column 19999",
+        ),
+    ]
+}
+
+/// A tree with two resources, `cm.yaml` and `deep.yaml` (so that with two threads the
+/// deep one is read on a worker).
+fn tree_with_deep_resource(name: &str, deep: &str) -> PathBuf {
+    let d = scratch(name);
+    write(
+        &d,
+        "kustomization.yaml",
+        "resources:\n- cm.yaml\n- deep.yaml\n",
+    );
+    write(&d, "cm.yaml", CM);
+    write(&d, "deep.yaml", deep);
+    d
+}
+
+#[test]
+fn deep_yaml_is_refused_with_its_line_whatever_the_threads() {
+    for (shape, text, at) in too_deep_documents() {
+        let d = tree_with_deep_resource(&format!("deep-{shape}"), &text);
+        for threads in [1, 2] {
+            let out = strata_threads(&["build", "."], &d, Some(threads));
+            assert_refused(
+                &out,
+                &format!("deep.yaml: invalid YAML at {at}: exceeded max depth of 10000"),
+            );
+        }
+    }
+}
+
+#[test]
+fn yaml_at_the_depth_limit_builds_the_same_on_any_thread() {
+    // The resource mapping is level 1, so 9,999 sequences reach 10,000.
+    let n = 9_999;
+    let deep = CM.replace("name: cm", "name: deep");
+    let d = tree_with_deep_resource(
+        "deep-limit",
+        &format!("{deep}extra:\n{}x\n", "- ".repeat(n)),
+    );
+    let one = strata_threads(&["build", "."], &d, Some(1));
+    assert_ok(&one);
+    assert!(one.stdout.len() > 2 * n);
+    let two = strata_threads(&["build", "."], &d, Some(2));
+    assert_ok(&two);
+    assert_eq!(one.stdout, two.stdout);
+}
+
+#[test]
+fn deep_yaml_on_plugin_run_stdin_is_refused() {
+    use std::io::Write;
+    use std::process::Stdio;
+    for (_, text, at) in too_deep_documents() {
+        for threads in ["1", "2"] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+                .args(["plugin", "run", "builtin:param-subst"])
+                .env("STRATA_THREADS", threads)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("running strata: {e}"));
+            if let Some(mut stdin) = child.stdin.take() {
+                // The binary may refuse before reading it all.
+                let _ = stdin.write_all(text.as_bytes());
+            }
+            let out = child
+                .wait_with_output()
+                .unwrap_or_else(|e| panic!("running strata: {e}"));
+            assert_refused(
+                &out,
+                &format!("<stdin>: invalid YAML at {at}: exceeded max depth of 10000"),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_deep_kustomization_is_refused_before_the_typed_reader() {
+    // 100,000 levels took libyaml's scanner over a minute (it is quadratic in depth).
+    let n = 100_000;
+    let d = scratch("deep-kustomization");
+    write(
+        &d,
+        "kustomization.yaml",
+        format!("resources: {}{}\n", "[".repeat(n), "]".repeat(n)),
+    );
+    let out = strata(&["build", "."], &d);
+    assert_refused(&out, "kustomization.yaml");
+    assert_refused(&out, "line 1, column 10011: exceeded max depth of 10000");
 }

@@ -126,6 +126,8 @@ pub struct NameValue {
 impl KfDef {
     /// Parses and checks a KfDef; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<KfDef> {
+        crate::yaml::check_depth(text)
+            .map_err(|e| Error::config(path, format!("invalid YAML at {e}")))?;
         let k: KfDef = serde_yaml_ng::from_str(text)
             .map_err(|e| Error::config(path, format!("invalid KfDef: {e}")))?;
         if k.kind != "KfDef" {

@@ -71,6 +71,7 @@ impl ValueAddTransformer {
             .filter(|p| !p.is_empty())
         {
             let text = read(p)?;
+            crate::yaml::check_depth(&text).map_err(|e| format!("{p}: invalid YAML at {e}"))?;
             let more: Targets = serde_yaml_ng::from_str(&text).map_err(|e| format!("{p}: {e}"))?;
             targets.extend(more.targets);
         }

@@ -18,6 +18,7 @@ use crate::resource::Gvk;
 
 /// Parses one `crds:` file into the field specs it adds. `Err` is the message.
 pub fn parse(text: &str) -> Result<TransformerConfig, String> {
+    crate::yaml::check_depth(text).map_err(|e| format!("invalid YAML at {e}"))?;
     let v: Value = serde_yaml_ng::from_str(text)
         .map_err(|e| format!("unable to parse open API definition: {e}"))?;
     let Value::Mapping(defs) = v else {

@@ -189,6 +189,7 @@ impl TransformerConfig {
         let raw: RawConfig = if text.trim().is_empty() {
             RawConfig::default()
         } else {
+            crate::yaml::check_depth(text).map_err(|e| format!("invalid YAML at {e}"))?;
             serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?
         };
         let conv =

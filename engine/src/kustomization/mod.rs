@@ -522,6 +522,7 @@ impl Kustomization {
         if text.trim().is_empty() {
             return Err("kustomization file is empty".into());
         }
+        crate::yaml::check_depth(text).map_err(|e| format!("invalid YAML at {e}"))?;
         let k: Kustomization = match serde_yaml_ng::from_str(text) {
             Ok(k) => k,
             // kustomize reads repeated top-level keys with the last one winning.

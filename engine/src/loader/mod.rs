@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::fs::{Fs, Kind, MAX_FILE_BYTES};
 use crate::kustomization::{FILE_NAMES, Kustomization};
 use crate::resource::Resource;
-use crate::yaml::{Node, parse_documents};
+use crate::yaml::{AliasBudget, Node, parse_documents, parse_documents_in};
 
 /// kustomize's `--load-restrictor`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct Loader<'f> {
     /// its directory's plus its name, after one check that the name is no symlink
     /// (where resolving the whole path anew costs a system call per component).
     dirs: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// What YAML aliases may still expand to in this build's files.
+    aliases: AliasBudget,
 }
 
 /// A kustomization root: its directory and the loader, for reading files relative to it.
@@ -63,6 +65,7 @@ impl<'f> Loader<'f> {
             fs,
             restrictor,
             dirs: Mutex::new(HashMap::new()),
+            aliases: AliasBudget::default(),
         }
     }
 
@@ -224,7 +227,15 @@ impl<'f> Loader<'f> {
     /// Reads a resource file: every non-empty document, with `List` kinds flattened.
     pub fn resources_from_file(&self, path: &Path) -> Result<Vec<Resource>> {
         let text = self.read_text(path)?;
-        resources_from_text(&text, path)
+        resources_from_docs(self.parse_yaml(&text, path)?, path)
+    }
+
+    /// Parses a file of this build's, its aliases counted against the build's budget.
+    pub fn parse_yaml(&self, text: &str, path: &Path) -> Result<Vec<Node>> {
+        parse_documents_in(text, &self.aliases).map_err(|e| Error::Yaml {
+            path: path.to_path_buf(),
+            source: e,
+        })
     }
 }
 
@@ -253,6 +264,10 @@ pub fn resources_from_text(text: &str, path: &Path) -> Result<Vec<Resource>> {
         path: path.to_path_buf(),
         source: e,
     })?;
+    resources_from_docs(docs, path)
+}
+
+fn resources_from_docs(docs: Vec<Node>, path: &Path) -> Result<Vec<Resource>> {
     let mut out = Vec::new();
     for doc in docs {
         push_resource(doc, path, &mut out)?;

@@ -129,10 +129,7 @@ fn node_to<T: serde::de::DeserializeOwned>(n: &Node) -> std::result::Result<T, S
 fn load_file(root: &Root<'_>, path: &str) -> Result<Vec<Replacement>> {
     let full = root.resolve(path)?;
     let text = root.loader.read_text(&full)?;
-    let docs = crate::yaml::parse_documents(&text).map_err(|e| Error::Yaml {
-        path: full.clone(),
-        source: e,
-    })?;
+    let docs = root.loader.parse_yaml(&text, &full)?;
     let mut out = Vec::new();
     for d in docs.iter().filter(|d| !d.is_null()) {
         match d {

@@ -397,9 +397,18 @@ impl Emitter<'_> {
         self.indicator("\"", true, false);
         let last = v.chars().count().saturating_sub(1);
         let mut spaces = false;
+        // go-yaml v2's byte-order-mark test looks at the scalar's first bytes whatever the
+        // position, so a scalar that opens with one is escaped whole (`"\uFEFF\x6B"`).
+        let escape_all = v.starts_with('\u{feff}');
         let mut it = v.chars().enumerate().peekable();
         while let Some((i, c)) = it.next() {
-            if !is_printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
+            if escape_all
+                || !is_printable(c)
+                || c == '\u{feff}'
+                || is_break(c)
+                || c == '"'
+                || c == '\\'
+            {
                 self.put('\\');
                 match c {
                     '\0' => self.put('0'),
@@ -864,6 +873,15 @@ mod tests {
         assert_eq!(
             round(&long),
             format!("k: {} {}\n  c\n", "a".repeat(40), "b".repeat(60))
+        );
+    }
+
+    #[test]
+    fn a_scalar_opening_with_a_byte_order_mark_is_escaped_whole() {
+        // kustomize's bytes for these keys and values.
+        assert_eq!(
+            round("\"\\ufeffab\": \"\\ufeff\\ufeffa\"\nk: \"\\ufeffk\u{e9}z\"\nm: \"x\\ufeff\"\n"),
+            "\"\\uFEFF\\x61\\x62\": \"\\uFEFF\\uFEFF\\x61\"\nk: \"\\uFEFF\\x6B\\xE9\\x7A\"\nm: \"x\\uFEFF\"\n"
         );
     }
 

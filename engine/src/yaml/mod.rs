@@ -12,5 +12,7 @@ pub mod resolve;
 pub use emit::{EmitError, emit, emit_documents};
 pub use node::{Map, Node, Scalar, Tag};
 pub use parse::{
-    ParseError, parse_documents, parse_documents_complete, parse_documents_fast, parse_one,
+    AliasBudget, MAX_ALIAS_NODES_PER_BUILD, MAX_ALIAS_NODES_PER_FILE, MAX_DEPTH, ParseError,
+    check_depth, parse_documents, parse_documents_complete, parse_documents_fast,
+    parse_documents_in, parse_one,
 };

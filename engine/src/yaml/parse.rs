@@ -3,8 +3,14 @@
 //! Tokenising is yaml-rust2's; this module builds [`Node`]s from its events with
 //! go-yaml v3's tag resolution, merge keys (`<<`), aliases, and its refusal of
 //! duplicate mapping keys. It does not know about files: callers attach the path.
+//!
+//! Both readers (this one and [`super::fast`]) refuse collections nested deeper than
+//! [`MAX_DEPTH`], and aliases may expand to at most [`MAX_ALIAS_NODES_PER_FILE`] nodes per
+//! file and, through an [`AliasBudget`] a build shares, [`MAX_ALIAS_NODES_PER_BUILD`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use yaml_rust2::parser::{Event, Parser, Tag as YTag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -24,8 +30,94 @@ pub struct ParseError {
     pub msg: String,
 }
 
-/// The most nodes an alias may expand to before the document is refused ("billion laughs").
-const MAX_ALIAS_EXPANSION: usize = 10_000_000;
+/// How deeply collections may nest (the top-level collection is depth 1): go-yaml v3's
+/// limit, which kustomize refuses past with this same message.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The message of a document nested deeper than [`MAX_DEPTH`].
+pub(super) fn depth_message() -> String {
+    format!("exceeded max depth of {MAX_DEPTH}")
+}
+
+/// yaml-rust2 counts flow nesting in a byte: the complete parser cannot read flow
+/// collections nested deeper than this (the fast path, which reads plain manifests, can).
+const COMPLETE_FLOW_DEPTH: usize = 255;
+
+fn flow_depth_message() -> String {
+    format!(
+        "flow collections nested deeper than {COMPLETE_FLOW_DEPTH} are only read in documents without anchors, tags or other advanced syntax"
+    )
+}
+
+impl ParseError {
+    /// Returns true when the document was refused for nesting too deep.
+    pub fn is_too_deep(&self) -> bool {
+        self.msg == depth_message() || self.msg == flow_depth_message()
+    }
+}
+
+/// Refuses text nested deeper than [`MAX_DEPTH`], in linear time, before a typed reader
+/// sees it: serde_yaml_ng's scanner (libyaml's) is quadratic in the nesting depth. Any
+/// other error is left to that reader to report.
+pub fn check_depth(text: &str) -> Result<(), ParseError> {
+    match parse_documents(text) {
+        Err(e) if e.is_too_deep() => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The most nodes aliases may expand to in one file ("billion laughs"): about 60 MB of
+/// nodes, where go-yaml v3 stops alias-heavy documents at about 400,000 decodes.
+pub const MAX_ALIAS_NODES_PER_FILE: usize = 1_000_000;
+
+/// The most nodes aliases may expand to in all the files of one build together.
+pub const MAX_ALIAS_NODES_PER_BUILD: usize = 10_000_000;
+
+/// What aliases may still expand to in the files of one build; its threads share it.
+#[derive(Debug)]
+pub struct AliasBudget(AtomicUsize);
+
+impl AliasBudget {
+    /// A budget of `nodes` expanded nodes.
+    pub fn new(nodes: usize) -> AliasBudget {
+        AliasBudget(AtomicUsize::new(nodes))
+    }
+
+    /// Takes `n` nodes from the budget; false (taking nothing) when fewer are left.
+    fn take(&self, n: usize) -> bool {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok()
+    }
+}
+
+impl Default for AliasBudget {
+    /// A whole build's budget, [`MAX_ALIAS_NODES_PER_BUILD`].
+    fn default() -> Self {
+        AliasBudget::new(MAX_ALIAS_NODES_PER_BUILD)
+    }
+}
+
+/// The alias allowance of one file being read.
+struct Aliases<'b> {
+    file_left: usize,
+    build: Option<&'b AliasBudget>,
+}
+
+impl Aliases<'_> {
+    fn file_only() -> Aliases<'static> {
+        Aliases {
+            file_left: MAX_ALIAS_NODES_PER_FILE,
+            build: None,
+        }
+    }
+}
+
+fn alias_message() -> String {
+    "document is too large after expanding aliases".into()
+}
 
 /// Parses every document of a YAML stream. Empty documents may come back as null nodes
 /// (or not at all), so callers skip null documents.
@@ -33,61 +125,208 @@ const MAX_ALIAS_EXPANSION: usize = 10_000_000;
 /// The common block-style YAML of manifests takes a fast path; anything else, and every
 /// error, goes through the complete event parser.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some(docs) = super::fast::parse(text) {
+    parse_stream(text, Aliases::file_only())
+}
+
+/// [`parse_documents`] for one file of a build: its alias expansion also counts against
+/// the build's `budget`.
+pub fn parse_documents_in(text: &str, budget: &AliasBudget) -> Result<Vec<Node>, ParseError> {
+    parse_stream(
+        text,
+        Aliases {
+            file_left: MAX_ALIAS_NODES_PER_FILE,
+            build: Some(budget),
+        },
+    )
+}
+
+fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, ParseError> {
+    let text = normalize(text);
+    let text = text.as_ref();
+    if let Some(docs) = super::fast::parse(text)? {
         return Ok(docs);
     }
-    // Directives and CRLF affect the whole stream; otherwise only the documents the fast
-    // path declined go through the complete parser.
+    // Directives and lone CRs affect the whole stream; otherwise only the documents the
+    // fast path declined go through the complete parser.
     if text.contains('\r') || text.lines().any(|l| l.starts_with('%')) {
-        return parse_documents_complete(text);
+        return complete(text, &mut aliases);
     }
     let mut docs = Vec::new();
-    for chunk in split_documents(text) {
-        match super::fast::parse(chunk) {
+    for (first_line, chunk) in split_documents(text) {
+        let at_file_line = |mut e: ParseError| {
+            e.line += first_line;
+            e
+        };
+        match super::fast::parse(chunk).map_err(at_file_line)? {
             Some(d) => docs.extend(d),
-            None => match parse_documents_complete(chunk) {
+            None => match complete(chunk, &mut aliases) {
                 Ok(d) => docs.extend(d),
-                // Parse the whole text again so the error's line numbers are the file's.
-                Err(_) => return parse_documents_complete(text),
+                // Parse the whole text again so the error's line numbers are the file's
+                // (and those in its message); the budgets are this chunk's business.
+                Err(e) => {
+                    return Err(complete(text, &mut Aliases::file_only())
+                        .err()
+                        .unwrap_or_else(|| at_file_line(e)));
+                }
             },
         }
     }
     Ok(docs)
 }
 
-/// Splits a stream at `---` / `...` lines that carry nothing else.
-fn split_documents(text: &str) -> Vec<&str> {
+/// What both readers need first, as kustomize reads a stream: line breaks are `\n`
+/// (kyaml turns `\r\n` into `\n` before parsing), and a byte-order mark may open the
+/// stream and each document after a `---` line (kyaml decodes each document on its own,
+/// and go-yaml drops a leading mark); anywhere else it is text.
+fn normalize(text: &str) -> Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\r') && !text.contains('\u{feff}') {
+        return Cow::Borrowed(text);
+    }
+    let text = text.replace("\r\n", "\n");
+    let mut out = String::with_capacity(text.len());
+    let mut after_marker = false;
+    for line in text.split_inclusive('\n') {
+        let line = match line.strip_prefix('\u{feff}') {
+            Some(rest) if after_marker => rest,
+            _ => line,
+        };
+        after_marker = line.starts_with("---") && is_marker_line(line);
+        out.push_str(line);
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a line (with or without its break) is a `---` or `...` line carrying nothing else.
+fn is_marker_line(line: &str) -> bool {
+    let l = line.trim_end_matches('\n');
+    (l.starts_with("---") || l.starts_with("...")) && l[3..].trim_matches([' ', '\t']).is_empty()
+}
+
+/// Splits a stream at `---` / `...` lines that carry nothing else; each part comes with
+/// the number of lines before it.
+fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start = 0;
+    let mut start_line = 0;
     let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        let l = line.trim_end_matches('\n');
-        let marker = (l.starts_with("---") || l.starts_with("..."))
-            && l[3..].trim_matches([' ', '\t']).is_empty();
-        if marker {
-            out.push(&text[start..pos]);
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        if is_marker_line(line) {
+            out.push((start_line, &text[start..pos]));
             start = pos + line.len();
+            start_line = n + 1;
         }
         pos += line.len();
     }
-    out.push(&text[start..]);
+    out.push((start_line, &text[start..]));
     out
 }
 
 /// The fast path alone: None where it defers to the complete parser. For tests that hold
 /// the two parsers to the same results.
 pub fn parse_documents_fast(text: &str) -> Option<Vec<Node>> {
-    super::fast::parse(text.strip_prefix('\u{feff}').unwrap_or(text))
+    super::fast::parse(&normalize(text)).ok().flatten()
 }
 
 /// The complete event parser alone (yaml-rust2 events, go-yaml v3 resolution).
 pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    complete(&normalize(text), &mut Aliases::file_only())
+}
+
+/// yaml-rust2's message for a quoted scalar whose continuation lines are indented less
+/// than the block it sits in, which go-yaml accepts.
+const UNDER_INDENTED_QUOTE: &str = "invalid indentation in quoted scalar";
+
+/// The complete parser on normalized text. yaml-rust2 refuses quoted scalars continued
+/// at less than the block's indentation, which go-yaml reads; folding drops a
+/// continuation line's indentation, so indenting those lines changes nothing, and each
+/// such scalar is indented and the text parsed again. The re-reading is bounded by a
+/// multiple of the text's size, so it stays linear; past it the refusal stands.
+fn complete(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseError> {
+    let mut text = Cow::Borrowed(text);
+    let mut rereads = text.len().saturating_mul(8).saturating_add(1 << 20);
+    let mut last = None;
+    loop {
+        match complete_once(&text, aliases) {
+            Err(e) if e.msg == UNDER_INDENTED_QUOTE && last != Some((e.line, e.col)) => {
+                rereads = match rereads.checked_sub(text.len()) {
+                    Some(r) => r,
+                    None => return Err(e),
+                };
+                let Some(fixed) = indent_quoted(&text, e.line, e.col) else {
+                    return Err(e);
+                };
+                last = Some((e.line, e.col));
+                text = Cow::Owned(fixed);
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Indents the continuation lines of the quoted scalar whose opening quote is at `line`,
+/// `col` (1-based) to the quote's column; None where no such scalar closes.
+fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
+    let start = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum::<usize>();
+    let rest = &text[start..];
+    let quote_at = rest.char_indices().nth(col.checked_sub(1)?)?.0;
+    let quote = rest[quote_at..].chars().next()?;
+    if quote != '\'' && quote != '"' {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 256);
+    out.push_str(&text[..start + quote_at + 1]);
+    let body = &rest[quote_at + 1..];
+    let mut it = body.char_indices().peekable();
+    let mut copied = 0;
+    while let Some((i, c)) = it.next() {
+        match c {
+            '\'' if quote == '\'' => {
+                if it.peek().is_some_and(|&(_, n)| n == '\'') {
+                    it.next();
+                } else {
+                    out.push_str(&body[copied..]);
+                    return Some(out);
+                }
+            }
+            '"' if quote == '"' => {
+                out.push_str(&body[copied..]);
+                return Some(out);
+            }
+            // An escaped line break is still a line break to indent after.
+            '\\' if quote == '"' && it.peek().is_some_and(|&(_, n)| n != '\n') => {
+                it.next();
+            }
+            '\n' => {
+                out.push_str(&body[copied..=i]);
+                copied = i + 1;
+                let next = &body[copied..];
+                let line_text = next.split('\n').next().unwrap_or("");
+                if is_marker_line(line_text) {
+                    return None;
+                }
+                let lead = line_text.bytes().take_while(|&b| b == b' ').count();
+                if !line_text.trim_matches([' ', '\t']).is_empty() && lead < col - 1 {
+                    out.extend(std::iter::repeat_n(' ', col - 1 - lead));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn complete_once(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         anchors: HashMap::new(),
-        expanded: 0,
+        file_left: aliases.file_left,
+        depth: 0,
+        deepest: 0,
     };
     let mut docs = Vec::new();
     loop {
@@ -109,6 +348,22 @@ pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
             }
         }
     }
+    // The build's share is taken once the file's part is read, so a text parsed again
+    // (see `complete`) is not charged twice.
+    let used = aliases.file_left - b.file_left;
+    if let Some(build) = aliases.build
+        && used > 0
+        && !build.take(used)
+    {
+        return Err(ParseError {
+            line: 1,
+            col: 1,
+            msg: format!(
+                "the build's aliases expand to more than {MAX_ALIAS_NODES_PER_BUILD} nodes"
+            ),
+        });
+    }
+    aliases.file_left = b.file_left;
     Ok(docs)
 }
 
@@ -125,7 +380,10 @@ fn next(p: &mut Parser<std::str::Chars<'_>>) -> Result<(Event, Marker), ParseErr
     p.next_token().map_err(|e| ParseError {
         line: e.marker().line(),
         col: e.marker().col() + 1,
-        msg: e.info().to_string(),
+        msg: match e.info() {
+            "recursion limit exceeded" => flow_depth_message(),
+            info => info.to_string(),
+        },
     })
 }
 
@@ -138,8 +396,14 @@ fn err(mark: Marker, msg: String) -> ParseError {
 }
 
 struct Builder {
-    anchors: HashMap<usize, Node>,
-    expanded: usize,
+    /// Anchored nodes with their depth.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// What aliases may still expand to in this file.
+    file_left: usize,
+    /// How many collections enclose the node being built.
+    depth: usize,
+    /// The deepest level reached inside the collections being built.
+    deepest: usize,
 }
 
 impl Builder {
@@ -151,26 +415,28 @@ impl Builder {
     ) -> Result<Node, ParseError> {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
-                let node = Node::Scalar(scalar(value, style, tag.as_ref()));
-                self.remember(anchor, &node);
+                let node =
+                    Node::Scalar(scalar(value, style, tag.as_ref()).map_err(|m| err(mark, m))?);
+                self.remember(anchor, &node, 0);
                 Ok(node)
             }
             Event::Alias(id) => {
-                let node = self
+                let (node, depth) = self
                     .anchors
                     .get(&id)
-                    .cloned()
                     .ok_or_else(|| err(mark, "unknown anchor".into()))?;
-                self.expanded += size(&node);
-                if self.expanded > MAX_ALIAS_EXPANSION {
-                    return Err(err(
-                        mark,
-                        "document is too large after expanding aliases".into(),
-                    ));
+                if self.depth + depth > MAX_DEPTH {
+                    return Err(err(mark, depth_message()));
                 }
-                Ok(node)
+                self.deepest = self.deepest.max(self.depth + depth);
+                self.file_left = self
+                    .file_left
+                    .checked_sub(size(node))
+                    .ok_or_else(|| err(mark, alias_message()))?;
+                Ok(node.clone())
             }
             Event::SequenceStart(anchor, _) => {
+                let outer = self.enter(mark)?;
                 let mut items = Vec::new();
                 loop {
                     let (ev, m) = next(p)?;
@@ -180,16 +446,39 @@ impl Builder {
                     items.push(self.node(p, ev, m)?);
                 }
                 let node = Node::Seq(items);
-                self.remember(anchor, &node);
+                let depth = self.leave(outer);
+                self.remember(anchor, &node, depth);
                 Ok(node)
             }
             Event::MappingStart(anchor, _) => {
+                let outer = self.enter(mark)?;
                 let node = self.mapping(p, mark)?;
-                self.remember(anchor, &node);
+                let depth = self.leave(outer);
+                self.remember(anchor, &node, depth);
                 Ok(node)
             }
             other => Err(err(mark, format!("unexpected event {other:?}"))),
         }
+    }
+
+    /// Opens a collection, refusing one nested deeper than [`MAX_DEPTH`]; returns the
+    /// deepest level seen so far, for [`Builder::leave`].
+    fn enter(&mut self, mark: Marker) -> Result<usize, ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(err(mark, depth_message()));
+        }
+        let outer = self.deepest;
+        self.depth += 1;
+        self.deepest = self.depth;
+        Ok(outer)
+    }
+
+    /// Closes a collection; returns its own depth (an alias of it nests that deep).
+    fn leave(&mut self, outer: usize) -> usize {
+        let depth = self.deepest - self.depth + 1;
+        self.depth -= 1;
+        self.deepest = self.deepest.max(outer);
+        depth
     }
 
     fn mapping(
@@ -255,9 +544,9 @@ impl Builder {
         Ok(Node::Map(map))
     }
 
-    fn remember(&mut self, anchor: usize, node: &Node) {
+    fn remember(&mut self, anchor: usize, node: &Node, depth: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), depth));
         }
     }
 }
@@ -278,12 +567,26 @@ fn size(n: &Node) -> usize {
     }
 }
 
-fn scalar(value: String, style: TScalarStyle, tag: Option<&YTag>) -> Scalar {
+fn scalar(value: String, style: TScalarStyle, tag: Option<&YTag>) -> Result<Scalar, String> {
     if let Some(t) = tag {
-        let core = t.handle == "tag:yaml.org,2002:" || t.handle == "!!";
-        if core {
-            let tag = match t.suffix.as_str() {
-                "str" | "binary" => Some(Tag::Str),
+        // `!!x`, and the verbatim `!<tag:yaml.org,2002:x>`, however the tokenizer splits it.
+        let core = if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" {
+            Some(t.suffix.as_str())
+        } else if t.handle.is_empty() || t.handle == "!" {
+            t.suffix.strip_prefix("tag:yaml.org,2002:")
+        } else {
+            None
+        };
+        if let Some(suffix) = core {
+            let tag = match suffix {
+                "str" => Some(Tag::Str),
+                // go-yaml reads `!!binary` as the string its base64 decodes to.
+                "binary" => {
+                    return Ok(Scalar {
+                        tag: Tag::Str,
+                        value: decode_binary(&value)?,
+                    });
+                }
                 "int" => Some(Tag::Int),
                 "float" => Some(Tag::Float),
                 "bool" => Some(Tag::Bool),
@@ -292,20 +595,71 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<&YTag>) -> Scalar {
                 _ => None,
             };
             if let Some(tag) = tag {
-                return Scalar { tag, value };
+                return Ok(Scalar { tag, value });
             }
         } else if t.handle == "!" && t.suffix.is_empty() {
-            return Scalar {
+            return Ok(Scalar {
                 tag: Tag::Str,
                 value,
-            };
+            });
         }
     }
     let tag = match style {
         TScalarStyle::Plain => resolve_plain(&value),
         _ => Tag::Str,
     };
-    Scalar { tag, value }
+    Ok(Scalar { tag, value })
+}
+
+/// Decodes a `!!binary` value as Go's `base64.StdEncoding` does (padding required, line
+/// breaks skipped), and the bytes as Go's JSON encoder makes text of them: each byte of
+/// an invalid UTF-8 sequence becomes U+FFFD.
+fn decode_binary(text: &str) -> Result<String, String> {
+    let invalid = || "!!binary value contains invalid base64 data".to_string();
+    let sextet = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let chars: Vec<u8> = text.bytes().filter(|&b| b != b'\r' && b != b'\n').collect();
+    if !chars.len().is_multiple_of(4) {
+        return Err(invalid());
+    }
+    let mut bytes = Vec::with_capacity(chars.len() / 4 * 3);
+    let quads = chars.len() / 4;
+    for (k, q) in chars.chunks_exact(4).enumerate() {
+        let pad = q.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && k + 1 != quads) {
+            return Err(invalid());
+        }
+        let mut n = 0u32;
+        for &c in &q[..4 - pad] {
+            n = n << 6 | u32::from(sextet(c).ok_or_else(invalid)?);
+        }
+        n <<= 6 * pad as u32;
+        let three = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        bytes.extend_from_slice(&three[..3 - pad]);
+    }
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = &bytes[..];
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return Ok(out);
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let n = e.error_len().unwrap_or(bad.len());
+                out.extend(std::iter::repeat_n('\u{fffd}', n));
+                rest = &bad[n..];
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -349,6 +703,213 @@ mod tests {
         let docs = parse_documents("\u{feff}a: 1\r\n---\r\nb: 2\r\n---\n").unwrap_or_default();
         assert_eq!(docs.iter().filter(|d| !d.is_null()).count(), 2);
         assert_eq!(docs[1].str_at(&["b"]), Some("2"));
+    }
+
+    /// Runs `f` on a thread with the build threads' stack, as the binary does.
+    fn on_build_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(crate::par::STACK_BYTES)
+                .spawn_scoped(s, f)
+                .and_then(|h| h.join().map_err(|_| std::io::Error::other("panicked")))
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `a:` holding `n` nested flow sequences: depth n + 1.
+    fn flow_nest(n: usize) -> String {
+        format!("a: {}{}\n", "[".repeat(n), "]".repeat(n))
+    }
+
+    /// `n` nested compact block sequences (`- - - x`): depth n.
+    fn block_nest(n: usize, leaf: &str) -> String {
+        format!("{}{leaf}\n", "- ".repeat(n))
+    }
+
+    #[test]
+    fn depth_at_the_limit_is_read_and_one_more_is_refused_with_its_line() {
+        on_build_stack(|| {
+            for (text, reader) in [
+                (flow_nest(MAX_DEPTH - 1), "fast flow"),
+                (block_nest(MAX_DEPTH, "x"), "fast block"),
+            ] {
+                let docs = parse_documents(&format!("k: v\n---\n{text}"));
+                assert!(docs.is_ok(), "{reader}: {docs:?}");
+                let printed = docs.ok().and_then(|d| super::super::emit(&d[1]).ok());
+                assert!(printed.is_some_and(|p| p.len() > MAX_DEPTH), "{reader}");
+            }
+            // An anchor sends the document to the complete parser.
+            let complete = parse_documents(&block_nest(MAX_DEPTH, "&x y"));
+            assert!(complete.is_ok(), "{complete:?}");
+            for (text, line, col) in [
+                (flow_nest(MAX_DEPTH), 3, 4 + MAX_DEPTH - 1),
+                (block_nest(MAX_DEPTH + 1, "x"), 3, 2 * MAX_DEPTH + 1),
+            ] {
+                let e = parse_documents(&format!("k: v\n---\n{text}")).err();
+                assert!(e.as_ref().is_some_and(ParseError::is_too_deep), "{e:?}");
+                assert_eq!(e.map(|e| (e.line, e.col)), Some((line, col)));
+            }
+            let e = parse_documents_complete(&block_nest(MAX_DEPTH + 1, "x")).err();
+            assert!(
+                e.as_ref().is_some_and(|e| e.is_too_deep() && e.line == 1),
+                "{e:?}"
+            );
+        });
+    }
+
+    #[test]
+    fn an_alias_may_not_nest_past_the_limit() {
+        on_build_stack(|| {
+            let text = |k: usize| format!("a: &x\n{}b:\n- *x\n", block_nest(k, "y"));
+            assert!(parse_documents(&text(MAX_DEPTH - 2)).is_ok());
+            let e = parse_documents(&text(MAX_DEPTH - 1)).err();
+            assert!(
+                e.as_ref().is_some_and(|e| e.is_too_deep() && e.line == 4),
+                "{e:?}"
+            );
+        });
+    }
+
+    #[test]
+    fn typed_configs_are_checked_for_depth_first() {
+        let deep = format!(
+            "resources: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let e = on_build_stack(|| check_depth(&deep).err());
+        assert!(e.is_some_and(|e| e.is_too_deep() && e.line == 1));
+        assert!(check_depth("resources: [a.yaml]\n").is_ok());
+        // Other errors are the typed reader's to report.
+        assert!(check_depth("a: [\n").is_ok());
+    }
+
+    /// A document whose aliases expand to `n` times ten to the `levels` nodes.
+    fn alias_bomb(levels: usize) -> String {
+        let mut doc = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..=levels {
+            let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+            doc.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        }
+        doc
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded_per_file_not_per_document() {
+        // One document expands to about 123,000 nodes: fine alone, but 16 of them in one
+        // file (a 2 KB text) are refused.
+        let doc = alias_bomb(4);
+        assert!(parse_documents(&doc).is_ok());
+        let file = [doc.as_str(); 16].join("---\n");
+        let e = parse_documents(&file).err();
+        assert!(
+            e.as_ref()
+                .is_some_and(|e| e.msg.contains("expanding aliases")),
+            "{e:?}"
+        );
+        // Each document on its own passes: the refusal is the file's sum.
+        assert!(parse_documents(&[doc.as_str(); 8].join("---\n")).is_ok());
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded_per_build() {
+        let doc = alias_bomb(4);
+        let build = AliasBudget::new(300_000);
+        assert!(parse_documents_in(&doc, &build).is_ok());
+        assert!(parse_documents_in(&doc, &build).is_ok());
+        let e = parse_documents_in(&doc, &build).err();
+        assert!(e.is_some_and(|e| e.msg.contains("build's aliases")));
+        // Files without aliases cost nothing.
+        assert!(parse_documents_in("a: 1\n", &build).is_ok());
+    }
+
+    #[test]
+    fn a_byte_order_mark_may_open_each_document() {
+        for text in [
+            "a: 1\n---\n\u{feff}b: 2\n",
+            "a: 1\n---\n\u{feff}\nb: 2\n",
+            "a: 1\r\n---\r\n\u{feff}b: 2\r\n",
+            "a: &x 1\n---\n\u{feff}b: 2\n",
+        ] {
+            let docs = parse_documents(text).unwrap_or_default();
+            assert_eq!(
+                docs.get(1).and_then(|d| d.str_at(&["b"])),
+                Some("2"),
+                "{text:?}"
+            );
+        }
+        // Anywhere else it is text, as in go-yaml.
+        let n = parse_one("a:\n  \u{feff}k: v\n").unwrap_or_default();
+        assert_eq!(n.str_at(&["a", "\u{feff}k"]), Some("v"));
+        let n = parse_one("x: 1\n\u{feff}kind: A\n").unwrap_or_default();
+        assert!(n.get("kind").is_none() && n.get("\u{feff}kind").is_some());
+    }
+
+    #[test]
+    fn binary_scalars_read_as_the_text_they_encode() {
+        let n = parse_one(concat!(
+            "k: !!binary aGVsbG8=\n",
+            "n: !!binary MTIz\n",
+            "e: !!binary ''\n",
+            "l: !!binary |\n  aGVs\n  bG8=\n",
+            "f: !<tag:yaml.org,2002:binary> aGVsbG8=\n",
+            "u: !!binary 4oJB\n",
+            "local: !binary aGVsbG8=\n",
+        ))
+        .unwrap_or_default();
+        let s = |k: &str| n.get(k).and_then(Node::as_string);
+        assert_eq!(s("k"), Some("hello"));
+        assert_eq!(s("n"), Some("123"));
+        assert_eq!(s("e"), Some(""));
+        assert_eq!(s("l"), Some("hello"));
+        assert_eq!(s("f"), Some("hello"));
+        // Each byte of an invalid UTF-8 sequence becomes U+FFFD, as Go's JSON makes it.
+        assert_eq!(s("u"), Some("\u{fffd}\u{fffd}A"));
+        assert_eq!(s("local"), Some("aGVsbG8="));
+        for bad in ["aGVsbG8", "'aGVs bG8='", "_w==", "12", "a==="] {
+            let e = parse_documents(&format!("a: 1\nk: !!binary {bad}\n")).err();
+            assert_eq!(
+                e.map(|e| (e.line, e.msg)),
+                Some((2, "!!binary value contains invalid base64 data".into())),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn quoted_scalars_continue_at_any_indentation_in_both_readers() {
+        for (text, want) in [
+            ("a:\n  k: 'first\n  second'\n  j: v\n", "first second"),
+            ("a:\n  k: \"first\n  second\"\n  j: v\n", "first second"),
+            ("a:\n  k: 'first\nsecond'\n  j: v\n", "first second"),
+            ("a:\n  k: \"first\n second\"\n  j: v\n", "first second"),
+            ("a:\n  k: 'it''s\n\n  two'\n  j: v\n", "it's\ntwo"),
+            ("a:\n  k: \"x\\\n  y\"\n  j: v\n", "xy"),
+        ] {
+            let fast = parse_documents_fast(text);
+            let complete = parse_documents_complete(text).ok();
+            assert_eq!(fast, complete, "{text:?}");
+            let n = complete
+                .and_then(|d| d.into_iter().next())
+                .unwrap_or_default();
+            assert_eq!(n.str_at(&["a", "k"]), Some(want), "{text:?}");
+            assert_eq!(n.str_at(&["a", "j"]), Some("v"), "{text:?}");
+        }
+        let n = parse_one("a:\n- 'first\nsecond'\n- b\n").unwrap_or_default();
+        assert_eq!(
+            n.get("a"),
+            Some(&Node::Seq(vec![Node::str("first second"), Node::str("b")]))
+        );
+        // In flow, and next to an anchor (the complete parser's documents).
+        let n = parse_one("x: &x 1\na:\n  k: ['first\nsecond', b]\n  j: 'one\n  two'\n")
+            .unwrap_or_default();
+        assert_eq!(n.str_at(&["a", "j"]), Some("one two"));
+        assert_eq!(
+            n.get_path(&["a", "k"]),
+            Some(&Node::Seq(vec![Node::str("first second"), Node::str("b")]))
+        );
+        // A document marker inside one is still an error.
+        assert!(parse_documents("a:\n  k: 'first\n---\n  second'\n").is_err());
     }
 
     #[test]
