@@ -6,6 +6,12 @@
 //! [`lookup`] is kyaml's `PathGetter` (first match, never creates) used for sources and
 //! vars; [`for_each_match`] is its `PathMatcher` (every match, optionally creating) used
 //! for replacement targets.
+//!
+//! A leading dot (`.metadata.namespace`, as kubebuilder's and operator-sdk's scaffolds
+//! write) is accepted by both, as kustomize accepts it: the getter trims every part and
+//! skips the empty ones (so `data..key` and ` data . key ` read `data.key` too), while
+//! the matcher drops only one leading empty part and never matches an empty part
+//! elsewhere (`metadata..name` is an error there, as in kustomize).
 
 use regex::Regex;
 
@@ -56,10 +62,11 @@ fn elem_matches(e: &Node, key: &str, value: &str) -> bool {
     e.get(key).is_some_and(|f| !f.is_null() && text(f) == value)
 }
 
-/// Returns the node at a path, or None when any part is missing.
+/// Returns the node at a path, or None when any part is missing. Parts are trimmed and
+/// empty ones skipped (kyaml's `cleanPath`).
 pub fn lookup<'n>(node: &'n Node, parts: &[String]) -> Option<&'n Node> {
     let mut cur = node;
-    for p in parts {
+    for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         cur = match (parse(p), cur) {
             (Part::Field(f), Node::Map(m)) => m.get(f)?,
             (Part::Index(i), Node::Seq(s)) => s.get(i)?,
@@ -102,13 +109,18 @@ fn value_regex(v: &str) -> Option<Regex> {
 }
 
 /// Calls `f` on every node the path reaches, creating missing parts when asked.
-/// Returns how many nodes were visited.
+/// Returns how many nodes were visited. One leading empty part (a leading dot) is
+/// dropped; any other empty part matches nothing.
 pub fn for_each_match(
     node: &mut Node,
     parts: &[String],
     create: CreateKind,
     f: &mut dyn FnMut(&mut Node, bool) -> Result<(), String>,
 ) -> Result<usize, String> {
+    let parts = match parts {
+        [first, rest @ ..] if first.is_empty() && !rest.is_empty() => rest,
+        _ => parts,
+    };
     walk(node, parts, create, f, false)
 }
 
@@ -125,6 +137,8 @@ fn walk(
     };
     let mut count = 0;
     match parse(head) {
+        // kyaml's field matcher with an empty name matches no mapping entry.
+        Part::Field("") => {}
         Part::Field(name) => {
             let Node::Map(m) = node else { return Ok(0) };
             let mut made = false;

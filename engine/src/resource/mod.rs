@@ -61,6 +61,15 @@ pub struct Resource {
     pub transformations: Vec<Origin>,
 }
 
+/// One step from a resource's root towards a field: a mapping key or a sequence index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step<K = String> {
+    /// A mapping key.
+    Key(K),
+    /// A sequence index.
+    Index(usize),
+}
+
 /// The generator config a resource came from, as kustomize's `resource.Origin`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Origin {
