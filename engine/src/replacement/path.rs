@@ -151,16 +151,27 @@ fn walk(
             }
             if let Some(child) = m.get_mut(name) {
                 if child.is_null() && create != CreateKind::No && !rest.is_empty() {
-                    *child = empty_for(rest.first(), create);
+                    // kyaml builds the rest of the path in a node it never attaches: an
+                    // explicit `null` (or `~`) stays and counts as found, while an empty
+                    // value is "wrong node kind".
+                    let empty = matches!(child, Node::Scalar(s) if s.value.is_empty());
+                    return Ok(usize::from(!empty));
                 }
                 count += walk(child, rest, create, f, made)?;
             }
         }
         Part::Index(i) => {
-            if let Node::Seq(s) = node
-                && let Some(e) = s.get_mut(i)
-            {
-                count += walk(e, rest, create, f, false)?;
+            if let Node::Seq(s) = node {
+                // Creating may append the next element (index == length), never leave a
+                // gap: kyaml's `doIndexSeq`.
+                let mut made = false;
+                if create != CreateKind::No && s.len() == i {
+                    s.push(empty_for(rest.first(), create));
+                    made = true;
+                }
+                if let Some(e) = s.get_mut(i) {
+                    count += walk(e, rest, create, f, made)?;
+                }
             }
         }
         Part::Last => {
@@ -230,6 +241,79 @@ fn walk(
 mod tests {
     use super::*;
     use crate::yaml::parse_one;
+
+    #[test]
+    fn a_leading_dot_is_accepted_by_lookup_and_matcher() {
+        let mut n =
+            parse_one("metadata:\n  name: a\n  annotations:\n    x.y/z: v\n").unwrap_or_default();
+        for p in [
+            ".metadata.name",
+            "..metadata.name",
+            " metadata . name ",
+            "metadata..name",
+        ] {
+            assert_eq!(
+                lookup(&n, &split(p)).and_then(Node::as_str),
+                Some("a"),
+                "{p}"
+            );
+        }
+        let mut set = |x: &mut Node, _: bool| {
+            *x = Node::str("b");
+            Ok(())
+        };
+        let c = for_each_match(&mut n, &split(".metadata.name"), CreateKind::No, &mut set);
+        assert_eq!(c, Ok(1));
+        assert_eq!(
+            lookup(&n, &split("metadata.name")).and_then(Node::as_str),
+            Some("b")
+        );
+        let made = for_each_match(
+            &mut n,
+            &split(".metadata.annotations.[cert-manager.io/inject-ca-from]"),
+            CreateKind::Scalar,
+            &mut set,
+        );
+        assert_eq!(made, Ok(1));
+        // Only one leading empty part goes; an inner one matches nothing, never created.
+        for p in ["..metadata.name", "metadata..name", "metadata.name."] {
+            let c = for_each_match(&mut n, &split(p), CreateKind::Scalar, &mut set);
+            assert_eq!(c, Ok(0), "{p}");
+        }
+        assert!(n.get("").is_none());
+    }
+
+    #[test]
+    fn create_appends_at_the_end_of_a_list_only() {
+        let mut n = parse_one("spec:\n  l: [x]\n").unwrap_or_default();
+        let mut set = |x: &mut Node, made: bool| {
+            assert!(made);
+            *x = Node::str("v");
+            Ok(())
+        };
+        for p in ["spec.l.1", "spec.new.0", "spec.deep.0.name"] {
+            assert_eq!(
+                for_each_match(&mut n, &split(p), CreateKind::Scalar, &mut set),
+                Ok(1),
+                "{p}"
+            );
+            assert_eq!(
+                lookup(&n, &split(p)).and_then(Node::as_str),
+                Some("v"),
+                "{p}"
+            );
+        }
+        assert_eq!(
+            for_each_match(&mut n, &split("spec.l.5"), CreateKind::Scalar, &mut set),
+            Ok(0)
+        );
+        assert_eq!(
+            n.get_path(&["spec", "l"])
+                .and_then(Node::as_seq)
+                .map(Vec::len),
+            Some(2)
+        );
+    }
 
     #[test]
     fn split_keeps_brackets_whole() {
