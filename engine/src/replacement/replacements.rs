@@ -359,6 +359,7 @@ fn apply_target(
                 });
             }
         }
+        r.reconcile_aliases();
         crate::patch::stringify_annotations(&mut r.node);
     }
     Ok(())
