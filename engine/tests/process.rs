@@ -758,3 +758,31 @@ fn a_deep_kustomization_is_refused_before_the_typed_reader() {
     assert_refused(&out, "kustomization.yaml");
     assert_refused(&out, "line 1, column 10011: exceeded max depth of 10000");
 }
+/// The CLI hands the environment to the library: an env-file line that is a bare key
+/// takes the variable's value (kustomize's `os.Getenv`), empty when it is unset.
+#[test]
+fn env_file_bare_keys_take_the_environment() {
+    let d = scratch("env-bare-key");
+    write(
+        &d,
+        "kustomization.yaml",
+        "configMapGenerator:\n- name: c\n  envs: [vars.env]\n  options:\n    disableNameSuffixHash: true\n",
+    );
+    write(
+        &d,
+        "vars.env",
+        "A=1\nSTRATA_PROCESS_SET\nSTRATA_PROCESS_UNSET\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["build", "."])
+        .current_dir(&d)
+        .env("STRATA_PROCESS_SET", "from the environment")
+        .env_remove("STRATA_PROCESS_UNSET")
+        .output()
+        .unwrap_or_else(|e| panic!("running strata: {e}"));
+    assert_ok(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "apiVersion: v1\ndata:\n  A: \"1\"\n  STRATA_PROCESS_SET: from the environment\n  STRATA_PROCESS_UNSET: \"\"\nkind: ConfigMap\nmetadata:\n  name: c\n"
+    );
+}

@@ -1,4 +1,5 @@
 //! Strata's end-to-end tests, in one binary (each extra test binary re-links the engine).
 
+mod cases;
 mod catalog;
 mod yaml_fidelity;

@@ -35,6 +35,8 @@ pub struct BuildOptions {
     pub load_restrictor: LoadRestrictor,
     /// `--reorder`.
     pub reorder: Reorder,
+    /// The environment, for env-file lines without a value (empty: none is read).
+    pub env: crate::loader::Env,
 }
 
 /// What accumulates while walking a tree.
@@ -53,7 +55,7 @@ pub struct Accumulator {
 
 /// Builds the kustomization in `dir`: what `kustomize build DIR` prints, as resources.
 pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
-    let loader = Loader::new(fs, opts.load_restrictor);
+    let loader = Loader::new(fs, opts.load_restrictor).with_env(opts.env.clone());
     let root = loader.canonical_dir(dir)?;
     let (file, k) = loader.kustomization(&root)?;
     // kustomize builds a Component named on the command line like a Kustomization.

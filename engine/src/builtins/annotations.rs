@@ -1,11 +1,10 @@
 //! `AnnotationsTransformer` and the `commonAnnotations:` field: writes string
 //! annotations into `metadata/annotations` and pod templates, per the field specs.
 
-use super::common::{apply_specs, set_entries, specs_field, terr};
+use super::common::{SpecSteps, set_shared_entries, shared_pairs, specs_field, terr};
 use super::labels::string_map;
 use super::{Context, Transformer};
 use crate::error::Result;
-use crate::fieldspec::Create;
 use crate::kustomization::StrMap;
 use crate::resource::ResMap;
 use crate::yaml::Node;
@@ -38,11 +37,11 @@ impl Transformer for AnnotationsTransformer {
         if self.annotations.is_empty() {
             return Ok(());
         }
+        let pairs = shared_pairs(&self.annotations);
+        let mut steps = SpecSteps::new();
         for r in resources.iter_mut() {
-            apply_specs(r, &self.field_specs, Create::Map, &mut |n| {
-                set_entries(n, &self.annotations)
-            })
-            .map_err(|m| terr(cx.root.file, "commonAnnotations", None, m))?;
+            set_shared_entries(r, &self.field_specs, &pairs, &mut steps)
+                .map_err(|m| terr(cx.root.file, "commonAnnotations", None, m))?;
         }
         Ok(())
     }

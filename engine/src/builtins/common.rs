@@ -1,9 +1,13 @@
 //! Helpers the built-in transformers share: applying a list of field specs to a
 //! resource, string-map setters, and reading plugin-config fields.
 
+use std::sync::Arc;
+
 use crate::error::Error;
+use crate::fieldspec::walk::apply_traced;
 use crate::fieldspec::{Create, FieldSpec, RawSpec, apply};
-use crate::resource::Resource;
+use crate::kustomization::StrMap;
+use crate::resource::{Alias, Resource, Step};
 use crate::yaml::Node;
 
 /// Applies `set` at every field a selected spec reaches in `res` (specs are matched
@@ -23,21 +27,81 @@ pub(crate) fn apply_specs(
     Ok(())
 }
 
-/// Sets string entries on a mapping node (labels, annotations, selectors).
-pub(crate) fn set_entries<'a>(
-    node: &mut Node,
-    pairs: impl IntoIterator<Item = (&'a String, &'a String)>,
+/// The steps to the mapping each spec of one transformer reaches when no list is in the
+/// way (the same for every resource), shared by the [`Alias`] groups of all resources.
+pub(crate) type SpecSteps = Vec<Option<Arc<[Step]>>>;
+
+/// Sets string entries at every mapping the selected specs reach in `res`, as kustomize's
+/// labels and annotations filters do: per key, one node goes into every mapping that
+/// lacks the key (those become one [`Alias`] group), and a mapping that has the key
+/// takes the value in place, so every field sharing that node takes it too.
+pub(crate) fn set_shared_entries(
+    res: &mut Resource,
+    specs: &[FieldSpec],
+    pairs: &[(Arc<str>, Arc<str>)],
+    steps: &mut SpecSteps,
 ) -> Result<(), String> {
-    if node.is_null() {
-        *node = Node::map();
+    let gvk = res.id().gvk;
+    steps.resize(specs.len(), None);
+    let mut created: Vec<Vec<Arc<[Step]>>> = vec![Vec::new(); pairs.len()];
+    let mut existing: Vec<(Arc<[Step]>, usize)> = Vec::new();
+    for (fs, cached) in specs.iter().zip(steps.iter_mut()) {
+        if !fs.selects(&gvk) {
+            continue;
+        }
+        apply_traced(&mut res.node, fs, Create::Map, &mut |n, trace| {
+            if n.is_null() {
+                *n = Node::map();
+            }
+            let Some(m) = n.as_map_mut() else {
+                return Err(format!("expected a mapping, found a {}", n.kind_name()));
+            };
+            let owned = || -> Arc<[Step]> {
+                trace
+                    .iter()
+                    .map(|s| match s {
+                        Step::Key(k) => Step::Key((*k).to_string()),
+                        Step::Index(i) => Step::Index(*i),
+                    })
+                    .collect()
+            };
+            let at = if trace.iter().any(|s| matches!(s, Step::Index(_))) {
+                owned()
+            } else {
+                cached.get_or_insert_with(owned).clone()
+            };
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                if m.insert(k.to_string(), Node::str(v.to_string())).is_some() {
+                    existing.push((at.clone(), i));
+                } else if let Some(c) = created.get_mut(i) {
+                    c.push(at.clone());
+                }
+            }
+            Ok(())
+        })?;
     }
-    let Some(m) = node.as_map_mut() else {
-        return Err(format!("expected a mapping, found a {}", node.kind_name()));
-    };
-    for (k, v) in pairs {
-        m.insert(k.clone(), Node::str(v.clone()));
+    for (map, i) in existing {
+        if let Some((k, v)) = pairs.get(i) {
+            res.write_through(&map, k, &Node::str(v.to_string()));
+        }
+    }
+    for ((key, value), maps) in pairs.iter().zip(created) {
+        if maps.len() > 1 {
+            res.aliases.push(Alias {
+                key: key.clone(),
+                maps,
+                value: value.clone(),
+            });
+        }
     }
     Ok(())
+}
+
+/// A string map as shared pairs, for [`set_shared_entries`].
+pub(crate) fn shared_pairs(map: &StrMap) -> Vec<(Arc<str>, Arc<str>)> {
+    map.iter()
+        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
+        .collect()
 }
 
 /// Builds a transform error naming the declaring file and, if known, the resource.

@@ -15,6 +15,19 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 /// Writes the tree under a fresh temporary directory (tests only; the library reads
 /// through `Fs`), builds `dir` in it with kustomize's default (legacy) order.
 fn build<T: AsRef<[u8]>>(files: &[(&str, T)], dir: &str) -> Result<String, String> {
+    let opts = BuildOptions {
+        reorder: Reorder::Unspecified,
+        ..Default::default()
+    };
+    build_with(files, dir, &opts)
+}
+
+/// [`build`] with the caller's options.
+fn build_with<T: AsRef<[u8]>>(
+    files: &[(&str, T)],
+    dir: &str,
+    opts: &BuildOptions,
+) -> Result<String, String> {
     let n = NEXT.fetch_add(1, Ordering::SeqCst);
     let root = std::env::temp_dir().join(format!("strata-builtins-{}-{n}", std::process::id()));
     for (p, text) in files {
@@ -24,15 +37,37 @@ fn build<T: AsRef<[u8]>>(files: &[(&str, T)], dir: &str) -> Result<String, Strin
         }
         std::fs::write(&path, text.as_ref()).map_err(|e| e.to_string())?;
     }
-    let opts = BuildOptions {
-        reorder: Reorder::Unspecified,
-        ..Default::default()
-    };
-    let out = crate::build(&DiskFs, &root.join(dir), &opts)
+    let out = crate::build(&DiskFs, &root.join(dir), opts)
         .map_err(|e| e.to_string())
         .and_then(|res| crate::print(res.as_slice()).map_err(|e| e.to_string()));
     let _ = std::fs::remove_dir_all(&root);
     out
+}
+
+/// An env-file line that is a bare key reads the environment the caller handed over in
+/// `BuildOptions` (the library reads none itself); unset, the value is empty.
+#[test]
+fn env_file_bare_keys_read_the_environment_given_as_a_value() {
+    let files = [
+        (
+            "kustomization.yaml",
+            "configMapGenerator:\n- name: c\n  envs: [vars.env]\n  options:\n    disableNameSuffixHash: true\n",
+        ),
+        ("vars.env", "A=1\nFROM_ENV\nNOT_SET\n"),
+    ];
+    let mut vars = std::collections::BTreeMap::new();
+    vars.insert("FROM_ENV".to_string(), "given".to_string());
+    let opts = BuildOptions {
+        env: crate::loader::Env::new(vars),
+        ..Default::default()
+    };
+    let expect = |v: &str| {
+        format!(
+            "apiVersion: v1\ndata:\n  A: \"1\"\n  FROM_ENV: {v}\n  NOT_SET: \"\"\nkind: ConfigMap\nmetadata:\n  name: c\n"
+        )
+    };
+    assert_eq!(build_with(&files, "", &opts), Ok(expect("given")));
+    assert_eq!(build(&files, ""), Ok(expect("\"\"")));
 }
 
 /// Two overlays (prefix + namespace + labels + images + replicas; suffix + labels with

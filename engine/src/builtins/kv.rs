@@ -36,8 +36,11 @@ pub fn load_pairs(root: &Root<'_>, args: &GeneratorArgs, kind: &str) -> Result<V
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            // Like kustomize: no validation of the key; a line without `=` has an empty value.
-            let (k, v) = line.split_once('=').unwrap_or((line, ""));
+            // Like kustomize: no validation of the key; a line without `=` takes the value
+            // of that environment variable, empty when unset.
+            let (k, v) = line
+                .split_once('=')
+                .unwrap_or_else(|| (line, root.loader.env().get(line).unwrap_or("")));
             out.push((k.to_string(), v.as_bytes().to_vec()));
         }
     }

@@ -2,10 +2,9 @@
 //! `filters/labels`): writes string labels into every mapping the field specs reach
 //! (metadata, selectors, pod templates), creating them where the spec says so.
 
-use super::common::{apply_specs, from_node, set_entries, specs_field, terr};
+use super::common::{SpecSteps, from_node, set_shared_entries, shared_pairs, specs_field, terr};
 use super::{Context, Transformer};
 use crate::error::Result;
-use crate::fieldspec::Create;
 use crate::kustomization::StrMap;
 use crate::resource::ResMap;
 use crate::yaml::Node;
@@ -47,11 +46,11 @@ impl Transformer for LabelTransformer {
         if self.labels.is_empty() {
             return Ok(());
         }
+        let pairs = shared_pairs(&self.labels);
+        let mut steps = SpecSteps::new();
         for r in resources.iter_mut() {
-            apply_specs(r, &self.field_specs, Create::Map, &mut |n| {
-                set_entries(n, &self.labels)
-            })
-            .map_err(|m| terr(cx.root.file, "labels", None, m))?;
+            set_shared_entries(r, &self.field_specs, &pairs, &mut steps)
+                .map_err(|m| terr(cx.root.file, "labels", None, m))?;
         }
         Ok(())
     }

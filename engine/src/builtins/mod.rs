@@ -424,6 +424,7 @@ pub fn plugin_configs(
                 let dir = root.loader.resolve_dir(root.dir, e)?;
                 let opts = crate::accumulate::BuildOptions {
                     reorder: crate::accumulate::Reorder::None,
+                    env: root.loader.env().clone(),
                     ..Default::default()
                 };
                 let built = crate::accumulate::build(root.loader.fs(), &dir, &opts)?;

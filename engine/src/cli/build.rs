@@ -49,7 +49,17 @@ pub(super) fn options(a: &BuildArgs) -> Result<BuildOptions> {
     Ok(BuildOptions {
         load_restrictor,
         reorder,
+        env: environment(),
     })
+}
+
+/// The process environment for env files (variables that are not UTF-8 are left out).
+fn environment() -> crate::loader::Env {
+    crate::loader::Env::new(
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+    )
 }
 
 /// Runs `strata build`.

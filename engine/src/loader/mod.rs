@@ -4,9 +4,9 @@
 //! the kustomization naming them, after symlinks are resolved), finds the kustomization
 //! file, refuses remote targets, and turns resource files into [`Resource`]s.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::fs::{Fs, Kind, MAX_FILE_BYTES};
@@ -35,6 +35,30 @@ impl LoadRestrictor {
     }
 }
 
+/// The environment variables a caller hands to a build (the library reads none): where an
+/// env file's line names a key without `=`, kustomize takes the value from here.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Env(Arc<BTreeMap<String, String>>);
+
+impl Env {
+    /// Wraps the variables.
+    pub fn new(vars: BTreeMap<String, String>) -> Env {
+        Env(Arc::new(vars))
+    }
+
+    /// The value of a variable, if set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+}
+
+impl std::fmt::Debug for Env {
+    // Values may be secrets: never print them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Env({} variables)", self.0.len())
+    }
+}
+
 /// Reads files for a build.
 pub struct Loader<'f> {
     fs: &'f dyn Fs,
@@ -45,6 +69,7 @@ pub struct Loader<'f> {
     dirs: Mutex<HashMap<PathBuf, PathBuf>>,
     /// What YAML aliases may still expand to in this build's files.
     aliases: AliasBudget,
+    env: Env,
 }
 
 /// A kustomization root: its directory and the loader, for reading files relative to it.
@@ -66,7 +91,19 @@ impl<'f> Loader<'f> {
             restrictor,
             dirs: Mutex::new(HashMap::new()),
             aliases: AliasBudget::default(),
+            env: Env::default(),
         }
+    }
+
+    /// The same loader, with the environment env files may read.
+    pub fn with_env(mut self, env: Env) -> Loader<'f> {
+        self.env = env;
+        self
+    }
+
+    /// The environment the caller handed over.
+    pub fn env(&self) -> &Env {
+        &self.env
     }
 
     /// Resolves symlinks and `..` as [`Fs::canonicalize`] does, reusing the canonical

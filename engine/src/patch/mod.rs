@@ -136,6 +136,9 @@ fn apply_sm_at(
         return Ok(false);
     };
     res.node = merged;
+    // The merge writes scalars in place: one that a labels transformer shared shows the
+    // patched value everywhere.
+    res.reconcile_aliases();
     stringify_annotations(&mut res.node);
     if !opts.allow_kind_change
         && let Some(Node::Map(m)) = Some(&mut res.node)
@@ -347,6 +350,8 @@ fn apply_json(
             res.remember_id();
             let out = json6902::apply(&res.node, patch).map_err(|m| origin.err_on(res.id(), m))?;
             res.node = out;
+            // kustomize applies the patch to a JSON copy: no node is shared any more.
+            res.aliases.clear();
             stringify_annotations(&mut res.node);
         }
     }

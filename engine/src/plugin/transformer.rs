@@ -359,6 +359,8 @@ impl WasmPlugin {
                 Some(mut r) => {
                     let before = r.id();
                     r.node = node;
+                    // Decoded from the plugin's output: no node is shared any more.
+                    r.aliases.clear();
                     if r.id() != before && r.previous.last() != Some(&before) {
                         r.previous.push(before);
                     }

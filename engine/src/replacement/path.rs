@@ -6,6 +6,12 @@
 //! [`lookup`] is kyaml's `PathGetter` (first match, never creates) used for sources and
 //! vars; [`for_each_match`] is its `PathMatcher` (every match, optionally creating) used
 //! for replacement targets.
+//!
+//! A leading dot (`.metadata.namespace`, as kubebuilder's and operator-sdk's scaffolds
+//! write) is accepted by both, as kustomize accepts it: the getter trims every part and
+//! skips the empty ones (so `data..key` and ` data . key ` read `data.key` too), while
+//! the matcher drops only one leading empty part and never matches an empty part
+//! elsewhere (`metadata..name` is an error there, as in kustomize).
 
 use regex::Regex;
 
@@ -56,10 +62,11 @@ fn elem_matches(e: &Node, key: &str, value: &str) -> bool {
     e.get(key).is_some_and(|f| !f.is_null() && text(f) == value)
 }
 
-/// Returns the node at a path, or None when any part is missing.
+/// Returns the node at a path, or None when any part is missing. Parts are trimmed and
+/// empty ones skipped (kyaml's `cleanPath`).
 pub fn lookup<'n>(node: &'n Node, parts: &[String]) -> Option<&'n Node> {
     let mut cur = node;
-    for p in parts {
+    for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         cur = match (parse(p), cur) {
             (Part::Field(f), Node::Map(m)) => m.get(f)?,
             (Part::Index(i), Node::Seq(s)) => s.get(i)?,
@@ -102,13 +109,18 @@ fn value_regex(v: &str) -> Option<Regex> {
 }
 
 /// Calls `f` on every node the path reaches, creating missing parts when asked.
-/// Returns how many nodes were visited.
+/// Returns how many nodes were visited. One leading empty part (a leading dot) is
+/// dropped; any other empty part matches nothing.
 pub fn for_each_match(
     node: &mut Node,
     parts: &[String],
     create: CreateKind,
     f: &mut dyn FnMut(&mut Node, bool) -> Result<(), String>,
 ) -> Result<usize, String> {
+    let parts = match parts {
+        [first, rest @ ..] if first.is_empty() && !rest.is_empty() => rest,
+        _ => parts,
+    };
     walk(node, parts, create, f, false)
 }
 
@@ -125,6 +137,8 @@ fn walk(
     };
     let mut count = 0;
     match parse(head) {
+        // kyaml's field matcher with an empty name matches no mapping entry.
+        Part::Field("") => {}
         Part::Field(name) => {
             let Node::Map(m) = node else { return Ok(0) };
             let mut made = false;
@@ -137,16 +151,27 @@ fn walk(
             }
             if let Some(child) = m.get_mut(name) {
                 if child.is_null() && create != CreateKind::No && !rest.is_empty() {
-                    *child = empty_for(rest.first(), create);
+                    // kyaml builds the rest of the path in a node it never attaches: an
+                    // explicit `null` (or `~`) stays and counts as found, while an empty
+                    // value is "wrong node kind".
+                    let empty = matches!(child, Node::Scalar(s) if s.value.is_empty());
+                    return Ok(usize::from(!empty));
                 }
                 count += walk(child, rest, create, f, made)?;
             }
         }
         Part::Index(i) => {
-            if let Node::Seq(s) = node
-                && let Some(e) = s.get_mut(i)
-            {
-                count += walk(e, rest, create, f, false)?;
+            if let Node::Seq(s) = node {
+                // Creating may append the next element (index == length), never leave a
+                // gap: kyaml's `doIndexSeq`.
+                let mut made = false;
+                if create != CreateKind::No && s.len() == i {
+                    s.push(empty_for(rest.first(), create));
+                    made = true;
+                }
+                if let Some(e) = s.get_mut(i) {
+                    count += walk(e, rest, create, f, made)?;
+                }
             }
         }
         Part::Last => {
@@ -216,6 +241,79 @@ fn walk(
 mod tests {
     use super::*;
     use crate::yaml::parse_one;
+
+    #[test]
+    fn a_leading_dot_is_accepted_by_lookup_and_matcher() {
+        let mut n =
+            parse_one("metadata:\n  name: a\n  annotations:\n    x.y/z: v\n").unwrap_or_default();
+        for p in [
+            ".metadata.name",
+            "..metadata.name",
+            " metadata . name ",
+            "metadata..name",
+        ] {
+            assert_eq!(
+                lookup(&n, &split(p)).and_then(Node::as_str),
+                Some("a"),
+                "{p}"
+            );
+        }
+        let mut set = |x: &mut Node, _: bool| {
+            *x = Node::str("b");
+            Ok(())
+        };
+        let c = for_each_match(&mut n, &split(".metadata.name"), CreateKind::No, &mut set);
+        assert_eq!(c, Ok(1));
+        assert_eq!(
+            lookup(&n, &split("metadata.name")).and_then(Node::as_str),
+            Some("b")
+        );
+        let made = for_each_match(
+            &mut n,
+            &split(".metadata.annotations.[cert-manager.io/inject-ca-from]"),
+            CreateKind::Scalar,
+            &mut set,
+        );
+        assert_eq!(made, Ok(1));
+        // Only one leading empty part goes; an inner one matches nothing, never created.
+        for p in ["..metadata.name", "metadata..name", "metadata.name."] {
+            let c = for_each_match(&mut n, &split(p), CreateKind::Scalar, &mut set);
+            assert_eq!(c, Ok(0), "{p}");
+        }
+        assert!(n.get("").is_none());
+    }
+
+    #[test]
+    fn create_appends_at_the_end_of_a_list_only() {
+        let mut n = parse_one("spec:\n  l: [x]\n").unwrap_or_default();
+        let mut set = |x: &mut Node, made: bool| {
+            assert!(made);
+            *x = Node::str("v");
+            Ok(())
+        };
+        for p in ["spec.l.1", "spec.new.0", "spec.deep.0.name"] {
+            assert_eq!(
+                for_each_match(&mut n, &split(p), CreateKind::Scalar, &mut set),
+                Ok(1),
+                "{p}"
+            );
+            assert_eq!(
+                lookup(&n, &split(p)).and_then(Node::as_str),
+                Some("v"),
+                "{p}"
+            );
+        }
+        assert_eq!(
+            for_each_match(&mut n, &split("spec.l.5"), CreateKind::Scalar, &mut set),
+            Ok(0)
+        );
+        assert_eq!(
+            n.get_path(&["spec", "l"])
+                .and_then(Node::as_seq)
+                .map(Vec::len),
+            Some(2)
+        );
+    }
 
     #[test]
     fn split_keeps_brackets_whole() {

@@ -356,6 +356,7 @@ fn apply_target(
                 });
             }
         }
+        r.reconcile_aliases();
         crate::patch::stringify_annotations(&mut r.node);
     }
     Ok(())
@@ -400,16 +401,39 @@ fn set_value(
             ts.tag = crate::yaml::resolve::resolve_plain(&vs.value);
             ts.value = vs.value.clone();
         }
-        (Node::Scalar(ts), Node::Scalar(vs)) if ts.tag == Tag::Null => {
-            // kustomize keeps the target's !!null tag, which cannot hold a value.
-            return Err(format!("yaml: cannot decode `{}` as a !!null", vs.value));
-        }
-        (Node::Scalar(ts), Node::Scalar(vs)) => {
+        (Node::Scalar(ts), _) => {
             // Scalars keep their type (as kustomize: an int target stays an int); only the
-            // text changes.
-            ts.value = vs.value.clone();
+            // text changes, and a mapping or sequence has none (kyaml's node value is "").
+            let text = value.as_str().unwrap_or("");
+            keeps_type(ts.tag, text)?;
+            ts.value = text.to_string();
         }
         _ => *target = value,
     }
     Ok(())
+}
+
+/// go-yaml's check when a scalar keeps its tag but takes new text: the text must resolve
+/// to that type (an int may be read as a float), else kustomize fails to print it.
+fn keeps_type(tag: Tag, text: &str) -> std::result::Result<(), String> {
+    let resolved = crate::yaml::resolve::resolve_plain(text);
+    if tag == Tag::Str || tag == resolved || (tag == Tag::Float && resolved == Tag::Int) {
+        return Ok(());
+    }
+    Err(format!(
+        "yaml: cannot decode {} `{text}` as a {}",
+        tag_name(resolved),
+        tag_name(tag)
+    ))
+}
+
+fn tag_name(tag: Tag) -> &'static str {
+    match tag {
+        Tag::Null => "!!null",
+        Tag::Bool => "!!bool",
+        Tag::Int => "!!int",
+        Tag::Float => "!!float",
+        Tag::Timestamp => "!!timestamp",
+        Tag::Str => "!!str",
+    }
 }

@@ -9,6 +9,8 @@ mod resmap;
 pub use id::{Gvk, ResId};
 pub use resmap::ResMap;
 
+use std::sync::Arc;
+
 use crate::yaml::{Map, Node};
 
 /// How a generated resource combines with an existing one of the same id.
@@ -59,6 +61,32 @@ pub struct Resource {
     /// Transformers that ran while this resource was in the map
     /// (`buildMetadata: [transformerAnnotations]`), in order.
     pub transformations: Vec<Origin>,
+    /// Fields kustomize holds as one shared YAML node (see [`Alias`]).
+    pub aliases: Vec<Alias>,
+}
+
+/// Label or annotation fields that kustomize holds as one YAML node: its labels and
+/// annotations transformers create a key with the same node in every field they write of
+/// a resource (`metadata/labels`, selectors, templates), and a later in-place write to
+/// one of them (another labels entry, a strategic merge patch, a replacement) shows in
+/// all; a JSON patch or a plugin, which work on copies, unshares them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alias {
+    /// The key in each mapping.
+    pub key: Arc<str>,
+    /// The mappings holding it, as steps from the resource's root.
+    pub maps: Vec<Arc<[Step]>>,
+    /// The text every member holds, to tell which one an in-place edit changed.
+    pub value: Arc<str>,
+}
+
+/// One step from a resource's root towards a field: a mapping key or a sequence index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step<K = String> {
+    /// A mapping key.
+    Key(K),
+    /// A sequence index.
+    Index(usize),
 }
 
 /// The generator config a resource came from, as kustomize's `resource.Origin`.
@@ -89,7 +117,49 @@ impl Resource {
             suffixes: Vec::new(),
             origin: None,
             transformations: Vec::new(),
+            aliases: Vec::new(),
         }
+    }
+
+    /// Sets every member of the alias groups holding `key` in the mapping at `map` (one
+    /// in-place write to a shared node).
+    pub fn write_through(&mut self, map: &[Step], key: &str, value: &Node) {
+        let Resource { node, aliases, .. } = self;
+        for a in aliases.iter_mut() {
+            if &*a.key == key && a.maps.iter().any(|m| **m == *map) {
+                for m in &a.maps {
+                    if let Some(slot) = alias_slot(node, m, key) {
+                        *slot = value.clone();
+                    }
+                }
+                a.value = value.as_str().unwrap_or("").into();
+            }
+        }
+    }
+
+    /// After an edit that may have written one member of an alias group in place: gives
+    /// every member the changed value, forgets members that are gone, and drops groups
+    /// left with one member.
+    pub fn reconcile_aliases(&mut self) {
+        let Resource { node, aliases, .. } = self;
+        for a in aliases.iter_mut() {
+            a.maps
+                .retain(|m| alias_slot(node, m, &a.key).is_some_and(|n| n.as_str().is_some()));
+            let changed = a.maps.iter().find_map(|m| {
+                alias_slot(node, m, &a.key)
+                    .filter(|n| n.as_str() != Some(&*a.value))
+                    .map(|n| n.clone())
+            });
+            if let Some(v) = changed {
+                for m in &a.maps {
+                    if let Some(slot) = alias_slot(node, m, &a.key) {
+                        *slot = v.clone();
+                    }
+                }
+                a.value = v.as_str().unwrap_or("").into();
+            }
+        }
+        aliases.retain(|a| a.maps.len() > 1);
     }
 
     /// Returns the current id (group, version, kind, namespace, name).
@@ -238,4 +308,17 @@ pub fn string_pairs_node<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>
         m.insert(k.to_string(), Node::str(v));
     }
     Node::Map(m)
+}
+
+/// The value of `key` in the mapping `map` leads to.
+fn alias_slot<'n>(node: &'n mut Node, map: &[Step], key: &str) -> Option<&'n mut Node> {
+    let mut cur = node;
+    for step in map {
+        cur = match (step, cur) {
+            (Step::Key(k), Node::Map(m)) => m.get_mut(k)?,
+            (Step::Index(i), Node::Seq(s)) => s.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    cur.as_map_mut()?.get_mut(key)
 }

@@ -17,7 +17,7 @@ use crate::resource::Gvk;
 use crate::yaml::Node;
 
 /// The embedded table (see the module docs).
-const TABLE: &str = include_str!("kubernetes.txt");
+pub(crate) const TABLE: &str = include_str!("kubernetes.txt");
 
 /// The Kubernetes version whose schema is built in (`openapi: {version: ...}`).
 pub const BUILTIN_VERSION: &str = "v1.21.2";
@@ -48,7 +48,6 @@ pub struct Schema {
     nodes: Vec<SNode>,
     defs: HashMap<String, usize>,
     gvks: HashMap<(String, String, String), usize>,
-    cluster: Vec<(String, String)>,
 }
 
 /// A position in a schema (kyaml's `ResourceSchema`).
@@ -113,18 +112,14 @@ impl Schema {
                 continue;
             }
             match parts.as_slice() {
-                ["gvk", api_version, kind, def, scope] => {
+                ["gvk", api_version, kind, def, _scope] => {
                     let gvk = Gvk::from_api_version(api_version, kind);
                     let id = s.push(SNode {
                         strategy: String::new(),
                         keys: Vec::new(),
                         ty: Ty::Ref((*def).to_string()),
                     });
-                    s.gvks
-                        .insert((gvk.group.clone(), gvk.version, gvk.kind.clone()), id);
-                    if *scope == "C" {
-                        s.cluster.push((gvk.group, gvk.kind));
-                    }
+                    s.gvks.insert((gvk.group, gvk.version, gvk.kind), id);
                 }
                 ["def", name] => {
                     let id = s.push(SNode {
@@ -252,13 +247,6 @@ impl Schema {
         let id = *self.gvks.get(&(g.group, g.version, g.kind))?;
         let id = self.resolve(id)?;
         Some(SchemaRef { schema: self, id })
-    }
-
-    /// Returns true when the schema knows `gvk` as a cluster-scoped kind.
-    pub fn is_cluster_scoped(&self, gvk: &Gvk) -> bool {
-        self.cluster
-            .iter()
-            .any(|(g, k)| *g == gvk.group && *k == gvk.kind)
     }
 }
 
@@ -427,10 +415,6 @@ mod tests {
             .and_then(|x| x.field("tolerations"));
         assert!(!tol.is_some_and(|t| t.is_associative()));
         assert!(s.for_kind("example.com/v1", "Foo").is_none());
-        assert!(s.is_cluster_scoped(&Gvk::from_api_version(
-            "rbac.authorization.k8s.io/v1",
-            "ClusterRole"
-        )));
     }
 
     #[test]
