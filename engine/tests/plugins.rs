@@ -101,6 +101,8 @@ hostile_tests!(
     bad_pointer,
     huge_initial_memory,
     start_section_loop,
+    deep_output_yaml,
+    deep_output_json,
 );
 
 fn hostile_case(name: &str) {
@@ -156,6 +158,14 @@ fn hostile_case(name: &str) {
             "{msg}"
         ),
         "start_section_loop" => assert!(matches!(e, PluginError::OutOfFuel { .. }), "{msg}"),
+        "deep_output_yaml" => assert!(
+            matches!(&e, PluginError::InvalidOutput(m) if m.contains("deeper than 128 levels")),
+            "{msg}"
+        ),
+        "deep_output_json" => assert!(
+            matches!(&e, PluginError::InvalidOutput(m) if m.contains("recursion limit")),
+            "{msg}"
+        ),
         other => panic!("no expectation for {other}"),
     }
     assert!(
