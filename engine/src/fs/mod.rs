@@ -4,6 +4,7 @@
 //! [`write_atomic`] (so a failed run never leaves half a file behind).
 
 pub mod overlay;
+pub mod private;
 pub mod record;
 
 use std::io;
