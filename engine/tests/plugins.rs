@@ -644,6 +644,16 @@ fn with_functions(n: usize) -> Vec<u8> {
     .unwrap()
 }
 
+/// [`with_functions`], verified (under the global caps).
+fn generated(name: &str, n: usize) -> Module {
+    Module::new(
+        ModuleSource::Path(name.into()),
+        Arc::from(with_functions(n)),
+        None,
+    )
+    .unwrap()
+}
+
 /// Compiling is bounded before it starts: a module over the function bound is refused
 /// by its declaration (global cap) or before compiling (the plugin's own limit).
 #[test]
@@ -670,12 +680,7 @@ fn modules_over_the_compile_bounds_are_refused_before_compiling() {
         functions: 1000,
         ..small()
     };
-    let m = Module::new(
-        ModuleSource::Path("mid.wasm".into()),
-        Arc::from(with_functions(1000)),
-        None,
-    )
-    .unwrap();
+    let m = generated("mid.wasm", 1000);
     assert_eq!(m.functions, 1001);
     let (e, _) = refuse(m, limits);
     assert!(
@@ -693,12 +698,7 @@ fn modules_over_the_compile_bounds_are_refused_before_compiling() {
         module_bytes: 1 << 10,
         ..small()
     };
-    let m = Module::new(
-        ModuleSource::Path("mid.wasm".into()),
-        Arc::from(with_functions(2000)),
-        None,
-    )
-    .unwrap();
+    let m = generated("mid.wasm", 2000);
     let (e, _) = refuse(m, tiny);
     assert!(
         matches!(e, PluginError::ModuleTooLarge { what: "bytes", .. }),
@@ -714,12 +714,7 @@ fn compiling_is_inside_the_deadline() {
         timeout_ms: 1,
         ..small()
     };
-    let m = Module::new(
-        ModuleSource::Path("slow.wasm".into()),
-        Arc::from(with_functions(3001)),
-        None,
-    )
-    .unwrap();
+    let m = generated("slow.wasm", 3001);
     let (e, _) = refuse(m, limits);
     assert!(matches!(e, PluginError::CompileTimeout { ms: 1 }), "{e}");
 }

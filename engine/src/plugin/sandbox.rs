@@ -383,6 +383,29 @@ fn iovecs(mem: &[u8], iovs: i32, n: i32) -> Result<Vec<(u32, u32)>, i32> {
         .collect()
 }
 
+/// The memory and iovecs of an `fd_read` or `fd_write`, and the bytes they ask for; or
+/// the errno (the call's fee charged) when they are unusable.
+#[allow(clippy::type_complexity, reason = "one private helper's result")]
+fn iov_request(
+    cx: &mut Cx<'_>,
+    iovs: i32,
+    n: i32,
+) -> wasmtime::Result<Result<(Memory, Vec<(u32, u32)>, u64), i32>> {
+    let got = memory(cx)
+        .ok_or(EFAULT)
+        .and_then(|m| iovecs(m.data(&*cx), iovs, n).map(|l| (m, l)));
+    match got {
+        Ok((m, l)) => {
+            let wanted = l.iter().map(|&(_, len)| u64::from(len)).sum();
+            Ok(Ok((m, l, wanted)))
+        }
+        Err(e) => {
+            charge(cx, 0, 0)?;
+            Ok(Err(e))
+        }
+    }
+}
+
 fn slice(mem: &[u8], ptr: i32, len: u64) -> Option<&[u8]> {
     let start = ptr as u32 as usize;
     mem.get(start..start.checked_add(usize::try_from(len).ok()?)?)
@@ -478,17 +501,10 @@ pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
                 charge(&mut cx, 0, 0)?;
                 return Ok(EBADF);
             }
-            let Some(memory) = memory(&mut cx) else {
-                return Ok(EFAULT);
+            let (memory, list, wanted) = match iov_request(&mut cx, iovs, n)? {
+                Ok(r) => r,
+                Err(e) => return Ok(e),
             };
-            let list = match iovecs(memory.data(&cx), iovs, n) {
-                Ok(l) => l,
-                Err(e) => {
-                    charge(&mut cx, 0, 0)?;
-                    return Ok(e);
-                }
-            };
-            let wanted: u64 = list.iter().map(|&(_, len)| u64::from(len)).sum();
             let st = cx.data();
             let left = (st.stdin.len() - st.stdin_pos) as u64;
             charge(&mut cx, wanted.min(left), FUEL_PER_BYTE)?;
@@ -522,17 +538,10 @@ pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
                     return Ok(EBADF);
                 }
             };
-            let Some(memory) = memory(&mut cx) else {
-                return Ok(EFAULT);
+            let (memory, list, wanted) = match iov_request(&mut cx, iovs, n)? {
+                Ok(r) => r,
+                Err(e) => return Ok(e),
             };
-            let list = match iovecs(memory.data(&cx), iovs, n) {
-                Ok(l) => l,
-                Err(e) => {
-                    charge(&mut cx, 0, 0)?;
-                    return Ok(e);
-                }
-            };
-            let wanted: u64 = list.iter().map(|&(_, len)| u64::from(len)).sum();
             charge(&mut cx, wanted, FUEL_PER_BYTE)?;
             let (mem, st) = memory.data_and_store_mut(&mut cx);
             let out = if fd == 1 {

@@ -201,25 +201,26 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<Inspection, PluginError> {
 
 /// Refuses a module larger than `limits.module_bytes`.
 pub fn within_size(size: u64, limits: &Limits) -> Result<(), PluginError> {
-    if size > limits.module_bytes {
-        return Err(PluginError::ModuleTooLarge {
-            what: "bytes",
-            value: size,
-            limit: limits.module_bytes,
-            key: "moduleMiB",
-        });
-    }
-    Ok(())
+    bounded("bytes", size, limits.module_bytes, "moduleMiB")
 }
 
 /// Refuses a module with more than `limits.functions` functions.
 pub fn within_functions(functions: u64, limits: &Limits) -> Result<(), PluginError> {
-    if functions > limits.functions {
+    bounded("functions", functions, limits.functions, "functions")
+}
+
+fn bounded(
+    what: &'static str,
+    value: u64,
+    limit: u64,
+    key: &'static str,
+) -> Result<(), PluginError> {
+    if value > limit {
         return Err(PluginError::ModuleTooLarge {
-            what: "functions",
-            value: functions,
-            limit: limits.functions,
-            key: "functions",
+            what,
+            value,
+            limit,
+            key,
         });
     }
     Ok(())
