@@ -88,17 +88,17 @@ fn main() {
             let m = Module::builtin(name).unwrap_or_else(|e| panic!("{e}"));
             cache::clear_memory();
             let t = Instant::now();
-            cache::load(&m.bytes, &m.sha256, None).unwrap_or_else(|e| panic!("{e}"));
+            cache::load(&m.bytes, &m.sha256, None, 30_000).unwrap_or_else(|e| panic!("{e}"));
             let cold = t.elapsed();
             cache::clear_memory();
-            cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+            cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000).unwrap_or_else(|e| panic!("{e}"));
             cache::clear_memory();
             let t = Instant::now();
-            let (_, origin) =
-                cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+            let (_, origin) = cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000)
+                .unwrap_or_else(|e| panic!("{e}"));
             let disk = t.elapsed();
             let t = Instant::now();
-            cache::load(&m.bytes, &m.sha256, Some(&dir)).unwrap_or_else(|e| panic!("{e}"));
+            cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000).unwrap_or_else(|e| panic!("{e}"));
             let warm = t.elapsed();
             let p = WasmPlugin::new(
                 m.clone(),
@@ -208,7 +208,37 @@ fn main() {
             Err(e) => println!("pass-through: skipped, {}: {e}", big.display()),
         }
     }
-    // 4. The hostile suite: time to stop, and the message.
+    // 4. Compiling at the bounds: a module of the default function bound (empty
+    // functions), and one of 5 000 large functions (13.4 MiB).
+    if want("compile") {
+        let shapes = [
+            ("100 000 empty functions", 100_000usize, 0usize),
+            ("5 000 large functions", 5_000, 400),
+        ];
+        for (what, n, ops) in shapes {
+            let body = "(local.set 0 (i32.add (local.get 0) (i32.const 7)))".repeat(ops);
+            let funcs = format!("(func (local i32) {body})").repeat(n);
+            let bytes = wat::parse_str(format!(
+                "(module (memory (export \"memory\") 1) {funcs} (func (export \"_start\")))"
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+            let size = bytes.len();
+            let t = Instant::now();
+            let m = Module::new(ModuleSource::Path(what.into()), Arc::from(bytes), None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let verified = t.elapsed();
+            let t = Instant::now();
+            cache::load(&m.bytes, &m.sha256, None, 600_000).unwrap_or_else(|e| panic!("{e}"));
+            println!(
+                "compile {what} ({:.1} MiB): verify {}, compile {}",
+                size as f64 / f64::from(1 << 20),
+                ms(verified),
+                ms(t.elapsed())
+            );
+        }
+    }
+
+    // 5. The hostile suite: time to stop, and the message.
     if want("hostile") {
         let limits = Limits::default();
         let mut names: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/plugins/hostile"))

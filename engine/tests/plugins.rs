@@ -78,6 +78,7 @@ fn small() -> Limits {
         timeout_ms: 10_000,
         stdout_bytes: 16 << 20,
         stderr_bytes: 1 << 16,
+        ..Limits::default()
     }
 }
 
@@ -101,18 +102,44 @@ hostile_tests!(
     bad_pointer,
     huge_initial_memory,
     start_section_loop,
+    many_memories,
+    table_bomb,
+    random_flood,
+    open_socket,
+    deep_output_yaml,
+    deep_output_json,
 );
 
 fn hostile_case(name: &str) {
     let path = hostile(name);
-    if name == "open_file" {
-        let bytes = wat::parse_file(&path).unwrap();
-        let e = Module::new(ModuleSource::Path(name.into()), Arc::from(bytes), None).unwrap_err();
-        assert!(
-            matches!(&e, PluginError::ForbiddenImport { name, .. } if name == "path_open"),
-            "{e}"
-        );
-        return;
+    // Refused before anything is compiled or run.
+    let refused = |name: &str| {
+        let bytes = wat::parse_file(hostile(name)).unwrap();
+        Module::new(ModuleSource::Path(name.into()), Arc::from(bytes), None).unwrap_err()
+    };
+    match name {
+        "open_file" | "open_socket" => {
+            let want = if name == "open_file" {
+                "path_open"
+            } else {
+                "sock_accept"
+            };
+            let e = refused(name);
+            assert!(
+                matches!(&e, PluginError::ForbiddenImport { name, .. } if name == want),
+                "{e}"
+            );
+            return;
+        }
+        "many_memories" => {
+            let e = refused(name);
+            assert!(
+                matches!(&e, PluginError::NotWasm(m) if m.contains("declares 40 memories")),
+                "{e}"
+            );
+            return;
+        }
+        _ => {}
     }
     let limits = small();
     let (e, took) = refuse(wat_module(&path), limits);
@@ -156,6 +183,19 @@ fn hostile_case(name: &str) {
             "{msg}"
         ),
         "start_section_loop" => assert!(matches!(e, PluginError::OutOfFuel { .. }), "{msg}"),
+        "table_bomb" => assert!(
+            matches!(e, PluginError::MemoryLimit { limit, .. } if limit == 64 << 20),
+            "{msg}"
+        ),
+        "random_flood" => assert!(matches!(e, PluginError::OutOfFuel { .. }), "{msg}"),
+        "deep_output_yaml" => assert!(
+            matches!(&e, PluginError::InvalidOutput(m) if m.contains("deeper than 128 levels")),
+            "{msg}"
+        ),
+        "deep_output_json" => assert!(
+            matches!(&e, PluginError::InvalidOutput(m) if m.contains("recursion limit")),
+            "{msg}"
+        ),
         other => panic!("no expectation for {other}"),
     }
     assert!(
@@ -473,49 +513,253 @@ fn random_bytes_depend_on_the_input_only() {
     assert_ne!(a, seen(&ONE.replace("k: v", "k: w")));
 }
 
-#[test]
-fn a_corrupt_cache_entry_is_recompiled_not_trusted() {
-    use strata::plugin::cache::{self, Origin};
-    let dir = std::env::temp_dir().join(format!("strata-plugin-cache-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    // A module no other test loads, so the process table holds it only here.
-    let bytes = wat::parse_str(
-        "(module (memory (export \"memory\") 1) (func (export \"_start\") (drop (i32.const 424242))))",
-    )
+/// A module that exits with `code` (its own digest, so the process table holds it for
+/// no other test).
+fn exits_with(code: i32, salt: u32) -> (Arc<[u8]>, String) {
+    let bytes = wat::parse_str(format!(
+        "(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func $exit (param i32))) (memory (export \"memory\") 1) (func (export \"_start\") (drop (i32.const {salt})) (call $exit (i32.const {code}))))"
+    ))
     .unwrap();
     let sha = strata::plugin::verify::sha256_hex(&bytes);
+    (Arc::from(bytes), sha)
+}
+
+/// Taken by the tests that clear the process table, so they do not clear it under each
+/// other.
+static CACHE_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn cache_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("strata-plugin-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Loads through the cache in `dir` and runs the module; returns where the code came
+/// from and the exit code.
+fn load_and_run(bytes: &Arc<[u8]>, sha: &str, dir: &Path) -> (strata::plugin::cache::Origin, i32) {
+    use strata::plugin::{cache, sandbox};
+    let (pre, origin) = cache::load(bytes, sha, Some(dir), 30_000).unwrap();
+    let call = sandbox::Call {
+        name: "t",
+        stdin: Vec::new(),
+        limits: small(),
+        epoch_seconds: 0,
+        seed: [0; 32],
+    };
+    let out = sandbox::run(&pre, call, 10_000).unwrap();
+    (origin, out.exit_code)
+}
+
+#[test]
+fn a_corrupt_cache_entry_is_recompiled_not_trusted() {
+    let _serial = CACHE_TESTS.lock();
+    use strata::plugin::cache::{self, Origin};
+    let dir = cache_dir("cache");
+    let (bytes, sha) = exits_with(5, 424242);
     let entry = cache::entry_path(&dir, &sha).unwrap();
     cache::clear_memory();
-    assert_eq!(
-        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
-        Origin::Compiled
-    );
+    assert_eq!(load_and_run(&bytes, &sha, &dir), (Origin::Compiled, 5));
     assert!(entry.exists(), "the compiled module is cached on disk");
     cache::clear_memory();
-    assert_eq!(
-        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
-        Origin::Disk
-    );
-    assert_eq!(
-        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
-        Origin::Memory
-    );
+    assert_eq!(load_and_run(&bytes, &sha, &dir), (Origin::Disk, 5));
+    assert_eq!(load_and_run(&bytes, &sha, &dir), (Origin::Memory, 5));
     let mut stored = std::fs::read(&entry).unwrap();
     let last = stored.len() - 1;
     stored[last] ^= 0xff;
     std::fs::write(&entry, &stored).unwrap();
     cache::clear_memory();
-    assert_eq!(
-        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
-        Origin::Compiled
-    );
+    assert_eq!(load_and_run(&bytes, &sha, &dir), (Origin::Compiled, 5));
     cache::clear_memory();
     assert_eq!(
-        cache::load(&bytes, &sha, Some(&dir)).unwrap().1,
-        Origin::Disk,
+        load_and_run(&bytes, &sha, &dir),
+        (Origin::Disk, 5),
         "the entry was rewritten"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An entry is bound to the module it was compiled from: module B's entry copied over
+/// module A's (checksum intact) is not run for A.
+#[test]
+fn another_modules_cache_entry_is_not_run() {
+    let _serial = CACHE_TESTS.lock();
+    use strata::plugin::cache::{self, Origin};
+    let dir = cache_dir("cache-swap");
+    let (a, sha_a) = exits_with(7, 1);
+    let (b, sha_b) = exits_with(9, 2);
+    cache::clear_memory();
+    assert_eq!(load_and_run(&a, &sha_a, &dir), (Origin::Compiled, 7));
+    assert_eq!(load_and_run(&b, &sha_b, &dir), (Origin::Compiled, 9));
+    let (entry_a, entry_b) = (
+        cache::entry_path(&dir, &sha_a).unwrap(),
+        cache::entry_path(&dir, &sha_b).unwrap(),
+    );
+    std::fs::copy(&entry_b, &entry_a).unwrap();
+    cache::clear_memory();
+    assert_eq!(load_and_run(&a, &sha_a, &dir), (Origin::Compiled, 7));
+    assert_eq!(load_and_run(&b, &sha_b, &dir).1, 9);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The cache holds native code: a directory or an entry others may write is not used.
+#[cfg(unix)]
+#[test]
+fn a_cache_others_may_write_is_not_used() {
+    let _serial = CACHE_TESTS.lock();
+    use std::os::unix::fs::PermissionsExt as _;
+    use strata::plugin::cache::{self, Origin};
+    let dir = cache_dir("cache-shared");
+    let (bytes, sha) = exits_with(3, 3);
+    cache::clear_memory();
+    assert_eq!(load_and_run(&bytes, &sha, &dir), (Origin::Compiled, 3));
+    let entry = cache::entry_path(&dir, &sha).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&dir), mode(&entry)), (0o700, 0o600));
+    // An entry others may write is compiled again (and rewritten private).
+    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o666)).unwrap();
+    cache::clear_memory();
+    assert_eq!(load_and_run(&bytes, &sha, &dir), (Origin::Compiled, 3));
+    assert_eq!(mode(&entry), 0o600);
+    // A directory others may write is not read at all, and the build says so.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    cache::clear_memory();
+    let _ = strata::plugin::take_warnings();
+    assert_eq!(load_and_run(&bytes, &sha, &dir), (Origin::Compiled, 3));
+    let warnings = strata::plugin::take_warnings();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("is not used") && w.contains("others may write")),
+        "{warnings:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A module of `n` empty functions (plus `_start`), as binary wasm.
+fn with_functions(n: usize) -> Vec<u8> {
+    let funcs = "(func)".repeat(n);
+    wat::parse_str(format!(
+        "(module (memory (export \"memory\") 1) {funcs} (func (export \"_start\")))"
+    ))
+    .unwrap()
+}
+
+/// [`with_functions`], verified (under the global caps).
+fn generated(name: &str, n: usize) -> Module {
+    Module::new(
+        ModuleSource::Path(name.into()),
+        Arc::from(with_functions(n)),
+        None,
+    )
+    .unwrap()
+}
+
+/// Compiling is bounded before it starts: a module over the function bound is refused
+/// by its declaration (global cap) or before compiling (the plugin's own limit).
+#[test]
+fn modules_over_the_compile_bounds_are_refused_before_compiling() {
+    let caps = strata::plugin::options().caps;
+    let over_cap = with_functions(caps.functions as usize);
+    let e = Module::new(
+        ModuleSource::Path("big.wasm".into()),
+        Arc::from(over_cap),
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            PluginError::ModuleTooLarge {
+                what: "functions",
+                ..
+            }
+        ) && e.to_string().contains("refusing to compile"),
+        "{e}"
+    );
+    let limits = Limits {
+        functions: 1000,
+        ..small()
+    };
+    let m = generated("mid.wasm", 1000);
+    assert_eq!(m.functions, 1001);
+    let (e, _) = refuse(m, limits);
+    assert!(
+        matches!(
+            e,
+            PluginError::ModuleTooLarge {
+                value: 1001,
+                limit: 1000,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let tiny = Limits {
+        module_bytes: 1 << 10,
+        ..small()
+    };
+    let m = generated("mid.wasm", 2000);
+    let (e, _) = refuse(m, tiny);
+    assert!(
+        matches!(e, PluginError::ModuleTooLarge { what: "bytes", .. }),
+        "{e}"
+    );
+}
+
+/// Compiling counts against the plugin's deadline: a module that cannot compile in
+/// 1 ms fails with a compile timeout instead of holding the build.
+#[test]
+fn compiling_is_inside_the_deadline() {
+    let limits = Limits {
+        timeout_ms: 1,
+        ..small()
+    };
+    let m = generated("slow.wasm", 3001);
+    let (e, _) = refuse(m, limits);
+    assert!(matches!(e, PluginError::CompileTimeout { ms: 1 }), "{e}");
+}
+
+/// Host calls are charged per byte, so fuel, not the machine, decides: the same call
+/// costs the same fuel every time.
+#[test]
+fn host_calls_are_metered_per_byte() {
+    let bytes = wat::parse_str(
+        "(module (import \"wasi_snapshot_preview1\" \"random_get\" (func $r (param i32 i32) (result i32))) (memory (export \"memory\") 17) (func (export \"_start\") (drop (call $r (i32.const 0) (i32.const 1048576)))))",
+    )
+    .unwrap();
+    let m = Module::new(ModuleSource::Path("r.wasm".into()), Arc::from(bytes), None).unwrap();
+    let p = WasmPlugin::new(m, Node::map(), small(), PathBuf::from("k.yaml"));
+    let a = p.run_raw(Vec::new()).unwrap();
+    let b = p.run_raw(Vec::new()).unwrap();
+    let per_byte = strata::plugin::sandbox::FUEL_PER_RANDOM_BYTE;
+    assert!(
+        a.fuel_used >= (1 << 20) * per_byte && a.fuel_used < (1 << 20) * per_byte + 1000,
+        "{}",
+        a.fuel_used
+    );
+    assert_eq!(a.fuel_used, b.fuel_used);
+    // A long host call looks at the deadline: 64 MiB of random bytes under a 10 ms
+    // deadline (and fuel to spare) stops with a timeout.
+    let bytes = wat::parse_str(
+        "(module (import \"wasi_snapshot_preview1\" \"random_get\" (func $r (param i32 i32) (result i32))) (memory (export \"memory\") 1024) (func (export \"_start\") (drop (call $r (i32.const 0) (i32.const 67108864)))))",
+    )
+    .unwrap();
+    let m = Module::new(
+        ModuleSource::Path("r64.wasm".into()),
+        Arc::from(bytes),
+        None,
+    )
+    .unwrap();
+    // Compiled beforehand, so the whole 10 ms are the run's.
+    strata::plugin::cache::load(&m.bytes, &m.sha256, None, 30_000).unwrap();
+    let limits = Limits {
+        fuel: u64::MAX / 2,
+        timeout_ms: 10,
+        memory_bytes: 128 << 20,
+        ..small()
+    };
+    let (e, _) = refuse(m, limits);
+    assert!(matches!(e, PluginError::Timeout { ms: 10 }), "{e}");
 }
 
 #[test]

@@ -186,10 +186,13 @@ fn inspect(a: &InspectArgs, stdout: &mut dyn Write) -> Result<()> {
     let i = plugin::verify::inspect(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", a.module))?;
     let mut out = String::new();
     out.push_str(&format!(
-        "module: {}\nsha256: {}\nsize: {}\nabi: {}\n",
+        "module: {}\nsha256: {}\nsize: {}\nfunctions: {}\nmemories: {}\ntables: {}\nabi: {}\n",
         a.module,
         i.sha256,
         i.size,
+        i.functions,
+        i.memories,
+        i.tables,
         plugin::abi::ABI_VERSION
     ));
     out.push_str(&format!(

@@ -5,6 +5,7 @@
 //! behind, and never writes outside it).
 
 pub mod overlay;
+pub mod private;
 pub mod record;
 mod write;
 

@@ -310,6 +310,7 @@ pub fn decode(bytes: &[u8]) -> Result<Output, String> {
             .and_then(|n| de.end().map(|()| n))
             .map_err(|e| format!("output is not a valid JSON ResourceList: {e}"))?
     } else {
+        within_depth(text)?;
         let docs = crate::yaml::parse_documents(text)
             .map_err(|e| format!("output is not valid YAML: {e}"))?;
         let mut docs = docs.into_iter().filter(|d| !d.is_null());
@@ -574,8 +575,76 @@ fn result_of(n: &Node) -> PluginResult {
     }
 }
 
-/// The deepest nesting accepted in plugin output.
-const MAX_DEPTH: usize = 512;
+/// The deepest nesting accepted in plugin output, counting the `ResourceList` itself:
+/// serde_json's recursion limit, which the JSON decoder keeps; YAML gets the same bound.
+/// Building, printing and dropping a tree recurse, so depth is refused before a tree is
+/// built (plugins/ABI.md).
+pub const MAX_DEPTH: usize = 128;
+
+/// Refuses YAML output nesting deeper than [`MAX_DEPTH`], an alias counting as deep as
+/// the node it names, by one pass over the (non-recursive) parser's events, before the
+/// tree builder (which recurses) sees the text; a syntax error is reported here too, so
+/// the builder never descends into text this pass did not measure.
+fn within_depth(text: &str) -> Result<(), String> {
+    use yaml_rust2::parser::{Event, Parser};
+    let too_deep = |line: usize| {
+        Err(format!(
+            "output nests deeper than {MAX_DEPTH} levels (line {line}); plugins/ABI.md bounds the depth"
+        ))
+    };
+    let mut p = Parser::new_from_str(text.strip_prefix('\u{feff}').unwrap_or(text));
+    // Per open collection: its anchor and the height of its highest child so far.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut heights: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    loop {
+        let (ev, mark) = match p.next_token() {
+            Ok(t) => t,
+            // The scanner reads ahead and stops flow nesting at 255 levels.
+            Err(e) if e.info() == "recursion limit exceeded" => return too_deep(e.marker().line()),
+            Err(e) => {
+                return Err(format!(
+                    "output is not valid YAML: line {}, column {}: {}",
+                    e.marker().line(),
+                    e.marker().col() + 1,
+                    e.info()
+                ));
+            }
+        };
+        let height = match ev {
+            Event::StreamEnd => return Ok(()),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 0));
+                if open.len() > MAX_DEPTH {
+                    return too_deep(mark.line());
+                }
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((anchor, h)) = open.pop() else {
+                    continue;
+                };
+                if anchor > 0 {
+                    heights.insert(anchor, h + 1);
+                }
+                h + 1
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                if anchor > 0 {
+                    heights.insert(anchor, 0);
+                }
+                0
+            }
+            Event::Alias(id) => heights.get(&id).copied().unwrap_or(0),
+            _ => continue,
+        };
+        if open.len() + height > MAX_DEPTH {
+            return too_deep(mark.line());
+        }
+        if let Some(top) = open.last_mut() {
+            top.1 = top.1.max(height);
+        }
+    }
+}
 
 /// Deserialises JSON straight into a [`Node`], without an intermediate value.
 struct NodeSeed(usize);
@@ -745,5 +814,39 @@ mod tests {
         ] {
             assert!(decode(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn deep_output_is_refused_not_recursed_into() {
+        let deep = |open: &str, close: &str, n: usize| -> Vec<u8> {
+            format!(
+                "{{\"kind\":\"ResourceList\",\"items\":[{{\"a\":{}{}}}]}}",
+                open.repeat(n),
+                close.repeat(n)
+            )
+            .into_bytes()
+        };
+        assert!(decode(&deep("[", "]", 100)).is_ok());
+        for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+            let e = decode(&deep(open, close, 100_000)).unwrap_err();
+            assert!(e.contains("recursion limit"), "{e}");
+        }
+        let yaml = format!("kind: ResourceList\nitems:\n- a: {}\n", "[".repeat(100_000));
+        let e = decode(yaml.as_bytes()).unwrap_err();
+        assert!(e.contains("deeper than 128"), "{e}");
+        let block: String = (0..200)
+            .map(|i| format!("{}- \n", "  ".repeat(i)))
+            .collect();
+        let e = decode(format!("kind: ResourceList\nitems:\n{block}").as_bytes()).unwrap_err();
+        assert!(e.contains("deeper than 128"), "{e}");
+        // Aliases count as deep as what they name: 200 anchors, each wrapping the last.
+        let mut chain = String::from("kind: ResourceList\nx0: &a0 [1]\n");
+        for i in 1..200 {
+            chain.push_str(&format!("x{i}: &a{i} [*a{}]\n", i - 1));
+        }
+        let e = decode(chain.as_bytes()).unwrap_err();
+        assert!(e.contains("deeper than 128"), "{e}");
+        let ok = "kind: ResourceList\nitems:\n- a: [[[1]]]\n  b: &x {c: [d]}\n  e: *x\n";
+        assert!(decode(ok.as_bytes()).is_ok());
     }
 }

@@ -2,10 +2,15 @@
 //!
 //! Compiling a module with Cranelift takes tens to hundreds of milliseconds; running it
 //! takes far less. So a module is compiled once per process (the table maps its sha256
-//! to an `InstancePre`, ready to instantiate), and the native code is kept on disk,
-//! keyed by the module's sha256, the wasmtime version and the engine settings
-//! (engine::fingerprint). An entry carries the sha256 of its own bytes; one that fails
-//! that check, or that wasmtime refuses, is compiled again and rewritten, never trusted.
+//! to an `InstancePre`, ready to instantiate), and the native code is kept on disk.
+//!
+//! An entry is native code, so it is trusted only as far as the directory holding it
+//! (plugins/ABI.md, "Caching"): the directory must belong to the user running strata and
+//! be writable by no one else (otherwise the cache is not used, with a warning), and an
+//! entry must be a regular file of that user that no one else may write. Inside, an
+//! entry names the sha256 of the module it was compiled from and the engine that
+//! compiled it, under a checksum of the whole entry: an entry of another module, of
+//! another engine, or damaged is compiled again and rewritten, never run.
 
 #![allow(
     unsafe_code,
@@ -14,18 +19,20 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use wasmtime::{InstancePre, Module};
+use wasmtime::{Engine, InstancePre, Module};
 
-use super::PluginError;
 use super::engine;
 use super::sandbox::State;
-use super::verify::hex;
+use super::verify::{hex, sha256_hex};
+use super::{PluginError, warn};
 use crate::fs::{DiskFs, Fs};
 
-const MAGIC: &[u8] = b"STRATA-CWASM-1\n";
+/// Names the entry format; a new layout gets a new number.
+const MAGIC: &[u8] = b"STRATA-CWASM-2\n";
 
 /// Where a compiled module came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,12 +53,13 @@ fn table() -> &'static Table {
 }
 
 /// Returns the module, ready to instantiate: from the process table, the disk cache in
-/// `cache_dir` (if any), or by compiling. `sha256` must be the digest of `bytes`, already
-/// verified by the caller.
+/// `cache_dir` (if any and private), or by compiling within `timeout_ms`. `sha256` is the
+/// digest of `bytes` (the process table is keyed by it); the disk cache computes its own.
 pub fn load(
-    bytes: &[u8],
+    bytes: &Arc<[u8]>,
     sha256: &str,
     cache_dir: Option<&Path>,
+    timeout_ms: u64,
 ) -> Result<(Arc<InstancePre<State>>, Origin), PluginError> {
     if let Ok(t) = table().lock()
         && let Some(pre) = t.get(sha256)
@@ -59,14 +67,20 @@ pub fn load(
         return Ok((pre.clone(), Origin::Memory));
     }
     let engine = engine::engine()?;
+    let actual = sha256_hex(bytes);
+    if actual != sha256 {
+        return Err(PluginError::Host(format!(
+            "module digest {sha256} given for a module whose sha256 is {actual}"
+        )));
+    }
     let entry = match cache_dir {
-        Some(d) => Some(entry_path(d, sha256)?),
+        Some(d) => private_entry(d, &actual)?,
         None => None,
     };
     let mut origin = Origin::Compiled;
     let mut module = None;
     if let Some(path) = &entry
-        && let Some(m) = read_entry(engine, path)
+        && let Some(m) = read_entry(engine, path, &actual)
     {
         module = Some(m);
         origin = Origin::Disk;
@@ -74,10 +88,9 @@ pub fn load(
     let module = match module {
         Some(m) => m,
         None => {
-            let m = Module::from_binary(engine, bytes)
-                .map_err(|e| PluginError::Compile(format!("{e:#}")))?;
+            let m = compile(engine, bytes, timeout_ms)?;
             if let Some(path) = &entry {
-                write_entry(&m, path);
+                write_entry(&m, path, &actual);
             }
             m
         }
@@ -92,6 +105,28 @@ pub fn load(
     Ok((pre, origin))
 }
 
+/// Compiles on a thread of its own and gives up after `timeout_ms`: the build fails in
+/// time; the thread finishes its (bounded: verify.rs caps size and functions) work and
+/// its result is dropped.
+fn compile(engine: &Engine, bytes: &Arc<[u8]>, timeout_ms: u64) -> Result<Module, PluginError> {
+    let (tx, rx) = mpsc::channel();
+    let (engine, bytes) = (engine.clone(), bytes.clone());
+    std::thread::Builder::new()
+        .name("strata-plugin-compile".into())
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let _ = tx.send(Module::from_binary(&engine, &bytes));
+        })
+        .map_err(|e| PluginError::Host(format!("cannot start the compile thread: {e}")))?;
+    match rx.recv_timeout(Duration::from_millis(timeout_ms)) {
+        Ok(r) => r.map_err(|e| PluginError::Compile(format!("{e:#}"))),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(PluginError::CompileTimeout { ms: timeout_ms }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(PluginError::Compile(
+            "the compiler stopped without a result".into(),
+        )),
+    }
+}
+
 /// Forgets the process table (for benchmarks of the disk cache and cold starts).
 pub fn clear_memory() {
     if let Ok(mut t) = table().lock() {
@@ -99,47 +134,75 @@ pub fn clear_memory() {
     }
 }
 
-/// The cache file for a module.
+/// The cache file for a module (a name only: what an entry is for is checked inside).
 pub fn entry_path(dir: &Path, sha256: &str) -> Result<PathBuf, PluginError> {
     let fp = engine::fingerprint()?;
     let key = hex(&Sha256::digest(format!("{sha256}\n{fp}").as_bytes()));
     Ok(dir.join(format!("{key}.cwasm")))
 }
 
-fn read_entry(engine: &wasmtime::Engine, path: &Path) -> Option<Module> {
+/// The entry path when `dir` is private; None (and a warning) when it is not.
+fn private_entry(dir: &Path, sha256: &str) -> Result<Option<PathBuf>, PluginError> {
+    match crate::fs::private::ensure_private_dir(dir) {
+        Ok(()) => entry_path(dir, sha256).map(Some),
+        Err(e) => {
+            warn(format!(
+                "plugin cache {} is not used: {e}; compiled plugins run native code, so their cache must be private to you (plugins/ABI.md, \"Caching\")",
+                dir.display()
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// The checked part of an entry: the module digest, the engine fingerprint, the code.
+fn body(sha256: &str, fingerprint: &str, payload: &[u8]) -> Vec<u8> {
+    let mut b = Vec::with_capacity(128 + payload.len());
+    b.extend_from_slice(format!("module-sha256 {sha256}\nengine {fingerprint}\n\n").as_bytes());
+    b.extend_from_slice(payload);
+    b
+}
+
+fn read_entry(engine: &Engine, path: &Path, sha256: &str) -> Option<Module> {
+    if !crate::fs::private::is_private_file(path) {
+        return None;
+    }
     let bytes = DiskFs.read(path).ok()?;
     let rest = bytes.strip_prefix(MAGIC)?;
     if rest.len() < 32 {
         return None;
     }
-    let (sum, payload) = rest.split_at(32);
-    if Sha256::digest(payload).as_slice() != sum {
+    let (sum, body_bytes) = rest.split_at(32);
+    if Sha256::digest(body_bytes).as_slice() != sum {
         return None;
     }
+    let header = body(sha256, engine::fingerprint().ok()?, &[]);
+    let payload = body_bytes.strip_prefix(header.as_slice())?;
     // SAFETY: `Module::deserialize` requires bytes produced by `Module::serialize` of a
-    // compatible engine, because it maps them as native code. These bytes are exactly
-    // what `write_entry` wrote: their sha256, stored beside them, matched above, so they
-    // are neither truncated nor corrupted; the file name includes the engine
-    // fingerprint, and wasmtime checks its own version and settings header as well,
-    // returning an error (and we recompile) on any mismatch. The cache directory is
-    // the user's own, like Cargo's target directory.
+    // compatible engine, because it maps them as native code. These bytes are what
+    // `write_entry` wrote for this very module and engine: the entry is a private file
+    // in a private directory (nobody but this user could have written it), its header
+    // names the sha256 of the module being run (computed from its bytes above) and this
+    // engine's fingerprint, and the checksum over header and code matched, so it is
+    // neither another module's entry nor truncated or corrupted. wasmtime checks its own
+    // version and settings header as well, returning an error (and we recompile).
     unsafe { Module::deserialize(engine, payload) }.ok()
 }
 
-fn write_entry(module: &Module, path: &Path) {
+fn write_entry(module: &Module, path: &Path, sha256: &str) {
     // Threads of one process share write_atomic's temporary name; take turns.
     static WRITING: Mutex<()> = Mutex::new(());
     let _guard = WRITING.lock();
-    let Ok(payload) = module.serialize() else {
+    let (Ok(payload), Ok(fp)) = (module.serialize(), engine::fingerprint()) else {
         return;
     };
-    let mut bytes = Vec::with_capacity(MAGIC.len() + 32 + payload.len());
+    let body = body(sha256, fp, &payload);
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 32 + body.len());
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&Sha256::digest(&payload));
-    bytes.extend_from_slice(&payload);
-    if let Some(dir) = path.parent() {
-        let _ = crate::fs::create_dir_all(dir);
-    }
+    bytes.extend_from_slice(&Sha256::digest(&body));
+    bytes.extend_from_slice(&body);
     // A cache that cannot be written only costs time.
-    let _ = crate::fs::write_atomic(path, &bytes);
+    if crate::fs::write_atomic(path, &bytes).is_ok() {
+        let _ = crate::fs::private::make_private(path);
+    }
 }

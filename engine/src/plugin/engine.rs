@@ -4,10 +4,13 @@
 //! registering host functions are the expensive parts, instances are cheap. The
 //! configuration favours determinism: fuel metering (the limit that decides), NaN
 //! canonicalisation, no threads, deterministic relaxed SIMD, and epoch interruption as
-//! a wall-clock backstop driven by one background thread.
+//! a wall-clock backstop driven by one background thread. Proposals no plugin toolchain
+//! needs and that would weaken a limit are off: several memories (the memory limit is
+//! one budget), 64-bit memories, shared memories (threads).
 
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use wasmtime::{Config, Engine, Linker};
@@ -35,7 +38,10 @@ fn config() -> Config {
         .epoch_interruption(true)
         .cranelift_nan_canonicalization(true)
         .relaxed_simd_deterministic(true)
-        .max_wasm_stack(MAX_WASM_STACK);
+        .max_wasm_stack(MAX_WASM_STACK)
+        .wasm_multi_memory(false)
+        .wasm_memory64(false)
+        .wasm_features(wasmtime::WasmFeatures::THREADS, false);
     c
 }
 
@@ -80,23 +86,70 @@ pub fn wasmtime_version() -> &'static str {
     "48.0.8"
 }
 
-/// Starts the thread that advances the epoch every [`TICK_MS`] (once per process).
+/// Epoch ticks since the ticker started: host calls compare it with their deadline,
+/// since a host call is not interrupted by the epoch itself.
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// The number of [`TICK_MS`] ticks so far (0 until [`start_ticker`] ran).
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
+/// Starts the thread that advances the epoch every [`TICK_MS`] (once per process). If it
+/// cannot be started there would be no wall-clock deadline, so plugins are refused.
 #[allow(
     clippy::disallowed_methods,
     reason = "the plugin wall-clock backstop is the one timer outside cli"
 )]
-pub fn start_ticker() {
-    static STARTED: OnceLock<()> = OnceLock::new();
-    STARTED.get_or_init(|| {
-        let Ok(engine) = engine() else { return };
-        let engine = engine.clone();
-        let _ = std::thread::Builder::new()
-            .name("strata-plugin-epoch".into())
-            .spawn(move || {
-                loop {
-                    std::thread::sleep(Duration::from_millis(TICK_MS));
-                    engine.increment_epoch();
-                }
-            });
-    });
+pub fn start_ticker() -> Result<(), PluginError> {
+    static STARTED: OnceLock<Result<(), String>> = OnceLock::new();
+    STARTED
+        .get_or_init(|| {
+            let engine = engine().map_err(|e| e.to_string())?.clone();
+            let spawned = std::thread::Builder::new()
+                .name("strata-plugin-epoch".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(Duration::from_millis(TICK_MS));
+                        TICKS.fetch_add(1, Ordering::Relaxed);
+                        engine.increment_epoch();
+                    }
+                });
+            ticker_started(spawned)
+        })
+        .clone()
+        .map_err(PluginError::Host)
+}
+
+fn ticker_started<T>(spawned: std::io::Result<T>) -> Result<(), String> {
+    spawned.map(|_| ()).map_err(|e| {
+        format!(
+            "cannot start the plugin deadline thread ({e}); refusing to run plugins without their wall-clock limit"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticker_that_cannot_start_refuses_plugins() {
+        let e = ticker_started::<()>(Err(std::io::Error::other("no threads left"))).unwrap_err();
+        assert!(
+            e.contains("no threads left") && e.contains("refusing"),
+            "{e}"
+        );
+        assert!(ticker_started(Ok(())).is_ok());
+    }
+
+    #[test]
+    fn multi_memory_modules_do_not_compile() {
+        let two = wat::parse_str(
+            "(module (memory 1) (memory (export \"memory\") 1) (func (export \"_start\")))",
+        )
+        .unwrap();
+        let e = wasmtime::Module::from_binary(engine().unwrap(), &two).unwrap_err();
+        assert!(format!("{e:#}").contains("multiple memories"), "{e:#}");
+    }
 }

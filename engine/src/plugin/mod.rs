@@ -64,6 +64,26 @@ pub enum PluginError {
     /// wasmtime refused the module.
     #[error("cannot compile: {0}")]
     Compile(String),
+    /// The module is over a bound on what compiling it may cost.
+    #[error(
+        "module has {value} {what}, more than the limit of {limit}; refusing to compile it (limits.{key} raises it, within the global cap)"
+    )]
+    ModuleTooLarge {
+        /// `bytes` or `functions`.
+        what: &'static str,
+        /// What the module has.
+        value: u64,
+        /// The limit.
+        limit: u64,
+        /// The `wasm.limits` key that sets it.
+        key: &'static str,
+    },
+    /// Compiling did not finish within the deadline.
+    #[error("did not compile within {ms} ms (raise limits.timeoutMs)")]
+    CompileTimeout {
+        /// The deadline.
+        ms: u64,
+    },
     /// The fuel ran out: the plugin computed too long.
     #[error("ran out of fuel after {fuel} units (an endless loop, or raise limits.fuel)")]
     OutOfFuel {
@@ -180,6 +200,8 @@ impl Default for HostOptions {
                 timeout_ms: 600_000,
                 stdout_bytes: 1 << 30,
                 stderr_bytes: 64 << 20,
+                module_bytes: sandbox::MAX_MODULE_BYTES,
+                functions: sandbox::MAX_FUNCTIONS,
             },
         }
     }

@@ -12,23 +12,29 @@
 //! bounds-checked slices: a bad pointer gets `EFAULT`, never a host panic.
 
 use sha2::{Digest, Sha256};
-use wasmtime::{Caller, InstancePre, Linker, ResourceLimiter, Store, Trap};
+use wasmtime::{Caller, InstancePre, Linker, Memory, ResourceLimiter, Store, Trap};
 
 use super::PluginError;
 
 /// Limits for one call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Fuel (about one unit per wasm instruction); the limit that decides.
+    /// Fuel (about one unit per wasm instruction, and per byte a host call moves); the
+    /// limit that decides.
     pub fuel: u64,
-    /// Linear memory, in bytes.
+    /// Linear memory and tables together, in bytes.
     pub memory_bytes: u64,
-    /// Wall-clock deadline, in milliseconds (a backstop behind fuel).
+    /// Wall-clock deadline for compiling and running, in milliseconds (a backstop
+    /// behind fuel).
     pub timeout_ms: u64,
     /// Bytes the plugin may write to stdout.
     pub stdout_bytes: u64,
     /// Bytes the plugin may write to stderr.
     pub stderr_bytes: u64,
+    /// Size of the module, in bytes: bounds compile time and memory with `functions`.
+    pub module_bytes: u64,
+    /// Functions the module may define and import.
+    pub functions: u64,
 }
 
 impl Default for Limits {
@@ -39,12 +45,44 @@ impl Default for Limits {
             timeout_ms: 30_000,
             stdout_bytes: 256 << 20,
             stderr_bytes: 1 << 20,
+            module_bytes: DEFAULT_MODULE_BYTES,
+            functions: DEFAULT_FUNCTIONS,
         }
     }
 }
 
 /// The hard caps no per-plugin setting may exceed.
 pub const MAX_MEMORY_BYTES: u64 = 4 << 30;
+
+/// Default module size bound (a Go wasip1 binary is 2-5 MiB).
+pub const DEFAULT_MODULE_BYTES: u64 = 32 << 20;
+
+/// Default bound on functions (a Go wasip1 binary has 2-5 thousand).
+pub const DEFAULT_FUNCTIONS: u64 = 100_000;
+
+/// The cap on `module_bytes`.
+pub const MAX_MODULE_BYTES: u64 = 64 << 20;
+
+/// The cap on `functions`.
+pub const MAX_FUNCTIONS: u64 = 200_000;
+
+/// Fuel every host call costs, whatever it does.
+pub const HOST_CALL_FUEL: u64 = 100;
+
+/// Fuel per byte a host call copies in or out of guest memory.
+pub const FUEL_PER_BYTE: u64 = 1;
+
+/// Fuel per byte of `random_get` (a SHA-256 block per 32 bytes).
+pub const FUEL_PER_RANDOM_BYTE: u64 = 16;
+
+/// The most iovecs one `fd_read` or `fd_write` takes (Linux's `IOV_MAX`).
+pub const MAX_IOVECS: i32 = 1024;
+
+/// Bytes of host memory one table element stands for, in the memory budget.
+const TABLE_ELEMENT_BYTES: u64 = 16;
+
+/// How often a long host call looks at the deadline, in bytes.
+const DEADLINE_STRIDE: usize = 1 << 20;
 
 /// What one call produced.
 #[derive(Debug)]
@@ -92,38 +130,63 @@ pub struct State {
     seed: [u8; 32],
     random_block: u64,
     limiter: Limiter,
+    /// The epoch tick (engine::ticks) at which host calls stop the plugin.
+    deadline_tick: u64,
 }
 
+/// One budget for every memory and table of the store: growth is summed, so the limit
+/// holds in total however the module splits its memory (verify.rs also refuses more
+/// than one memory, and the engine does not compile them).
 struct Limiter {
     memory_bytes: u64,
+    used: u64,
     denied: Option<(u64, u64)>,
+}
+
+impl Limiter {
+    fn grow(&mut self, more: u64) -> wasmtime::Result<bool> {
+        let asked = self.used.saturating_add(more);
+        if asked > self.memory_bytes {
+            self.denied = Some((self.memory_bytes, asked));
+            return Err(wasmtime::Error::new(MemoryCap {
+                limit: self.memory_bytes,
+                asked,
+            }));
+        }
+        self.used = asked;
+        Ok(true)
+    }
 }
 
 impl ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let desired = desired as u64;
-        if desired > self.memory_bytes {
-            self.denied = Some((self.memory_bytes, desired));
-            return Err(wasmtime::Error::new(MemoryCap {
-                limit: self.memory_bytes,
-                asked: desired,
-            }));
-        }
-        Ok(true)
+        self.grow(desired.saturating_sub(current) as u64)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000)
+        self.grow((desired.saturating_sub(current) as u64).saturating_mul(TABLE_ELEMENT_BYTES))
+    }
+
+    fn instances(&self) -> usize {
+        1
+    }
+
+    fn memories(&self) -> usize {
+        1
+    }
+
+    fn tables(&self) -> usize {
+        super::verify::MAX_TABLES
     }
 }
 
@@ -141,8 +204,13 @@ pub struct Call<'a> {
     pub seed: [u8; 32],
 }
 
-/// Instantiates a fresh instance and runs `_start` under the limits.
-pub fn run(pre: &InstancePre<State>, call: Call<'_>) -> Result<RunOutput, PluginError> {
+/// Instantiates a fresh instance and runs `_start` under the limits, within
+/// `budget_ms` of wall clock (what compiling left of the deadline).
+pub fn run(
+    pre: &InstancePre<State>,
+    call: Call<'_>,
+    budget_ms: u64,
+) -> Result<RunOutput, PluginError> {
     let engine = pre.module().engine();
     let limits = call.limits;
     let state = State {
@@ -157,16 +225,20 @@ pub fn run(pre: &InstancePre<State>, call: Call<'_>) -> Result<RunOutput, Plugin
         random_block: 0,
         limiter: Limiter {
             memory_bytes: limits.memory_bytes.min(MAX_MEMORY_BYTES),
+            used: 0,
             denied: None,
         },
+        deadline_tick: 0,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limiter);
     store
         .set_fuel(limits.fuel)
         .map_err(|e| PluginError::Host(e.to_string()))?;
-    super::engine::start_ticker();
-    store.set_epoch_deadline(limits.timeout_ms.div_ceil(super::engine::TICK_MS).max(1));
+    super::engine::start_ticker()?;
+    let ticks = budget_ms.div_ceil(super::engine::TICK_MS).max(1);
+    store.data_mut().deadline_tick = super::engine::ticks().saturating_add(ticks);
+    store.set_epoch_deadline(ticks);
     store.epoch_deadline_trap();
     let result = pre.instantiate(&mut store).and_then(|instance| {
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
@@ -261,11 +333,77 @@ pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
 type Cx<'a> = Caller<'a, State>;
 
+/// Charges a host call: [`HOST_CALL_FUEL`] plus `bytes` at `per_byte`, paid before any
+/// work, and stops the guest when the fuel or the deadline is past (a host call is not
+/// interrupted by the epoch, so it looks itself). What a call costs depends on its
+/// arguments alone, so fuel decides whatever the machine's load.
+fn charge(cx: &mut Cx<'_>, bytes: u64, per_byte: u64) -> wasmtime::Result<()> {
+    let cost = HOST_CALL_FUEL.saturating_add(bytes.saturating_mul(per_byte));
+    let left = cx.get_fuel()?;
+    if left < cost {
+        cx.set_fuel(0)?;
+        return Err(Trap::OutOfFuel.into());
+    }
+    cx.set_fuel(left - cost)?;
+    deadline(cx.data())
+}
+
+fn deadline(st: &State) -> wasmtime::Result<()> {
+    if super::engine::ticks() >= st.deadline_tick {
+        return Err(Trap::Interrupt.into());
+    }
+    Ok(())
+}
+
+fn memory(cx: &mut Cx<'_>) -> Option<Memory> {
+    cx.get_export("memory")?.into_memory()
+}
+
 /// Returns the guest memory and the state together, or None when the module exports no
 /// memory.
 fn parts<'a>(cx: &'a mut Cx<'_>) -> Option<(&'a mut [u8], &'a mut State)> {
-    let mem = cx.get_export("memory")?.into_memory()?;
+    let mem = memory(cx)?;
     Some(mem.data_and_store_mut(cx))
+}
+
+/// Reads an iovec array as (pointer, length) pairs; the errno when it is too long or
+/// out of bounds.
+fn iovecs(mem: &[u8], iovs: i32, n: i32) -> Result<Vec<(u32, u32)>, i32> {
+    if !(0..=MAX_IOVECS).contains(&n) {
+        return Err(EINVAL);
+    }
+    (0..n)
+        .map(|i| {
+            let iov = iovs.wrapping_add(8 * i);
+            match (get_u32(mem, iov), get_u32(mem, iov.wrapping_add(4))) {
+                (Some(p), Some(l)) => Ok((p, l)),
+                _ => Err(EFAULT),
+            }
+        })
+        .collect()
+}
+
+/// The memory and iovecs of an `fd_read` or `fd_write`, and the bytes they ask for; or
+/// the errno (the call's fee charged) when they are unusable.
+#[allow(clippy::type_complexity, reason = "one private helper's result")]
+fn iov_request(
+    cx: &mut Cx<'_>,
+    iovs: i32,
+    n: i32,
+) -> wasmtime::Result<Result<(Memory, Vec<(u32, u32)>, u64), i32>> {
+    let got = memory(cx)
+        .ok_or(EFAULT)
+        .and_then(|m| iovecs(m.data(&*cx), iovs, n).map(|l| (m, l)));
+    match got {
+        Ok((m, l)) => {
+            let wanted = l.iter().map(|&(_, len)| u64::from(len)).sum();
+            Ok(Ok((m, l, wanted)))
+        }
+        Err(e) => {
+            charge(cx, 0, 0)?;
+            Ok(Err(e))
+        }
+    }
 }
 
 fn slice(mem: &[u8], ptr: i32, len: u64) -> Option<&[u8]> {
@@ -297,79 +435,86 @@ fn errno(r: Option<()>) -> i32 {
     if r.is_some() { SUCCESS } else { EFAULT }
 }
 
-/// Adds the WASI surface to a linker.
+/// Adds the WASI surface to a linker. Every call is charged (see [`charge`]).
 pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
+    type R = wasmtime::Result<i32>;
     let m = WASI_MODULE;
     l.func_wrap(
         m,
         "args_sizes_get",
-        |mut cx: Cx<'_>, argc: i32, size: i32| -> i32 {
+        |mut cx: Cx<'_>, argc: i32, size: i32| -> R {
+            charge(&mut cx, 0, 0)?;
             let Some((mem, st)) = parts(&mut cx) else {
-                return EFAULT;
+                return Ok(EFAULT);
             };
             let n = st.args.len() as u32;
             let total: usize = st.args.iter().map(|a| a.len() + 1).sum();
-            errno(put_u32(mem, argc, n).and_then(|()| put_u32(mem, size, total as u32)))
+            Ok(errno(
+                put_u32(mem, argc, n).and_then(|()| put_u32(mem, size, total as u32)),
+            ))
         },
     )?;
-    l.func_wrap(
-        m,
-        "args_get",
-        |mut cx: Cx<'_>, argv: i32, buf: i32| -> i32 {
-            let Some((mem, st)) = parts(&mut cx) else {
-                return EFAULT;
-            };
-            let mut off = buf as u32;
-            for (i, a) in st.args.iter().enumerate() {
-                let r = (|| {
-                    put_u32(mem, argv.wrapping_add(4 * i as i32), off)?;
-                    let dst = slice_mut(mem, off as i32, a.len() as u64 + 1)?;
-                    dst[..a.len()].copy_from_slice(a);
-                    dst[a.len()] = 0;
-                    Some(())
-                })();
-                if r.is_none() {
-                    return EFAULT;
-                }
-                off = off.wrapping_add(a.len() as u32 + 1);
+    l.func_wrap(m, "args_get", |mut cx: Cx<'_>, argv: i32, buf: i32| -> R {
+        let bytes: usize = cx.data().args.iter().map(|a| a.len() + 1).sum();
+        charge(&mut cx, bytes as u64, FUEL_PER_BYTE)?;
+        let Some((mem, st)) = parts(&mut cx) else {
+            return Ok(EFAULT);
+        };
+        let mut off = buf as u32;
+        for (i, a) in st.args.iter().enumerate() {
+            let r = (|| {
+                put_u32(mem, argv.wrapping_add(4 * i as i32), off)?;
+                let dst = slice_mut(mem, off as i32, a.len() as u64 + 1)?;
+                dst[..a.len()].copy_from_slice(a);
+                dst[a.len()] = 0;
+                Some(())
+            })();
+            if r.is_none() {
+                return Ok(EFAULT);
             }
-            SUCCESS
-        },
-    )?;
+            off = off.wrapping_add(a.len() as u32 + 1);
+        }
+        Ok(SUCCESS)
+    })?;
     l.func_wrap(
         m,
         "environ_sizes_get",
-        |mut cx: Cx<'_>, count: i32, size: i32| -> i32 {
+        |mut cx: Cx<'_>, count: i32, size: i32| -> R {
+            charge(&mut cx, 0, 0)?;
             let Some((mem, _)) = parts(&mut cx) else {
-                return EFAULT;
+                return Ok(EFAULT);
             };
-            errno(put_u32(mem, count, 0).and_then(|()| put_u32(mem, size, 0)))
+            Ok(errno(
+                put_u32(mem, count, 0).and_then(|()| put_u32(mem, size, 0)),
+            ))
         },
     )?;
-    l.func_wrap(m, "environ_get", |_: Cx<'_>, _: i32, _: i32| -> i32 {
-        SUCCESS
+    l.func_wrap(m, "environ_get", |mut cx: Cx<'_>, _: i32, _: i32| -> R {
+        charge(&mut cx, 0, 0)?;
+        Ok(SUCCESS)
     })?;
     l.func_wrap(
         m,
         "fd_read",
-        |mut cx: Cx<'_>, fd: i32, iovs: i32, n: i32, nread: i32| -> i32 {
+        |mut cx: Cx<'_>, fd: i32, iovs: i32, n: i32, nread: i32| -> R {
             if fd != 0 {
-                return EBADF;
+                charge(&mut cx, 0, 0)?;
+                return Ok(EBADF);
             }
-            let Some((mem, st)) = parts(&mut cx) else {
-                return EFAULT;
+            let (memory, list, wanted) = match iov_request(&mut cx, iovs, n)? {
+                Ok(r) => r,
+                Err(e) => return Ok(e),
             };
+            let st = cx.data();
+            let left = (st.stdin.len() - st.stdin_pos) as u64;
+            charge(&mut cx, wanted.min(left), FUEL_PER_BYTE)?;
+            let (mem, st) = memory.data_and_store_mut(&mut cx);
             let mut total: u32 = 0;
-            for i in 0..n.max(0) {
-                let iov = iovs.wrapping_add(8 * i);
-                let (Some(ptr), Some(len)) = (get_u32(mem, iov), get_u32(mem, iov.wrapping_add(4)))
-                else {
-                    return EFAULT;
-                };
+            for (ptr, len) in list {
                 let left = &st.stdin[st.stdin_pos..];
                 let k = left.len().min(len as usize);
                 let Some(dst) = slice_mut(mem, ptr as i32, k as u64) else {
-                    return EFAULT;
+                    return Ok(EFAULT);
                 };
                 dst.copy_from_slice(&left[..k]);
                 st.stdin_pos += k;
@@ -378,156 +523,169 @@ pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
                     break;
                 }
             }
-            errno(put_u32(mem, nread, total))
+            Ok(errno(put_u32(mem, nread, total)))
         },
     )?;
     l.func_wrap(
         m,
         "fd_write",
-        |mut cx: Cx<'_>, fd: i32, iovs: i32, n: i32, nwritten: i32| -> wasmtime::Result<i32> {
-            let Some((mem, st)) = parts(&mut cx) else {
-                return Ok(EFAULT);
-            };
+        |mut cx: Cx<'_>, fd: i32, iovs: i32, n: i32, nwritten: i32| -> R {
             let (stream, cap) = match fd {
-                1 => ("stdout", st.limits.stdout_bytes),
-                2 => ("stderr", st.limits.stderr_bytes),
-                _ => return Ok(EBADF),
-            };
-            let mut total: u64 = 0;
-            for i in 0..n.max(0) {
-                let iov = iovs.wrapping_add(8 * i);
-                let (Some(ptr), Some(len)) = (get_u32(mem, iov), get_u32(mem, iov.wrapping_add(4)))
-                else {
-                    return Ok(EFAULT);
-                };
-                let Some(src) = slice(mem, ptr as i32, len as u64) else {
-                    return Ok(EFAULT);
-                };
-                let out = if fd == 1 {
-                    &mut st.stdout
-                } else {
-                    &mut st.stderr
-                };
-                if out.len() as u64 + src.len() as u64 > cap {
-                    return Err(wasmtime::Error::new(OutputCap { stream, cap }));
+                1 => ("stdout", cx.data().limits.stdout_bytes),
+                2 => ("stderr", cx.data().limits.stderr_bytes),
+                _ => {
+                    charge(&mut cx, 0, 0)?;
+                    return Ok(EBADF);
                 }
-                out.extend_from_slice(src);
-                total += len as u64;
+            };
+            let (memory, list, wanted) = match iov_request(&mut cx, iovs, n)? {
+                Ok(r) => r,
+                Err(e) => return Ok(e),
+            };
+            charge(&mut cx, wanted, FUEL_PER_BYTE)?;
+            let (mem, st) = memory.data_and_store_mut(&mut cx);
+            let out = if fd == 1 {
+                &mut st.stdout
+            } else {
+                &mut st.stderr
+            };
+            if out.len() as u64 + wanted > cap {
+                return Err(wasmtime::Error::new(OutputCap { stream, cap }));
             }
-            Ok(errno(put_u32(mem, nwritten, total as u32)))
+            for (ptr, len) in list {
+                let Some(src) = slice(mem, ptr as i32, u64::from(len)) else {
+                    return Ok(EFAULT);
+                };
+                out.extend_from_slice(src);
+            }
+            Ok(errno(put_u32(mem, nwritten, wanted as u32)))
         },
     )?;
-    l.func_wrap(m, "fd_close", |_: Cx<'_>, fd: i32| -> i32 {
-        if (0..=2).contains(&fd) {
+    l.func_wrap(m, "fd_close", |mut cx: Cx<'_>, fd: i32| -> R {
+        charge(&mut cx, 0, 0)?;
+        Ok(if (0..=2).contains(&fd) {
             SUCCESS
         } else {
             EBADF
-        }
+        })
     })?;
     l.func_wrap(
         m,
         "fd_seek",
-        |_: Cx<'_>, fd: i32, _off: i64, _wh: i32, _new: i32| -> i32 {
-            if (0..=2).contains(&fd) { ESPIPE } else { EBADF }
+        |mut cx: Cx<'_>, fd: i32, _off: i64, _wh: i32, _new: i32| -> R {
+            charge(&mut cx, 0, 0)?;
+            Ok(if (0..=2).contains(&fd) { ESPIPE } else { EBADF })
         },
     )?;
     l.func_wrap(
         m,
         "fd_fdstat_get",
-        |mut cx: Cx<'_>, fd: i32, buf: i32| -> i32 {
+        |mut cx: Cx<'_>, fd: i32, buf: i32| -> R {
+            charge(&mut cx, 0, 0)?;
             if !(0..=2).contains(&fd) {
-                return EBADF;
+                return Ok(EBADF);
             }
             let Some((mem, _)) = parts(&mut cx) else {
-                return EFAULT;
+                return Ok(EFAULT);
             };
             // filetype unknown (0), no flags, rights: fd_read (1<<1) on stdin, fd_write (1<<6) on the others.
             let rights: u64 = if fd == 0 { 1 << 1 } else { 1 << 6 };
             let Some(d) = slice_mut(mem, buf, 24) else {
-                return EFAULT;
+                return Ok(EFAULT);
             };
             d.fill(0);
             d[8..16].copy_from_slice(&rights.to_le_bytes());
-            SUCCESS
+            Ok(SUCCESS)
         },
     )?;
     l.func_wrap(
         m,
         "fd_fdstat_set_flags",
-        |_: Cx<'_>, fd: i32, _flags: i32| -> i32 {
-            if (0..=2).contains(&fd) {
+        |mut cx: Cx<'_>, fd: i32, _flags: i32| -> R {
+            charge(&mut cx, 0, 0)?;
+            Ok(if (0..=2).contains(&fd) {
                 SUCCESS
             } else {
                 EBADF
-            }
+            })
         },
     )?;
     l.func_wrap(
         m,
         "fd_filestat_get",
-        |mut cx: Cx<'_>, fd: i32, buf: i32| -> i32 {
+        |mut cx: Cx<'_>, fd: i32, buf: i32| -> R {
+            charge(&mut cx, 0, 0)?;
             if !(0..=2).contains(&fd) {
-                return EBADF;
+                return Ok(EBADF);
             }
             let Some((mem, _)) = parts(&mut cx) else {
-                return EFAULT;
+                return Ok(EFAULT);
             };
             let Some(d) = slice_mut(mem, buf, 64) else {
-                return EFAULT;
+                return Ok(EFAULT);
             };
             d.fill(0);
-            SUCCESS
+            Ok(SUCCESS)
         },
     )?;
     // No preopened directories: every descriptor from 3 on is unknown.
     l.func_wrap(
         m,
         "fd_prestat_get",
-        |_: Cx<'_>, _fd: i32, _buf: i32| -> i32 { EBADF },
+        |mut cx: Cx<'_>, _fd: i32, _buf: i32| -> R {
+            charge(&mut cx, 0, 0)?;
+            Ok(EBADF)
+        },
     )?;
     l.func_wrap(
         m,
         "fd_prestat_dir_name",
-        |_: Cx<'_>, _fd: i32, _p: i32, _n: i32| -> i32 { EBADF },
+        |mut cx: Cx<'_>, _fd: i32, _p: i32, _n: i32| -> R {
+            charge(&mut cx, 0, 0)?;
+            Ok(EBADF)
+        },
     )?;
     l.func_wrap(
         m,
         "clock_time_get",
-        |mut cx: Cx<'_>, id: i32, _prec: i64, out: i32| -> i32 {
+        |mut cx: Cx<'_>, id: i32, _prec: i64, out: i32| -> R {
+            charge(&mut cx, 0, 0)?;
             if !(0..=3).contains(&id) {
-                return EINVAL;
+                return Ok(EINVAL);
             }
             let Some((mem, st)) = parts(&mut cx) else {
-                return EFAULT;
+                return Ok(EFAULT);
             };
             let t = st.clock_ns;
-            errno(put_u64(mem, out, t))
+            Ok(errno(put_u64(mem, out, t)))
         },
     )?;
     l.func_wrap(
         m,
         "clock_res_get",
-        |mut cx: Cx<'_>, id: i32, out: i32| -> i32 {
+        |mut cx: Cx<'_>, id: i32, out: i32| -> R {
+            charge(&mut cx, 0, 0)?;
             if !(0..=3).contains(&id) {
-                return EINVAL;
+                return Ok(EINVAL);
             }
             let Some((mem, _)) = parts(&mut cx) else {
-                return EFAULT;
+                return Ok(EFAULT);
             };
-            errno(put_u64(mem, out, 1))
+            Ok(errno(put_u64(mem, out, 1)))
         },
     )?;
-    l.func_wrap(
-        m,
-        "random_get",
-        |mut cx: Cx<'_>, buf: i32, len: i32| -> i32 {
-            let Some((mem, st)) = parts(&mut cx) else {
-                return EFAULT;
-            };
-            let Some(dst) = slice_mut(mem, buf, len as u32 as u64) else {
-                return EFAULT;
-            };
-            for chunk in dst.chunks_mut(32) {
+    l.func_wrap(m, "random_get", |mut cx: Cx<'_>, buf: i32, len: i32| -> R {
+        let len = u64::from(len as u32);
+        charge(&mut cx, len, FUEL_PER_RANDOM_BYTE)?;
+        let Some((mem, st)) = parts(&mut cx) else {
+            return Ok(EFAULT);
+        };
+        let Some(dst) = slice_mut(mem, buf, len) else {
+            return Ok(EFAULT);
+        };
+        for stride in dst.chunks_mut(DEADLINE_STRIDE) {
+            deadline(st)?;
+            for chunk in stride.chunks_mut(32) {
                 let mut h = Sha256::new();
                 h.update(st.seed);
                 h.update(st.random_block.to_le_bytes());
@@ -535,16 +693,20 @@ pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
                 let block = h.finalize();
                 chunk.copy_from_slice(&block[..chunk.len()]);
             }
-            SUCCESS
-        },
-    )?;
+        }
+        Ok(SUCCESS)
+    })?;
     l.func_wrap(
         m,
         "proc_exit",
-        |_: Cx<'_>, code: i32| -> wasmtime::Result<()> {
+        |mut cx: Cx<'_>, code: i32| -> wasmtime::Result<()> {
+            charge(&mut cx, 0, 0)?;
             Err(wasmtime::Error::new(ProcExit(code)))
         },
     )?;
-    l.func_wrap(m, "sched_yield", |_: Cx<'_>| -> i32 { SUCCESS })?;
+    l.func_wrap(m, "sched_yield", |mut cx: Cx<'_>| -> R {
+        charge(&mut cx, 0, 0)?;
+        Ok(SUCCESS)
+    })?;
     Ok(())
 }

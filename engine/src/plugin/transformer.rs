@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::abi::{self, Output, PluginResult, Severity};
 use super::sandbox::{self, Call, Limits};
-use super::{FUNCTION_ANNOTATION, PluginError, cache, options, verify, warn};
+use super::{FUNCTION_ANNOTATION, PluginError, cache, engine, options, verify, warn};
 use crate::builtins::{Context, Generator, Transformer};
 use crate::error::{Error, Result};
 use crate::loader::Root;
@@ -51,10 +51,13 @@ pub struct Module {
     pub bytes: Arc<[u8]>,
     /// Lower-case hex sha256 of the bytes.
     pub sha256: String,
+    /// Functions it imports and defines (checked against the limits before compiling).
+    pub functions: u64,
 }
 
 impl Module {
-    /// Verifies bytes against an optional pin and the import allow-list.
+    /// Verifies bytes against an optional pin, the import allow-list and the global
+    /// caps on size and functions (a plugin's own limits are checked before it runs).
     pub fn new(
         source: ModuleSource,
         bytes: Arc<[u8]>,
@@ -73,11 +76,12 @@ impl Module {
                 });
             }
         }
-        verify::check(&bytes)?;
+        let shape = verify::check(&bytes, &options().caps)?;
         Ok(Module {
             source,
             bytes,
             sha256,
+            functions: shape.functions,
         })
     }
 
@@ -241,9 +245,16 @@ pub fn limits_from(n: Option<&Node>) -> std::result::Result<Limits, String> {
                 opts.caps.stderr_bytes,
                 " bytes",
             ),
+            "moduleMiB" => (
+                &mut l.module_bytes,
+                num.saturating_mul(1 << 20),
+                opts.caps.module_bytes,
+                " bytes",
+            ),
+            "functions" => (&mut l.functions, num, opts.caps.functions, ""),
             _ => {
                 return Err(format!(
-                    "unknown limit {k} (expected fuel, memoryMiB, timeoutMs, stdoutMiB, stderrKiB)"
+                    "unknown limit {k} (expected fuel, memoryMiB, timeoutMs, stdoutMiB, stderrKiB, moduleMiB, functions)"
                 ));
             }
         };
@@ -305,17 +316,30 @@ impl WasmPlugin {
     }
 
     /// Runs the module on raw stdin bytes (for `strata plugin run` and benchmarks).
+    /// Compiling (when the module is not cached) and running share one deadline.
     pub fn run_raw(&self, input: Vec<u8>) -> std::result::Result<sandbox::RunOutput, PluginError> {
         let opts = options();
+        verify::within_size(self.module.bytes.len() as u64, &self.limits)?;
+        verify::within_functions(self.module.functions, &self.limits)?;
         let mut h = Sha256::new();
         h.update(self.module.sha256.as_bytes());
         h.update(&input);
         let seed: [u8; 32] = h.finalize().into();
+        engine::start_ticker()?;
+        let before = engine::ticks();
         let (pre, _) = cache::load(
             &self.module.bytes,
             &self.module.sha256,
             opts.cache_dir.as_deref(),
+            self.limits.timeout_ms,
         )?;
+        let spent = engine::ticks().saturating_sub(before) * engine::TICK_MS;
+        let budget = self.limits.timeout_ms.saturating_sub(spent);
+        if budget == 0 {
+            return Err(PluginError::CompileTimeout {
+                ms: self.limits.timeout_ms,
+            });
+        }
         sandbox::run(
             &pre,
             Call {
@@ -325,6 +349,7 @@ impl WasmPlugin {
                 epoch_seconds: opts.epoch_seconds,
                 seed,
             },
+            budget,
         )
     }
 

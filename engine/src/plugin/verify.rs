@@ -2,12 +2,18 @@
 //! module (not text, not a component), export `_start` and `memory`, and import only
 //! functions of the WASI preview 1 surface the sandbox implements. A plugin that
 //! imports `path_open` or a socket call is refused here, by name, before it runs.
+//! It also bounds what compiling costs: the module's size is checked before a byte is
+//! parsed and its function count before anything is compiled; and it refuses what would
+//! split the memory budget (more than one memory, shared or 64-bit memories, many tables).
 
 use sha2::{Digest, Sha256};
 use wasmparser::{Encoding, ExternalKind, Parser, Payload, TypeRef};
 
 use super::PluginError;
-use super::sandbox::{ALLOWED_IMPORTS, WASI_MODULE};
+use super::sandbox::{ALLOWED_IMPORTS, Limits, WASI_MODULE};
+
+/// The most tables a module may declare (toolchains emit one, for indirect calls).
+pub const MAX_TABLES: usize = 8;
 
 /// What `strata plugin inspect` prints about a module.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,6 +26,12 @@ pub struct Inspection {
     pub imports: Vec<(String, String, &'static str)>,
     /// Exports as (name, kind).
     pub exports: Vec<(String, &'static str)>,
+    /// Functions, imported and defined.
+    pub functions: u64,
+    /// Linear memories declared.
+    pub memories: usize,
+    /// Tables declared.
+    pub tables: usize,
     /// Why the module does not fit the ABI (empty when it does).
     pub problems: Vec<String>,
 }
@@ -91,6 +103,9 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, PluginError> {
                 for imp in reader.into_imports() {
                     {
                         let imp = imp.map_err(bad)?;
+                        if matches!(imp.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) {
+                            out.functions += 1;
+                        }
                         out.imports.push((
                             imp.module.to_string(),
                             imp.name.to_string(),
@@ -99,6 +114,22 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, PluginError> {
                     }
                 }
             }
+            Payload::FunctionSection(reader) => out.functions += u64::from(reader.count()),
+            Payload::MemorySection(reader) => {
+                for m in reader {
+                    let m = m.map_err(bad)?;
+                    out.memories += 1;
+                    if m.shared {
+                        out.problems
+                            .push("declares a shared memory (threads are not supported)".into());
+                    }
+                    if m.memory64 {
+                        out.problems
+                            .push("declares a 64-bit memory (plugins are wasm32)".into());
+                    }
+                }
+            }
+            Payload::TableSection(reader) => out.tables += reader.count() as usize,
             Payload::ExportSection(reader) => {
                 for e in reader {
                     let e = e.map_err(bad)?;
@@ -116,6 +147,18 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, PluginError> {
         } else if !ALLOWED_IMPORTS.contains(&name.as_str()) {
             out.problems.push(format!("imports {module}::{name}, which the sandbox does not provide (no files, sockets, or polling)"));
         }
+    }
+    if out.memories > 1 {
+        out.problems.push(format!(
+            "declares {} memories (a plugin has one linear memory: the memory limit is one budget)",
+            out.memories
+        ));
+    }
+    if out.tables > MAX_TABLES {
+        out.problems.push(format!(
+            "declares {} tables (at most {MAX_TABLES})",
+            out.tables
+        ));
     }
     if !out
         .exports
@@ -136,9 +179,12 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, PluginError> {
     Ok(out)
 }
 
-/// Refuses a module that does not fit the ABI, naming the first reason.
-pub fn check(bytes: &[u8]) -> Result<Inspection, PluginError> {
+/// Refuses a module that does not fit the ABI or is over the compile bounds of
+/// `limits` (size, functions), naming the first reason. Nothing is compiled.
+pub fn check(bytes: &[u8], limits: &Limits) -> Result<Inspection, PluginError> {
+    within_size(bytes.len() as u64, limits)?;
     let i = inspect(bytes)?;
+    within_functions(i.functions, limits)?;
     if let Some((module, name, _)) = i.imports.iter().find(|(m, n, k)| {
         m != WASI_MODULE || *k != "func" || !ALLOWED_IMPORTS.contains(&n.as_str())
     }) {
@@ -151,6 +197,33 @@ pub fn check(bytes: &[u8]) -> Result<Inspection, PluginError> {
         return Err(PluginError::NotWasm(format!("it {p}")));
     }
     Ok(i)
+}
+
+/// Refuses a module larger than `limits.module_bytes`.
+pub fn within_size(size: u64, limits: &Limits) -> Result<(), PluginError> {
+    bounded("bytes", size, limits.module_bytes, "moduleMiB")
+}
+
+/// Refuses a module with more than `limits.functions` functions.
+pub fn within_functions(functions: u64, limits: &Limits) -> Result<(), PluginError> {
+    bounded("functions", functions, limits.functions, "functions")
+}
+
+fn bounded(
+    what: &'static str,
+    value: u64,
+    limit: u64,
+    key: &'static str,
+) -> Result<(), PluginError> {
+    if value > limit {
+        return Err(PluginError::ModuleTooLarge {
+            what,
+            value,
+            limit,
+            key,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -169,30 +242,77 @@ mod tests {
         let ok = module(
             r#"(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))"#,
         );
-        assert!(check(&ok).is_ok());
+        assert!(check(&ok, &Limits::default()).is_ok());
         let bad = module(
             r#"(import "wasi_snapshot_preview1" "path_open" (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))"#,
         );
-        match check(&bad) {
+        match check(&bad, &Limits::default()) {
             Err(PluginError::ForbiddenImport { name, .. }) => assert_eq!(name, "path_open"),
             other => panic!("{other:?}"),
         }
         let env = module(r#"(import "env" "f" (func))"#);
         assert!(matches!(
-            check(&env),
+            check(&env, &Limits::default()),
             Err(PluginError::ForbiddenImport { .. })
         ));
     }
 
     #[test]
     fn non_modules_and_missing_exports_are_refused() {
-        assert!(matches!(check(b"(module)"), Err(PluginError::NotWasm(_))));
         assert!(matches!(
-            check(b"\0asm\x01\0\0\0\xff"),
+            check(b"(module)", &Limits::default()),
+            Err(PluginError::NotWasm(_))
+        ));
+        assert!(matches!(
+            check(b"\0asm\x01\0\0\0\xff", &Limits::default()),
             Err(PluginError::NotWasm(_))
         ));
         let no_start = wat::parse_str("(module (memory (export \"memory\") 1))").unwrap();
-        assert!(matches!(check(&no_start), Err(PluginError::NotWasm(m)) if m.contains("_start")));
+        assert!(
+            matches!(check(&no_start, &Limits::default()), Err(PluginError::NotWasm(m)) if m.contains("_start"))
+        );
         assert_eq!(inspect(&no_start).unwrap().sha256.len(), 64);
+    }
+
+    #[test]
+    fn size_and_function_bounds_are_checked_before_compiling() {
+        let funcs: String = (0..10).map(|_| "(func)").collect();
+        let m = module(&funcs);
+        let i = check(&m, &Limits::default()).unwrap();
+        assert_eq!((i.functions, i.memories, i.tables), (11, 1, 0));
+        let tight = Limits {
+            functions: 10,
+            ..Limits::default()
+        };
+        let e = check(&m, &tight).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PluginError::ModuleTooLarge {
+                    what: "functions",
+                    value: 11,
+                    limit: 10,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let small = Limits {
+            module_bytes: 8,
+            ..Limits::default()
+        };
+        // Not even parsed: garbage over the size bound is refused for its size.
+        let e = check(&[0u8; 9], &small).unwrap_err();
+        assert!(e.to_string().contains("limits.moduleMiB"), "{e}");
+    }
+
+    #[test]
+    fn more_than_one_memory_or_many_tables_are_refused() {
+        let two = module("(memory 1)");
+        let e = check(&two, &Limits::default()).unwrap_err();
+        assert!(e.to_string().contains("2 memories"), "{e}");
+        let tables: String = (0..=MAX_TABLES).map(|_| "(table 1 funcref)").collect();
+        let e = check(&module(&tables), &Limits::default()).unwrap_err();
+        assert!(e.to_string().contains("tables"), "{e}");
     }
 }
