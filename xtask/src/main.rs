@@ -12,10 +12,13 @@
 //!   patch strategies, scopes) from the Kubernetes OpenAPI bundle.
 //! - `plugins [--check-reproducible]`: builds the shipped wasm plugins reproducibly,
 //!   checks their imports and writes target/plugins/SHA256SUMS (plugins.rs).
+//! - `fuzz [--seconds N] [TARGET...]`: builds the cargo-fuzz targets of fuzz/ and runs
+//!   each for N seconds (default 5), failing on any crash (fuzz.rs, fuzz/README.md).
 
 mod bench;
 mod codegen;
 mod conformance;
+mod fuzz;
 mod plugins;
 mod scale;
 mod util;
@@ -34,6 +37,7 @@ fn main() -> Result<()> {
         "bench" => bench::run(rest),
         "codegen" => codegen::run(rest),
         "plugins" => plugins::run(rest),
+        "fuzz" => fuzz::run(rest),
         other => bail!("unknown xtask command {other:?}: use ci, conformance or bench"),
     }
 }

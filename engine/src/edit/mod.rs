@@ -622,6 +622,17 @@ mod tests {
         assert_eq!(out, "resources: [a.yaml, b.yaml]\n");
     }
 
+    /// Found by fuzz/edit_text: a file with a lone CR became CRLF-terminated by the line
+    /// the edit added, and the same edit again rewrote every line end.
+    #[test]
+    fn edits_of_mixed_line_ends_are_idempotent() {
+        for k in ["#\r", "namespace: a\r\nresources:\n- a.yaml\n"] {
+            let op = EditOp::SetNameSuffix("-s".into());
+            let once = edit(k, op.clone());
+            assert_eq!(edit(&once, op), once, "{k:?}");
+        }
+    }
+
     #[test]
     fn unfaithful_edits_are_refused() {
         // A multi-document file where the images list lives in a flow mapping.

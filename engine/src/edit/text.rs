@@ -54,7 +54,12 @@ pub(crate) struct Field {
 impl Doc {
     /// Splits a file's text into lines, remembering its line end.
     pub(crate) fn parse(text: &str) -> Doc {
-        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        // CRLF only when every line ends so: in a file that mixes them, a CR stays part
+        // of its line, so the lines an edit adds (LF) do not make the next edit read the
+        // file differently.
+        let lf = text.matches('\n').count();
+        let crlf = lf > 0 && text.matches("\r\n").count() == lf;
+        let eol = if crlf { "\r\n" } else { "\n" };
         let body = text.strip_suffix(eol).unwrap_or(text);
         let lines = if text.is_empty() {
             Vec::new()
@@ -283,7 +288,17 @@ fn split_key(s: &str) -> Option<(String, &str)> {
 /// offsets.
 fn unquoted(s: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
     let mut quote: Option<u8> = None;
+    // Inside double quotes, a backslash escapes the next byte (`\"` does not close them).
+    let mut escaped = false;
     s.bytes().enumerate().filter(move |&(_, c)| match quote {
+        Some(_) if escaped => {
+            escaped = false;
+            false
+        }
+        Some(b'"') if c == b'\\' => {
+            escaped = true;
+            false
+        }
         Some(q) => {
             if c == q {
                 quote = None;
@@ -432,6 +447,9 @@ mod tests {
         assert_eq!(Doc::parse(K).render(), K);
         let crlf = K.replace('\n', "\r\n");
         assert_eq!(Doc::parse(&crlf).render(), crlf);
+        let mixed = "a: 1\r\nb: 2\n#\r";
+        assert_eq!(Doc::parse(mixed).lines, ["a: 1\r", "b: 2", "#\r"]);
+        assert_eq!(Doc::parse(mixed).render(), format!("{mixed}\n"));
     }
 
     #[test]
@@ -490,6 +508,11 @@ mod tests {
         let mut d = Doc::parse(K);
         d.set_line_value(11, "nginx2");
         assert_eq!(d.lines[11], "- name: nginx2 # the web server");
+        // Found by fuzz/edit_text: an escaped quote ended the quoted value, so its ` #"`
+        // was taken for a comment and kept after the new value.
+        let mut d = Doc::parse("namePrefix: \"\\\" #\" # c\n");
+        d.set_line_value(0, "p");
+        assert_eq!(d.lines[0], "namePrefix: p # c");
     }
 
     #[test]

@@ -13,10 +13,29 @@ use yaml_rust2::scanner::TScalarStyle;
 
 use crate::yaml::resolve::{GoInt, parse_go_int, parse_timestamp, timestamp_json};
 
+/// The most values aliases may expand to before the patch is refused ("billion laughs"),
+/// as for resources (yaml::parse).
+const MAX_ALIAS_EXPANSION: usize = 10_000_000;
+
+/// Anchored values with their sizes, and the values aliases have expanded to so far.
+#[derive(Default)]
+struct Anchors {
+    values: HashMap<usize, (Value, usize)>,
+    expanded: usize,
+    limit: usize,
+}
+
 /// Converts the first document of `text` to JSON. `Err` is the parser's message.
 pub fn to_json(text: &str) -> Result<Value, String> {
+    to_json_within(text, MAX_ALIAS_EXPANSION)
+}
+
+fn to_json_within(text: &str, limit: usize) -> Result<Value, String> {
     let mut p = Parser::new_from_str(text);
-    let mut anchors: HashMap<usize, Value> = HashMap::new();
+    let mut anchors = Anchors {
+        limit,
+        ..Anchors::default()
+    };
     loop {
         let (ev, _) = p.next_token().map_err(|e| e.to_string())?;
         match ev {
@@ -27,10 +46,18 @@ pub fn to_json(text: &str) -> Result<Value, String> {
     }
 }
 
+fn size(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(size).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(size).sum::<usize>(),
+        _ => 1,
+    }
+}
+
 fn node(
     p: &mut Parser<std::str::Chars<'_>>,
     ev: Event,
-    anchors: &mut HashMap<usize, Value>,
+    anchors: &mut Anchors,
 ) -> Result<Value, String> {
     let (v, anchor) = match ev {
         Event::Scalar(value, style, anchor, tag) => {
@@ -38,10 +65,12 @@ fn node(
             (scalar(&value, style, explicit), anchor)
         }
         Event::Alias(id) => {
-            return anchors
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| "unknown anchor".to_string());
+            let (v, n) = anchors.values.get(&id).ok_or("unknown anchor")?;
+            anchors.expanded += n;
+            if anchors.expanded > anchors.limit {
+                return Err("the patch's aliases expand to too many values".into());
+            }
+            return Ok(v.clone());
         }
         Event::SequenceStart(anchor, _) => {
             let mut items = Vec::new();
@@ -64,23 +93,27 @@ fn node(
                 let k = node(p, ev, anchors)?;
                 let (vev, _) = p.next_token().map_err(|e| e.to_string())?;
                 let v = node(p, vev, anchors)?;
-                m.insert(key_string(&k), v);
+                m.insert(key_string(k)?, v);
             }
             (Value::Object(m), anchor)
         }
         other => return Err(format!("unexpected YAML event {other:?}")),
     };
     if anchor > 0 {
-        anchors.insert(anchor, v.clone());
+        anchors.values.insert(anchor, (v.clone(), size(&v)));
     }
     Ok(v)
 }
 
-fn key_string(k: &Value) -> String {
+/// A mapping key as JSON has it; sigs.k8s.io/yaml refuses a mapping or sequence key.
+fn key_string(k: Value) -> Result<String, String> {
     match k {
-        Value::String(s) => s.clone(),
-        Value::Null => "null".into(),
-        other => other.to_string(),
+        Value::String(s) => Ok(s),
+        Value::Null => Ok("null".into()),
+        Value::Array(_) | Value::Object(_) => {
+            Err("a mapping or sequence cannot be a mapping key in a JSON patch".into())
+        }
+        other => Ok(other.to_string()),
     }
 }
 
@@ -188,5 +221,30 @@ mod tests {
         assert_eq!(v["o"], serde_json::json!(8));
         assert_eq!(v["b"], serde_json::json!(12345678901234567890u64));
         assert_eq!(v["x"], serde_json::json!(1.5));
+    }
+
+    /// Found by fuzz/json6902: nested flow mappings as keys were spelled as JSON text,
+    /// doubling the escapes at each level (minutes and gigabytes for 300 bytes).
+    #[test]
+    fn collection_keys_are_refused() {
+        assert!(to_json("{[a]: 1}").is_err());
+        let deep = format!("{}{}", "{".repeat(80), "}".repeat(80));
+        assert!(to_json(&deep).is_err());
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let e = to_json_within(&text, 100_000).err().unwrap_or_default();
+        assert!(e.contains("too many"), "{e}");
+        let small = "a: &a [x, x]\nb: [*a, *a]\n";
+        assert_eq!(
+            to_json_within(small, 6).ok(),
+            Some(serde_json::json!({"a": ["x", "x"], "b": [["x", "x"], ["x", "x"]]}))
+        );
     }
 }

@@ -375,7 +375,11 @@ impl<'a> Cursor<'a> {
         if !self.eat(b'"') {
             return None;
         }
-        let len = self.rest().iter().position(|&b| b == b'"' || b == b'\\')?;
+        // A control character is not allowed in a JSON string: the general decoder says so.
+        let len = self
+            .rest()
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
         let k = self.s.get(self.p..self.p + len)?;
         if self.rest().get(len) != Some(&b'"') {
             return None;
@@ -770,6 +774,16 @@ mod tests {
         let yaml = "kind: ResourceList\nitems:\n- kind: A\n";
         let o = decode_against(yaml.as_bytes(), &enc).unwrap();
         assert_eq!((o.items.len(), o.same.len()), (1, 0));
+    }
+
+    /// Found by fuzz/plugin_output: the fast path took a key holding a raw control
+    /// character, which the general decoder (and JSON) refuses.
+    #[test]
+    fn fast_path_refuses_what_the_general_decoder_refuses() {
+        let enc = encode_spans(&[], &Node::map()).unwrap();
+        let out = b"{\"kind\":\"ResourceList\",\"\x01\":{}}";
+        assert!(decode(out).is_err());
+        assert!(decode_against(out, &enc).is_err());
     }
 
     #[test]

@@ -212,6 +212,10 @@ impl<'a> P<'a> {
             let rest = &l.text[1..];
             let spaces = rest.bytes().take_while(|&b| b == b' ').count();
             let after = &rest[spaces..];
+            // A tab after the dash's spaces is separation to the complete parser.
+            if after.starts_with('\t') {
+                return None;
+            }
             if is_blank(after) {
                 self.i += 1;
                 items.push(self.block_node(col as isize)?);
@@ -713,7 +717,7 @@ fn split_key(t: &str) -> Option<Option<(String, &str)>> {
         // A flow collection opening a line is a value; as a key it would be a complex key,
         // which the flow parser refuses when it finds the `:` after it.
         Some(b'[' | b'{' | b'|' | b'>') => return Some(None),
-        Some(b'?' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'#' | b',') => {
+        Some(b'?' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'#' | b',' | b']' | b'}') => {
             return if is_blank(t) { Some(None) } else { None };
         }
         _ => {}
@@ -977,6 +981,20 @@ mod tests {
         same("---\na: 1\n---\nb: 2\n...\n");
         same("q: \"multi\n  line \\\"quoted\\\"\\\n  joined\"\ns: 'it''s\n\n  two'\n");
         same("p: plain\n  continued\n\n  after blank\nn:\n  {}\nx: -1\ny: 0777\n");
+    }
+
+    /// Found by fuzz/yaml_readers_agree: `-\t$` read as the item `"\t$"`, `}:` as a key.
+    #[test]
+    fn declines_what_the_fuzzer_found() {
+        assert!(parse("-\t$\n").is_none());
+        assert!(parse("- \tx\n").is_none());
+        // And `}:` as the key `}` (a flow indicator cannot start a plain scalar).
+        assert!(parse("}:\n").is_none());
+        assert!(parse_documents_complete("}:\n").is_err());
+        assert_eq!(
+            parse_documents_complete("-\t$\n").ok(),
+            Some(vec![Node::Seq(vec![Node::str("$")])])
+        );
     }
 
     #[test]
