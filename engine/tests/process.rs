@@ -165,6 +165,70 @@ fn huge_file_is_refused_before_reading() {
     assert_refused(&strata(&["build", "."], &d), "more than the");
 }
 
+/// Runs strata, killing it and failing the test if it has not finished after a minute
+/// (a read that blocks or never ends is the bug these tests catch).
+fn strata_or_hang(args: &[&str], cwd: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running strata: {e}"));
+    for _ in 0..600 {
+        if child.try_wait().ok().flatten().is_some() {
+            return child
+                .wait_with_output()
+                .unwrap_or_else(|e| panic!("strata's output: {e}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("strata build {args:?} hung");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn devices_are_refused_not_read() {
+    let d = scratch("devzero");
+    // stat says /dev/zero has 0 bytes; reading it never ends.
+    write(&d, "kustomization.yaml", "resources:\n- /dev/zero\n");
+    let none = ["build", ".", "--load-restrictor", "LoadRestrictionsNone"];
+    assert_refused(&strata_or_hang(&none, &d), "/dev/zero: not a regular file");
+    write(
+        &d,
+        "kustomization.yaml",
+        "configMapGenerator:\n- name: z\n  files:\n  - zero=/dev/zero\n",
+    );
+    assert_refused(&strata_or_hang(&none, &d), "not a regular file");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_are_refused_not_waited_on() {
+    let d = scratch("fifo");
+    write(&d, "kustomization.yaml", "resources:\n- pipe.yaml\n");
+    let made = Command::new("mkfifo")
+        .arg(d.join("pipe.yaml"))
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    // Opening a FIFO for reading waits for a writer, which never comes.
+    assert_refused(
+        &strata_or_hang(&["build", "."], &d),
+        "pipe.yaml: not a regular file",
+    );
+    // The kustomization file itself.
+    let k = scratch("fifo-kustomization");
+    let made = Command::new("mkfifo")
+        .arg(k.join("kustomization.yaml"))
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    assert_refused(&strata_or_hang(&["build", "."], &k), "not a regular file");
+}
+
 #[test]
 fn remote_resources_are_refused_offline() {
     let d = scratch("remote");
