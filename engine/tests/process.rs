@@ -229,6 +229,39 @@ fn fifos_are_refused_not_waited_on() {
     assert_refused(&strata_or_hang(&["build", "."], &k), "not a regular file");
 }
 
+#[cfg(unix)]
+#[test]
+fn kustomization_symlink_escaping_the_root_is_refused_unread() {
+    let d = scratch("kustomization-symlink");
+    // Not YAML a kustomization could be: a parse error would quote it.
+    write(
+        &d,
+        "outside/secret.txt",
+        "resources: [\nhunter2-do-not-print\n",
+    );
+    write(&d, "outside/k.yaml", "resources:\n- cm.yaml\n");
+    write(&d, "root/cm.yaml", CM);
+    std::os::unix::fs::symlink(
+        d.join("outside/secret.txt"),
+        d.join("root/kustomization.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("symlink: {e}"));
+    let out = strata(&["build", "root"], &d);
+    assert_refused(&out, "is not in or below");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+    // kustomize reads it under LoadRestrictionsNone, its entries relative to the root.
+    let _ = std::fs::remove_file(d.join("root/kustomization.yaml"));
+    std::os::unix::fs::symlink(d.join("outside/k.yaml"), d.join("root/kustomization.yaml"))
+        .unwrap_or_else(|e| panic!("symlink: {e}"));
+    assert_refused(&strata(&["build", "root"], &d), "is not in or below");
+    let out = strata(
+        &["build", "root", "--load-restrictor", "LoadRestrictionsNone"],
+        &d,
+    );
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name: cm\n"));
+}
+
 #[test]
 fn remote_resources_are_refused_offline() {
     let d = scratch("remote");

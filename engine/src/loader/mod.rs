@@ -119,14 +119,28 @@ impl<'f> Loader<'f> {
     }
 
     /// Finds the kustomization file in `dir`. More than one is an error; none is `Ok(None)`.
+    /// Under `RootOnly` the load restriction applies to the kustomization file too: a
+    /// symlink to a file outside `dir` does not count (as in kustomize), and when it is the
+    /// only candidate the error says so, before a byte of it is read.
     pub fn kustomization_file(&self, dir: &Path) -> Result<Option<PathBuf>> {
+        let mut restricted: Option<(PathBuf, PathBuf)> = None;
         let found: Vec<PathBuf> = FILE_NAMES
             .iter()
             .map(|n| dir.join(n))
             .filter(|p| self.fs.kind(p) == Some(Kind::File))
+            .filter(|p| match self.escaping(dir, p) {
+                Some(escape) => {
+                    restricted.get_or_insert(escape);
+                    false
+                }
+                None => true,
+            })
             .collect();
         match found.len() {
-            0 => Ok(None),
+            0 => match restricted {
+                Some((path, root)) => Err(Error::Restricted { path, root }),
+                None => Ok(None),
+            },
             1 => Ok(found.into_iter().next()),
             _ => Err(Error::config(
                 dir,
@@ -141,6 +155,18 @@ impl<'f> Loader<'f> {
                 ),
             )),
         }
+    }
+
+    /// Under `RootOnly`, returns the canonical path of `file` and of `dir` when the file
+    /// resolves outside the directory.
+    fn escaping(&self, dir: &Path, file: &Path) -> Option<(PathBuf, PathBuf)> {
+        if self.restrictor != LoadRestrictor::RootOnly {
+            return None;
+        }
+        // A path that cannot be resolved is left to the read, which reports it.
+        let root = self.canonicalize(dir).ok()?;
+        let canon = self.canonicalize(file).ok()?;
+        (!canon.starts_with(&root)).then_some((canon, root))
     }
 
     /// Reads and parses the kustomization in `dir` (legacy fields folded in).
