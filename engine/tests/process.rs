@@ -263,6 +263,77 @@ fn kustomization_symlink_escaping_the_root_is_refused_unread() {
 }
 
 #[test]
+fn resources_without_kind_or_name_are_refused_as_kustomize_does() {
+    let d = scratch("unnamed");
+    let cases = [
+        ("metadata:\n  labels:\n    a: b\n", "missing metadata.name"),
+        ("data:\n  a: b\n", "missing metadata.name"),
+        ("metadata:\n  name: \"\"\n", "missing metadata.name"),
+        ("metadata:\n  name: ~\n", "missing metadata.name"),
+        ("metadata:\n  generateName: x-\n", "missing metadata.name"),
+    ];
+    write(&d, "kustomization.yaml", "resources:\n- r.yaml\n");
+    for (rest, needle) in cases {
+        write(
+            &d,
+            "r.yaml",
+            format!("apiVersion: v1\nkind: ConfigMap\n{rest}"),
+        );
+        assert_refused(&strata(&["build", "."], &d), needle);
+    }
+    for doc in [
+        "apiVersion: v1\nmetadata:\n  name: x\n",
+        "apiVersion: v1\nkind: \"\"\nmetadata:\n  name: x\n",
+        // Both missing: kustomize names the kind.
+        "apiVersion: v1\ndata:\n  a: b\n",
+        // A List's items too.
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  metadata:\n    name: x\n",
+    ] {
+        write(&d, "r.yaml", doc);
+        assert_refused(&strata(&["build", "."], &d), "r.yaml: missing kind");
+    }
+    // A transformer that removes them.
+    write(&d, "r.yaml", CM);
+    for (path, needle) in [
+        ("/metadata", "missing metadata.name"),
+        ("/metadata/name", "missing metadata.name"),
+        ("/kind", "missing kind"),
+    ] {
+        write(
+            &d,
+            "kustomization.yaml",
+            format!(
+                "resources:\n- r.yaml\npatches:\n- target:\n    kind: ConfigMap\n  patch: |-\n    - op: remove\n      path: {path}\n"
+            ),
+        );
+        let out = strata(&["build", "."], &d);
+        assert_refused(&out, needle);
+        assert_refused(&out, "kustomization.yaml");
+    }
+}
+
+#[test]
+fn generate_name_base_is_refused_alone_and_named_in_its_app() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = strata(&["build", "overlays/ci/ci-pipeline-run/base"], &repo);
+    assert_refused(&out, "pipeline-run.yaml: missing metadata.name");
+    let out = strata(
+        &[
+            "build",
+            "overlays/apps/ci-centraldashboard-pipeline-run.yaml",
+        ],
+        &repo,
+    );
+    assert_ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("kind: PipelineRun\nmetadata:\n")
+            && text.contains("  name: ci-centraldashboard-pipeline-run-"),
+        "{text}"
+    );
+}
+
+#[test]
 fn remote_resources_are_refused_offline() {
     let d = scratch("remote");
     write(

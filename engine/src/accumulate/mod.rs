@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::fieldspec::TransformerConfig;
 use crate::fs::{Fs, Kind};
 use crate::kustomization::{Kustomization, Var};
-use crate::loader::{LoadRestrictor, Loader, Root, looks_remote};
+use crate::loader::{LoadRestrictor, Loader, Naming, Root, check_identities, looks_remote};
 use crate::resource::{Behavior, ResMap, Resource};
 
 /// kustomize's `--reorder`.
@@ -53,7 +53,18 @@ pub struct Accumulator {
 
 /// Builds the kustomization in `dir`: what `kustomize build DIR` prints, as resources.
 pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
-    let loader = Loader::new(fs, opts.load_restrictor);
+    build_with_naming(fs, dir, opts, Naming::Required)
+}
+
+/// [`build`] with a choice of what resources must carry: app builds accept kfctl's
+/// `generateName`-only resources and name them afterwards.
+pub fn build_with_naming(
+    fs: &dyn Fs,
+    dir: &Path,
+    opts: &BuildOptions,
+    naming: Naming,
+) -> Result<ResMap> {
+    let loader = Loader::new(fs, opts.load_restrictor).with_naming(naming);
     let root = loader.canonical_dir(dir)?;
     let (file, k) = loader.kustomization(&root)?;
     // kustomize builds a Component named on the command line like a Kustomization.
@@ -341,11 +352,16 @@ fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> R
         config: &ra.config,
     };
     let mut generated: Vec<Vec<Resource>> = Vec::new();
+    let run = |g: Box<dyn builtins::Generator>| -> Result<Vec<Resource>> {
+        let batch = g.generate(&cx)?;
+        check_identities(&batch, root.loader.naming(), root.file, Some(g.name()))?;
+        Ok(batch)
+    };
     for g in builtins::field_generators(k, root)? {
-        generated.push(g.generate(&cx)?);
+        generated.push(run(g)?);
     }
     for g in builtins::config_generators(k, root)? {
-        generated.push(g.generate(&cx)?);
+        generated.push(run(g)?);
     }
     for batch in generated {
         for r in batch {
@@ -408,6 +424,13 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
             config: &ra.config,
         };
         t.transform(&mut ra.resources, &cx)?;
+        // A patch may remove a name or kind (`op: remove, path: /metadata`).
+        check_identities(
+            &ra.resources,
+            root.loader.naming(),
+            root.file,
+            Some(t.name()),
+        )?;
         ra.resources.fresh();
         if ra.transformer_origins {
             builtins::build_metadata::record_transformer(&mut ra.resources, root.file, t.name());

@@ -35,10 +35,58 @@ impl LoadRestrictor {
     }
 }
 
+/// What a loaded resource must carry to be accepted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Naming {
+    /// kustomize's rule: a `kind` and a `metadata.name` (a `generateName` is not one).
+    #[default]
+    Required,
+    /// kfctl's rule, for app builds: a `metadata.generateName` stands in for the name,
+    /// which name-gen fills in once the application is built.
+    GenerateName,
+}
+
+/// Returns the identity field `node` lacks (`kind`, then `metadata.name`), if any:
+/// kustomize refuses such an object wherever it enters or leaves a step.
+pub fn missing_identity(node: &Node, naming: Naming) -> Option<&'static str> {
+    let present = |path: &[&str]| {
+        node.get_path(path)
+            .is_some_and(|n| !n.is_null() && n.as_str().is_some_and(|s| !s.is_empty()))
+    };
+    if !present(&["kind"]) {
+        return Some("kind");
+    }
+    let named = present(&["metadata", "name"])
+        || (naming == Naming::GenerateName && present(&["metadata", "generateName"]));
+    (!named).then_some("metadata.name")
+}
+
+/// Refuses the first resource that lacks its kind or name; `path` is the file that
+/// brought them and `after` the step they came out of, for the message.
+pub fn check_identities<'r>(
+    resources: impl IntoIterator<Item = &'r Resource>,
+    naming: Naming,
+    path: &Path,
+    after: Option<&str>,
+) -> Result<()> {
+    for r in resources {
+        if let Some(field) = missing_identity(&r.node, naming) {
+            return Err(Error::Incomplete {
+                path: path.to_path_buf(),
+                field,
+                id: r.id(),
+                after: after.map(str::to_string),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Reads files for a build.
 pub struct Loader<'f> {
     fs: &'f dyn Fs,
     restrictor: LoadRestrictor,
+    naming: Naming,
     /// Canonical forms of the directories seen so far: a file's canonical path is then
     /// its directory's plus its name, after one check that the name is no symlink
     /// (where resolving the whole path anew costs a system call per component).
@@ -62,8 +110,20 @@ impl<'f> Loader<'f> {
         Loader {
             fs,
             restrictor,
+            naming: Naming::Required,
             dirs: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Sets what resources must carry to load (kustomize's rule by default).
+    pub fn with_naming(mut self, naming: Naming) -> Loader<'f> {
+        self.naming = naming;
+        self
+    }
+
+    /// Returns what resources must carry to load.
+    pub fn naming(&self) -> Naming {
+        self.naming
     }
 
     /// Resolves symlinks and `..` as [`Fs::canonicalize`] does, reusing the canonical
@@ -247,10 +307,13 @@ impl<'f> Loader<'f> {
         self.fs.kind(path)
     }
 
-    /// Reads a resource file: every non-empty document, with `List` kinds flattened.
+    /// Reads a resource file: every non-empty document, with `List` kinds flattened; each
+    /// must have a kind and a name.
     pub fn resources_from_file(&self, path: &Path) -> Result<Vec<Resource>> {
         let text = self.read_text(path)?;
-        resources_from_text(&text, path)
+        let resources = resources_from_text(&text, path)?;
+        check_identities(&resources, self.naming, path, None)?;
+        Ok(resources)
     }
 }
 
@@ -394,6 +457,25 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
 mod tests {
     use super::*;
     use crate::fs::DiskFs;
+
+    #[test]
+    fn identity_needs_kind_and_name_or_generate_name_for_apps() {
+        let doc = |t: &str| crate::yaml::parse_one(t).unwrap_or_default();
+        let named = doc("kind: Pod\nmetadata:\n  name: p\n");
+        let generated = doc("kind: Pod\nmetadata:\n  generateName: p-\n");
+        let neither = doc("metadata:\n  generateName: p-\n");
+        let int_name = doc("kind: Pod\nmetadata:\n  name: 12\n");
+        for n in [Naming::Required, Naming::GenerateName] {
+            assert_eq!(missing_identity(&named, n), None);
+            assert_eq!(missing_identity(&int_name, n), None);
+            assert_eq!(missing_identity(&neither, n), Some("kind"));
+        }
+        assert_eq!(
+            missing_identity(&generated, Naming::Required),
+            Some("metadata.name")
+        );
+        assert_eq!(missing_identity(&generated, Naming::GenerateName), None);
+    }
 
     /// The loader's cached resolution agrees with the real `canonicalize` through file
     /// and directory symlinks, `..`, and missing paths.
