@@ -275,10 +275,10 @@ mod tests {
         assert!(m.append(res("ConfigMap", "a", "other")).is_ok());
     }
 
-    #[test]
-    fn lookups_survive_renames() {
+    /// `n` ConfigMaps `c0`.. renamed to `p-c0`.., the old names kept as previous ids.
+    fn prefixed(n: usize) -> ResMap {
         let mut m = ResMap::new();
-        for i in 0..1000 {
+        for i in 0..n {
             let _ = m.append(res("ConfigMap", &format!("c{i}"), "x"));
         }
         for r in m.iter_mut() {
@@ -286,6 +286,12 @@ mod tests {
             let n = format!("p-{}", r.name());
             r.set_name(&n);
         }
+        m
+    }
+
+    #[test]
+    fn lookups_survive_renames() {
+        let mut m = prefixed(1000);
         let id = res("ConfigMap", "p-c7", "x").id();
         assert_eq!(m.position(&id), Some(7));
         m.fresh();
@@ -312,15 +318,7 @@ mod tests {
     /// (which keep the indexes up to date instead of rebuilding them).
     #[test]
     fn lookups_by_any_id_follow_appends_and_replacements() {
-        let mut m = ResMap::new();
-        for i in 0..20 {
-            let _ = m.append(res("ConfigMap", &format!("c{i}"), "x"));
-        }
-        for r in m.iter_mut() {
-            r.remember_id();
-            let n = format!("p-{}", r.name());
-            r.set_name(&n);
-        }
+        let mut m = prefixed(20);
         let probe = |m: &mut ResMap| {
             for name in ["c3", "p-c3", "c15", "p-c15", "q", "p-q", "c20", "p-c20"] {
                 let id = res("ConfigMap", name, "x").id();
