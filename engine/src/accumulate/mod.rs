@@ -56,15 +56,17 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     build_with_naming(fs, dir, opts, Naming::Required)
 }
 
-/// [`build`] with a choice of what resources must carry: app builds accept kfctl's
-/// `generateName`-only resources and name them afterwards.
+/// [`build`] with a choice of what the built resources must carry: app builds accept
+/// kfctl's `generateName`-only resources and name them afterwards.
 pub fn build_with_naming(
     fs: &dyn Fs,
     dir: &Path,
     opts: &BuildOptions,
     naming: Naming,
 ) -> Result<ResMap> {
-    let loader = Loader::new(fs, opts.load_restrictor).with_naming(naming);
+    // During the walk a `generateName` stands in for a name, so that a transformer
+    // (name-gen) can name the resource; a build that ends without a name fails below.
+    let loader = Loader::new(fs, opts.load_restrictor).with_naming(Naming::GenerateName);
     let root = loader.canonical_dir(dir)?;
     let (file, k) = loader.kustomization(&root)?;
     // kustomize builds a Component named on the command line like a Kustomization.
@@ -94,6 +96,12 @@ pub fn build_with_naming(
     // ones, which drops an empty or null `metadata.annotations` (labels are untouched).
     for r in ra.resources.iter_mut() {
         r.drop_empty_annotations();
+    }
+    if naming == Naming::Required {
+        for r in &ra.resources {
+            let from = r.source.as_deref().map(PathBuf::from);
+            check_identities([r], naming, from.as_deref().unwrap_or(&file), None)?;
+        }
     }
     Ok(ra.resources)
 }
