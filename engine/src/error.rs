@@ -93,6 +93,18 @@ pub enum Error {
         /// The id.
         id: ResId,
     },
+    /// A resource has no `kind` or no `metadata.name` (kustomize refuses it too).
+    #[error("{}: missing {field} in object {id}{}", path.display(), after.as_ref().map(|t| format!(" (after {t})")).unwrap_or_default())]
+    Incomplete {
+        /// The file it came from, or the kustomization whose step made it so.
+        path: PathBuf,
+        /// `metadata.name` or `kind`.
+        field: &'static str,
+        /// The resource's id as far as it has one.
+        id: ResId,
+        /// The transformer or generator it came out of, if not a file.
+        after: Option<String>,
+    },
     /// A transformer, generator or patch refused the input.
     #[error("{}: {what}{}: {msg}", path.display(), resource.as_ref().map(|r| format!(" (resource {r})")).unwrap_or_default())]
     Transform {

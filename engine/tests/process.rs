@@ -165,6 +165,174 @@ fn huge_file_is_refused_before_reading() {
     assert_refused(&strata(&["build", "."], &d), "more than the");
 }
 
+/// Runs strata, killing it and failing the test if it has not finished after a minute
+/// (a read that blocks or never ends is the bug these tests catch).
+fn strata_or_hang(args: &[&str], cwd: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running strata: {e}"));
+    for _ in 0..600 {
+        if child.try_wait().ok().flatten().is_some() {
+            return child
+                .wait_with_output()
+                .unwrap_or_else(|e| panic!("strata's output: {e}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("strata build {args:?} hung");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn devices_are_refused_not_read() {
+    let d = scratch("devzero");
+    // stat says /dev/zero has 0 bytes; reading it never ends.
+    write(&d, "kustomization.yaml", "resources:\n- /dev/zero\n");
+    let none = ["build", ".", "--load-restrictor", "LoadRestrictionsNone"];
+    assert_refused(&strata_or_hang(&none, &d), "/dev/zero: not a regular file");
+    write(
+        &d,
+        "kustomization.yaml",
+        "configMapGenerator:\n- name: z\n  files:\n  - zero=/dev/zero\n",
+    );
+    assert_refused(&strata_or_hang(&none, &d), "not a regular file");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_are_refused_not_waited_on() {
+    let d = scratch("fifo");
+    write(&d, "kustomization.yaml", "resources:\n- pipe.yaml\n");
+    let made = Command::new("mkfifo")
+        .arg(d.join("pipe.yaml"))
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    // Opening a FIFO for reading waits for a writer, which never comes.
+    assert_refused(
+        &strata_or_hang(&["build", "."], &d),
+        "pipe.yaml: not a regular file",
+    );
+    // The kustomization file itself.
+    let k = scratch("fifo-kustomization");
+    let made = Command::new("mkfifo")
+        .arg(k.join("kustomization.yaml"))
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    assert_refused(&strata_or_hang(&["build", "."], &k), "not a regular file");
+}
+
+#[cfg(unix)]
+#[test]
+fn kustomization_symlink_escaping_the_root_is_refused_unread() {
+    let d = scratch("kustomization-symlink");
+    // Not YAML a kustomization could be: a parse error would quote it.
+    write(
+        &d,
+        "outside/secret.txt",
+        "resources: [\nhunter2-do-not-print\n",
+    );
+    write(&d, "outside/k.yaml", "resources:\n- cm.yaml\n");
+    write(&d, "root/cm.yaml", CM);
+    std::os::unix::fs::symlink(
+        d.join("outside/secret.txt"),
+        d.join("root/kustomization.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("symlink: {e}"));
+    let out = strata(&["build", "root"], &d);
+    assert_refused(&out, "is not in or below");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+    // kustomize reads it under LoadRestrictionsNone, its entries relative to the root.
+    let _ = std::fs::remove_file(d.join("root/kustomization.yaml"));
+    std::os::unix::fs::symlink(d.join("outside/k.yaml"), d.join("root/kustomization.yaml"))
+        .unwrap_or_else(|e| panic!("symlink: {e}"));
+    assert_refused(&strata(&["build", "root"], &d), "is not in or below");
+    let out = strata(
+        &["build", "root", "--load-restrictor", "LoadRestrictionsNone"],
+        &d,
+    );
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name: cm\n"));
+}
+
+#[test]
+fn resources_without_kind_or_name_are_refused_as_kustomize_does() {
+    let d = scratch("unnamed");
+    let cases = [
+        ("metadata:\n  labels:\n    a: b\n", "missing metadata.name"),
+        ("data:\n  a: b\n", "missing metadata.name"),
+        ("metadata:\n  name: \"\"\n", "missing metadata.name"),
+        ("metadata:\n  name: ~\n", "missing metadata.name"),
+        ("metadata:\n  generateName: x-\n", "missing metadata.name"),
+    ];
+    write(&d, "kustomization.yaml", "resources:\n- r.yaml\n");
+    for (rest, needle) in cases {
+        write(
+            &d,
+            "r.yaml",
+            format!("apiVersion: v1\nkind: ConfigMap\n{rest}"),
+        );
+        assert_refused(&strata(&["build", "."], &d), needle);
+    }
+    for doc in [
+        "apiVersion: v1\nmetadata:\n  name: x\n",
+        "apiVersion: v1\nkind: \"\"\nmetadata:\n  name: x\n",
+        // Both missing: kustomize names the kind.
+        "apiVersion: v1\ndata:\n  a: b\n",
+        // A List's items too.
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  metadata:\n    name: x\n",
+    ] {
+        write(&d, "r.yaml", doc);
+        assert_refused(&strata(&["build", "."], &d), "r.yaml: missing kind");
+    }
+    // A transformer that removes them.
+    write(&d, "r.yaml", CM);
+    for (path, needle) in [
+        ("/metadata", "missing metadata.name"),
+        ("/metadata/name", "missing metadata.name"),
+        ("/kind", "missing kind"),
+    ] {
+        write(
+            &d,
+            "kustomization.yaml",
+            format!(
+                "resources:\n- r.yaml\npatches:\n- target:\n    kind: ConfigMap\n  patch: |-\n    - op: remove\n      path: {path}\n"
+            ),
+        );
+        let out = strata(&["build", "."], &d);
+        assert_refused(&out, needle);
+        assert_refused(&out, "kustomization.yaml");
+    }
+}
+
+#[test]
+fn generate_name_base_is_refused_alone_and_named_in_its_app() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = strata(&["build", "overlays/ci/ci-pipeline-run/base"], &repo);
+    assert_refused(&out, "pipeline-run.yaml: missing metadata.name");
+    let out = strata(
+        &[
+            "build",
+            "overlays/apps/ci-centraldashboard-pipeline-run.yaml",
+        ],
+        &repo,
+    );
+    assert_ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("kind: PipelineRun\nmetadata:\n")
+            && text.contains("  name: ci-centraldashboard-pipeline-run-"),
+        "{text}"
+    );
+}
+
 #[test]
 fn remote_resources_are_refused_offline() {
     let d = scratch("remote");
@@ -652,6 +820,8 @@ fn bundle_replaces_an_earlier_layout_in_place() {
     let _ = std::fs::remove_dir_all(d.join("fresh"));
     assert_ok(&strata(&["bundle", "k", "-o", "fresh"], &d));
     assert_eq!(tree(&d.join("out")), tree(&d.join("fresh")));
+}
+
 /// Nesting past go-yaml's 10,000 levels, as flow and as block collections, with the
 /// position of the collection that goes one level too deep.
 fn too_deep_documents() -> [(&'static str, String, &'static str); 2] {

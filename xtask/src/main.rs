@@ -7,7 +7,7 @@
 //! - `bench [--repeat N] [--no-criterion]`: times the release binary against the
 //!   reference kustomize on ../shared/bench, measures the oracle's start-up floor and
 //!   runs the criterion hot-path benchmarks; `bench --scale [1000,10000,100000]` runs the synthetic scale
-//!   benchmark (time per resource from 1k to 100k resources).
+//!   benchmark (time per resource from 1k to 100k resources, plain and generated trees).
 //! - `codegen [SCHEMA]`: regenerates engine/src/schema/kubernetes.txt (merge keys,
 //!   patch strategies, scopes) from the Kubernetes OpenAPI bundle.
 //! - `plugins [--check-reproducible]`: builds the shipped wasm plugins reproducibly,

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::fieldspec::TransformerConfig;
 use crate::fs::{Fs, Kind};
 use crate::kustomization::{Kustomization, Var};
-use crate::loader::{LoadRestrictor, Loader, Root, looks_remote};
+use crate::loader::{LoadRestrictor, Loader, Naming, Root, check_identities, looks_remote};
 use crate::resource::{Behavior, ResMap, Resource};
 
 /// kustomize's `--reorder`.
@@ -55,7 +55,22 @@ pub struct Accumulator {
 
 /// Builds the kustomization in `dir`: what `kustomize build DIR` prints, as resources.
 pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
-    let loader = Loader::new(fs, opts.load_restrictor).with_env(opts.env.clone());
+    build_with_naming(fs, dir, opts, Naming::Required)
+}
+
+/// [`build`] with a choice of what the built resources must carry: app builds accept
+/// kfctl's `generateName`-only resources and name them afterwards.
+pub fn build_with_naming(
+    fs: &dyn Fs,
+    dir: &Path,
+    opts: &BuildOptions,
+    naming: Naming,
+) -> Result<ResMap> {
+    // During the walk a `generateName` stands in for a name, so that a transformer
+    // (name-gen) can name the resource; a build that ends without a name fails below.
+    let loader = Loader::new(fs, opts.load_restrictor)
+        .with_naming(Naming::GenerateName)
+        .with_env(opts.env.clone());
     let root = loader.canonical_dir(dir)?;
     let (file, k) = loader.kustomization(&root)?;
     // kustomize builds a Component named on the command line like a Kustomization.
@@ -85,6 +100,12 @@ pub fn build(fs: &dyn Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap> {
     // ones, which drops an empty or null `metadata.annotations` (labels are untouched).
     for r in ra.resources.iter_mut() {
         r.drop_empty_annotations();
+    }
+    if naming == Naming::Required {
+        for r in &ra.resources {
+            let from = r.source.as_deref().map(PathBuf::from);
+            check_identities([r], naming, from.as_deref().unwrap_or(&file), None)?;
+        }
     }
     Ok(ra.resources)
 }
@@ -343,11 +364,16 @@ fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> R
         config: &ra.config,
     };
     let mut generated: Vec<Vec<Resource>> = Vec::new();
+    let run = |g: Box<dyn builtins::Generator>| -> Result<Vec<Resource>> {
+        let batch = g.generate(&cx)?;
+        check_identities(&batch, root.loader.naming(), root.file, Some(g.name()))?;
+        Ok(batch)
+    };
     for g in builtins::field_generators(k, root)? {
-        generated.push(g.generate(&cx)?);
+        generated.push(run(g)?);
     }
     for g in builtins::config_generators(k, root)? {
-        generated.push(g.generate(&cx)?);
+        generated.push(run(g)?);
     }
     for batch in generated {
         for r in batch {
@@ -410,6 +436,13 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
             config: &ra.config,
         };
         t.transform(&mut ra.resources, &cx)?;
+        // A patch may remove a name or kind (`op: remove, path: /metadata`).
+        check_identities(
+            &ra.resources,
+            root.loader.naming(),
+            root.file,
+            Some(t.name()),
+        )?;
         ra.resources.fresh();
         if ra.transformer_origins {
             builtins::build_metadata::record_transformer(&mut ra.resources, root.file, t.name());

@@ -203,7 +203,13 @@ fn render_kfdef(rec: &RecordingFs<'_>, target: &Path, opts: &BuildOptions) -> Re
             file: target,
         };
         let composed = compose::compose(&loader, &mut ov, &spec)?;
-        let mut built = crate::build(&ov, &composed.root, opts)?;
+        // kfctl submitted `generateName`-only resources; name-gen names them below.
+        let mut built = crate::accumulate::build_with_naming(
+            &ov,
+            &composed.root,
+            opts,
+            crate::loader::Naming::GenerateName,
+        )?;
         let step = steps::StepInput {
             app: &app.name,
             namespace: &kf.metadata.namespace,
@@ -213,6 +219,12 @@ fn render_kfdef(rec: &RecordingFs<'_>, target: &Path, opts: &BuildOptions) -> Re
             file: target,
         };
         plugins.extend(steps::run(&step, &mut built)?);
+        crate::loader::check_identities(
+            &built,
+            crate::loader::Naming::Required,
+            target,
+            Some(steps::NAME_GEN),
+        )?;
         for (p, bytes) in ov.virtual_files() {
             let (repo, path) = locate(p, &repos, &base);
             generated.push(InputFile {

@@ -413,7 +413,9 @@ pub fn plugin_configs(
     for e in entries {
         let inline = e.contains('\n') || e.trim_start().starts_with('{');
         if inline {
-            for r in crate::loader::resources_from_text(e, root.file)? {
+            let configs = crate::loader::resources_from_text(e, root.file)?;
+            crate::loader::check_identities(&configs, root.loader.naming(), root.file, None)?;
+            for r in configs {
                 out.push((r.node, root.file.to_path_buf()));
             }
             continue;

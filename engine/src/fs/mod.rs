@@ -57,7 +57,28 @@ pub struct DiskFs;
 #[allow(clippy::disallowed_methods, reason = "the fs boundary")]
 impl Fs for DiskFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        use std::io::Read as _;
+        // A device or FIFO passes a size check (stat says 0 bytes) and then reads forever
+        // or blocks: refuse what is not a regular file before opening it, open without
+        // blocking (a FIFO swapped in meanwhile would wait for a writer), check the opened
+        // file itself, and bound the read in case the file grows while it is read.
+        regular(&std::fs::metadata(path)?)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+        let file = options.open(path)?;
+        let meta = file.metadata()?;
+        regular(&meta)?;
+        let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
+        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("file grew past the {MAX_FILE_BYTES}-byte limit while read"),
+            ));
+        }
+        Ok(bytes)
     }
     fn size(&self, path: &Path) -> io::Result<u64> {
         std::fs::metadata(path).map(|m| m.len())
@@ -83,6 +104,19 @@ impl Fs for DiskFs {
         }
         v.sort();
         Ok(v)
+    }
+}
+
+/// Refuses anything but a regular file (devices, FIFOs, sockets), which have no size to
+/// check and may never end.
+fn regular(meta: &std::fs::Metadata) -> io::Result<()> {
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (devices, FIFOs and sockets are refused)",
+        ))
     }
 }
 

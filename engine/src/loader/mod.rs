@@ -57,12 +57,58 @@ impl std::fmt::Debug for Env {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Env({} variables)", self.0.len())
     }
+/// What a loaded resource must carry to be accepted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Naming {
+    /// kustomize's rule: a `kind` and a `metadata.name` (a `generateName` is not one).
+    #[default]
+    Required,
+    /// kfctl's rule, for app builds: a `metadata.generateName` stands in for the name,
+    /// which name-gen fills in once the application is built.
+    GenerateName,
+}
+
+/// Returns the identity field `node` lacks (`kind`, then `metadata.name`), if any:
+/// kustomize refuses such an object wherever it enters or leaves a step.
+pub fn missing_identity(node: &Node, naming: Naming) -> Option<&'static str> {
+    let present = |path: &[&str]| {
+        node.get_path(path)
+            .is_some_and(|n| !n.is_null() && n.as_str().is_some_and(|s| !s.is_empty()))
+    };
+    if !present(&["kind"]) {
+        return Some("kind");
+    }
+    let named = present(&["metadata", "name"])
+        || (naming == Naming::GenerateName && present(&["metadata", "generateName"]));
+    (!named).then_some("metadata.name")
+}
+
+/// Refuses the first resource that lacks its kind or name; `path` is the file that
+/// brought them and `after` the step they came out of, for the message.
+pub fn check_identities<'r>(
+    resources: impl IntoIterator<Item = &'r Resource>,
+    naming: Naming,
+    path: &Path,
+    after: Option<&str>,
+) -> Result<()> {
+    for r in resources {
+        if let Some(field) = missing_identity(&r.node, naming) {
+            return Err(Error::Incomplete {
+                path: path.to_path_buf(),
+                field,
+                id: r.id(),
+                after: after.map(str::to_string),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads files for a build.
 pub struct Loader<'f> {
     fs: &'f dyn Fs,
     restrictor: LoadRestrictor,
+    naming: Naming,
     /// Canonical forms of the directories seen so far: a file's canonical path is then
     /// its directory's plus its name, after one check that the name is no symlink
     /// (where resolving the whole path anew costs a system call per component).
@@ -89,6 +135,7 @@ impl<'f> Loader<'f> {
         Loader {
             fs,
             restrictor,
+            naming: Naming::Required,
             dirs: Mutex::new(HashMap::new()),
             aliases: AliasBudget::default(),
             env: Env::default(),
@@ -104,6 +151,15 @@ impl<'f> Loader<'f> {
     /// The environment the caller handed over.
     pub fn env(&self) -> &Env {
         &self.env
+    /// Sets what resources must carry to load (kustomize's rule by default).
+    pub fn with_naming(mut self, naming: Naming) -> Loader<'f> {
+        self.naming = naming;
+        self
+    }
+
+    /// Returns what resources must carry to load.
+    pub fn naming(&self) -> Naming {
+        self.naming
     }
 
     /// Resolves symlinks and `..` as [`Fs::canonicalize`] does, reusing the canonical
@@ -159,14 +215,28 @@ impl<'f> Loader<'f> {
     }
 
     /// Finds the kustomization file in `dir`. More than one is an error; none is `Ok(None)`.
+    /// Under `RootOnly` the load restriction applies to the kustomization file too: a
+    /// symlink to a file outside `dir` does not count (as in kustomize), and when it is the
+    /// only candidate the error says so, before a byte of it is read.
     pub fn kustomization_file(&self, dir: &Path) -> Result<Option<PathBuf>> {
+        let mut restricted: Option<(PathBuf, PathBuf)> = None;
         let found: Vec<PathBuf> = FILE_NAMES
             .iter()
             .map(|n| dir.join(n))
             .filter(|p| self.fs.kind(p) == Some(Kind::File))
+            .filter(|p| match self.escaping(dir, p) {
+                Some(escape) => {
+                    restricted.get_or_insert(escape);
+                    false
+                }
+                None => true,
+            })
             .collect();
         match found.len() {
-            0 => Ok(None),
+            0 => match restricted {
+                Some((path, root)) => Err(Error::Restricted { path, root }),
+                None => Ok(None),
+            },
             1 => Ok(found.into_iter().next()),
             _ => Err(Error::config(
                 dir,
@@ -181,6 +251,18 @@ impl<'f> Loader<'f> {
                 ),
             )),
         }
+    }
+
+    /// Under `RootOnly`, returns the canonical path of `file` and of `dir` when the file
+    /// resolves outside the directory.
+    fn escaping(&self, dir: &Path, file: &Path) -> Option<(PathBuf, PathBuf)> {
+        if self.restrictor != LoadRestrictor::RootOnly {
+            return None;
+        }
+        // A path that cannot be resolved is left to the read, which reports it.
+        let root = self.canonicalize(dir).ok()?;
+        let canon = self.canonicalize(file).ok()?;
+        (!canon.starts_with(&root)).then_some((canon, root))
     }
 
     /// Reads and parses the kustomization in `dir` (legacy fields folded in).
@@ -261,10 +343,13 @@ impl<'f> Loader<'f> {
         self.fs.kind(path)
     }
 
-    /// Reads a resource file: every non-empty document, with `List` kinds flattened.
+    /// Reads a resource file: every non-empty document, with `List` kinds flattened; each
+    /// must have a kind and a name.
     pub fn resources_from_file(&self, path: &Path) -> Result<Vec<Resource>> {
         let text = self.read_text(path)?;
-        resources_from_docs(self.parse_yaml(&text, path)?, path)
+        let resources = resources_from_docs(self.parse_yaml(&text, path)?, path)?;
+        check_identities(&resources, self.naming, path, None)?;
+        Ok(resources)
     }
 
     /// Parses a file of this build's, its aliases counted against the build's budget.
@@ -420,6 +505,25 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
 mod tests {
     use super::*;
     use crate::fs::DiskFs;
+
+    #[test]
+    fn identity_needs_kind_and_name_or_generate_name_for_apps() {
+        let doc = |t: &str| crate::yaml::parse_one(t).unwrap_or_default();
+        let named = doc("kind: Pod\nmetadata:\n  name: p\n");
+        let generated = doc("kind: Pod\nmetadata:\n  generateName: p-\n");
+        let neither = doc("metadata:\n  generateName: p-\n");
+        let int_name = doc("kind: Pod\nmetadata:\n  name: 12\n");
+        for n in [Naming::Required, Naming::GenerateName] {
+            assert_eq!(missing_identity(&named, n), None);
+            assert_eq!(missing_identity(&int_name, n), None);
+            assert_eq!(missing_identity(&neither, n), Some("kind"));
+        }
+        assert_eq!(
+            missing_identity(&generated, Naming::Required),
+            Some("metadata.name")
+        );
+        assert_eq!(missing_identity(&generated, Naming::GenerateName), None);
+    }
 
     /// The loader's cached resolution agrees with the real `canonicalize` through file
     /// and directory symlinks, `..`, and missing paths.

@@ -14,6 +14,9 @@ use super::{ResId, Resource};
 pub struct ResMap {
     items: Vec<Resource>,
     index: HashMap<ResId, Vec<usize>>,
+    /// Positions by each previous id; only generator merges ask for it, so it is built on
+    /// their first lookup after the index was rebuilt and then kept up to date.
+    by_previous: Option<HashMap<ResId, Vec<usize>>>,
     stale: bool,
 }
 
@@ -46,6 +49,7 @@ impl ResMap {
             return Err(DuplicateId(res.id()));
         }
         self.index.entry(key).or_default().push(self.items.len());
+        self.note_previous(&res, self.items.len());
         self.items.push(res);
         Ok(())
     }
@@ -65,7 +69,17 @@ impl ResMap {
             .entry(res.id().key())
             .or_default()
             .push(self.items.len());
+        self.note_previous(&res, self.items.len());
         self.items.push(res);
+    }
+
+    /// Adds the previous ids of the resource at `i` to the previous-id index, if built.
+    fn note_previous(&mut self, res: &Resource, i: usize) {
+        if let Some(by_previous) = &mut self.by_previous {
+            for p in &res.previous {
+                insert_sorted(by_previous.entry(p.key()).or_default(), i);
+            }
+        }
     }
 
     /// Returns the position of the resource whose current id is `id`.
@@ -90,15 +104,30 @@ impl ResMap {
         Some(&mut self.items[i])
     }
 
-    /// Returns the positions of resources that have, or once had, `id`.
-    pub fn positions_by_any_id(&self, id: &ResId) -> Vec<usize> {
+    /// Returns the positions of resources that have, or once had, `id`, in order: two
+    /// hash lookups, so absorbing N generated resources stays linear.
+    pub fn positions_by_any_id(&mut self, id: &ResId) -> Vec<usize> {
+        self.fresh();
+        let items = &self.items;
+        let by_previous = self.by_previous.get_or_insert_with(|| {
+            let mut m: HashMap<ResId, Vec<usize>> = HashMap::new();
+            for (i, r) in items.iter().enumerate() {
+                for p in &r.previous {
+                    insert_sorted(m.entry(p.key()).or_default(), i);
+                }
+            }
+            m
+        });
         let key = id.key();
-        self.items
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.id().key() == key || r.previous.iter().any(|p| p.key() == key))
-            .map(|(i, _)| i)
-            .collect()
+        let mut out: Vec<usize> = [self.index.get(&key), by_previous.get(&key)]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Returns the resource at a position.
@@ -112,11 +141,35 @@ impl ResMap {
         self.items.get_mut(i)
     }
 
-    /// Replaces the resource at a position.
+    /// Replaces the resource at a position, keeping a fresh index fresh (a generator
+    /// merging into N resources must not rebuild it N times).
     pub fn replace_at(&mut self, i: usize, res: Resource) {
-        if let Some(slot) = self.items.get_mut(i) {
-            *slot = res;
-            self.stale = true;
+        let Some(slot) = self.items.get_mut(i) else {
+            return;
+        };
+        let old = std::mem::replace(slot, res);
+        if self.stale {
+            return;
+        }
+        let new = &self.items[i];
+        let (old_key, new_key) = (old.id().key(), new.id().key());
+        if old_key != new_key {
+            if let Some(v) = self.index.get_mut(&old_key) {
+                v.retain(|&j| j != i);
+            }
+            insert_sorted(self.index.entry(new_key).or_default(), i);
+        }
+        if let Some(by_previous) = &mut self.by_previous
+            && old.previous != new.previous
+        {
+            for p in &old.previous {
+                if let Some(v) = by_previous.get_mut(&p.key()) {
+                    v.retain(|&j| j != i);
+                }
+            }
+            for p in &new.previous {
+                insert_sorted(by_previous.entry(p.key()).or_default(), i);
+            }
         }
     }
 
@@ -169,10 +222,19 @@ impl ResMap {
             return;
         }
         self.index.clear();
+        self.by_previous = None;
         for (i, r) in self.items.iter().enumerate() {
             self.index.entry(r.id().key()).or_default().push(i);
         }
         self.stale = false;
+    }
+}
+
+/// Inserts `i` into an ascending list of positions, once.
+fn insert_sorted(v: &mut Vec<usize>, i: usize) {
+    let at = v.partition_point(|&j| j < i);
+    if v.get(at) != Some(&i) {
+        v.insert(at, i);
     }
 }
 
@@ -213,10 +275,10 @@ mod tests {
         assert!(m.append(res("ConfigMap", "a", "other")).is_ok());
     }
 
-    #[test]
-    fn lookups_survive_renames() {
+    /// `n` ConfigMaps `c0`.. renamed to `p-c0`.., the old names kept as previous ids.
+    fn prefixed(n: usize) -> ResMap {
         let mut m = ResMap::new();
-        for i in 0..1000 {
+        for i in 0..n {
             let _ = m.append(res("ConfigMap", &format!("c{i}"), "x"));
         }
         for r in m.iter_mut() {
@@ -224,6 +286,12 @@ mod tests {
             let n = format!("p-{}", r.name());
             r.set_name(&n);
         }
+        m
+    }
+
+    #[test]
+    fn lookups_survive_renames() {
+        let mut m = prefixed(1000);
         let id = res("ConfigMap", "p-c7", "x").id();
         assert_eq!(m.position(&id), Some(7));
         m.fresh();
@@ -231,6 +299,49 @@ mod tests {
         assert_eq!(
             m.positions_by_any_id(&res("ConfigMap", "c7", "x").id()),
             vec![7]
+        );
+    }
+
+    /// The scan the indexed lookup replaces, as the reference.
+    fn scan(m: &ResMap, id: &ResId) -> Vec<usize> {
+        let key = id.key();
+        (0..m.len())
+            .filter(|&i| {
+                m.at(i).is_some_and(|r| {
+                    r.id().key() == key || r.previous.iter().any(|p| p.key() == key)
+                })
+            })
+            .collect()
+    }
+
+    /// Lookups by any id agree with a scan through appends, renames and replacements
+    /// (which keep the indexes up to date instead of rebuilding them).
+    #[test]
+    fn lookups_by_any_id_follow_appends_and_replacements() {
+        let mut m = prefixed(20);
+        let probe = |m: &mut ResMap| {
+            for name in ["c3", "p-c3", "c15", "p-c15", "q", "p-q", "c20", "p-c20"] {
+                let id = res("ConfigMap", name, "x").id();
+                let want = scan(m, &id);
+                assert_eq!(m.positions_by_any_id(&id), want, "{name}");
+            }
+        };
+        probe(&mut m);
+        // A replacement that takes another resource's old name and drops its history.
+        m.replace_at(3, res("ConfigMap", "c15", "x"));
+        probe(&mut m);
+        let mut renamed = res("ConfigMap", "q", "x");
+        renamed.previous.push(res("ConfigMap", "c3", "x").id());
+        m.replace_at(15, renamed);
+        probe(&mut m);
+        let mut later = res("ConfigMap", "p-c20", "x");
+        later.previous.push(res("ConfigMap", "c20", "x").id());
+        let _ = m.append(later);
+        probe(&mut m);
+        assert_eq!(
+            m.position(&res("ConfigMap", "q", "x").id()),
+            Some(15),
+            "the current-id index follows replacements too"
         );
     }
 }
