@@ -57,6 +57,8 @@ impl std::fmt::Debug for Env {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Env({} variables)", self.0.len())
     }
+}
+
 /// What a loaded resource must carry to be accepted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Naming {
@@ -151,6 +153,8 @@ impl<'f> Loader<'f> {
     /// The environment the caller handed over.
     pub fn env(&self) -> &Env {
         &self.env
+    }
+
     /// Sets what resources must carry to load (kustomize's rule by default).
     pub fn with_naming(mut self, naming: Naming) -> Loader<'f> {
         self.naming = naming;
