@@ -986,10 +986,10 @@ mod tests {
     /// Found by fuzz/yaml_readers_agree: `-\t$` read as the item `"\t$"`, `}:` as a key.
     #[test]
     fn declines_what_the_fuzzer_found() {
-        assert!(parse("-\t$\n").is_none());
-        assert!(parse("- \tx\n").is_none());
+        assert!(matches!(parse("-\t$\n"), Ok(None)));
+        assert!(matches!(parse("- \tx\n"), Ok(None)));
         // And `}:` as the key `}` (a flow indicator cannot start a plain scalar).
-        assert!(parse("}:\n").is_none());
+        assert!(matches!(parse("}:\n"), Ok(None)));
         assert!(parse_documents_complete("}:\n").is_err());
         assert_eq!(
             parse_documents_complete("-\t$\n").ok(),
