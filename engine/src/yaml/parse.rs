@@ -141,6 +141,7 @@ pub fn parse_documents_in(text: &str, budget: &AliasBudget) -> Result<Vec<Node>,
 }
 
 fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, ParseError> {
+    check_printable(text)?;
     let text = normalize(text);
     let text = text.as_ref();
     if let Some(docs) = super::fast::parse(text)? {
@@ -172,6 +173,37 @@ fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, Parse
         }
     }
     Ok(docs)
+}
+
+/// Refuses a character YAML does not allow in a stream (C0 and C1 controls but tab, line
+/// feed, carriage return and NEL; DEL; U+FFFE and U+FFFF), as go-yaml's reader does
+/// before anything is parsed, with its message. Found by fuzz/yaml_readers_agree: both
+/// readers used to accept such text, with different trees.
+fn check_printable(text: &str) -> Result<(), ParseError> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}')
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    // ASCII text needs only a byte test; the char walk runs from the first other byte.
+    let start = text
+        .bytes()
+        .position(|b| !(b == b'\t' || b == b'\n' || b == b'\r' || (0x20..0x7f).contains(&b)));
+    let Some(start) = start else {
+        return Ok(());
+    };
+    let Some((at, _)) = text[start..].char_indices().find(|&(_, c)| !allowed(c)) else {
+        return Ok(());
+    };
+    let at = start + at;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Err(ParseError {
+        line,
+        col,
+        msg: "control characters are not allowed".to_string(),
+    })
 }
 
 /// What both readers need first, as kustomize reads a stream: line breaks are `\n`
@@ -664,6 +696,27 @@ fn decode_binary(text: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn control_characters_are_refused_with_their_position() {
+        for (text, line, col) in [
+            ("a: \"x\u{1}y\"\n", 1, 6),
+            ("a: 1\nb: \u{7f}\n", 2, 4),
+            ("\u{0}:\n", 1, 1),
+            ("a: \u{e9}\u{9f}\n", 1, 5),
+            ("a: \u{ffff}\n", 1, 4),
+        ] {
+            let e = parse_documents(text).err();
+            assert_eq!(
+                e.map(|e| (e.line, e.col, e.msg)),
+                Some((line, col, "control characters are not allowed".to_string())),
+                "{text:?}"
+            );
+        }
+        for ok in ["a: \"tab\there\"\r\n", "a: \u{e9}\u{a0}\u{10000}\n", "a: x\u{85}\n"] {
+            assert!(check_printable(ok).is_ok(), "{ok:?}");
+        }
+    }
     use super::*;
 
     #[test]
