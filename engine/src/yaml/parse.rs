@@ -713,7 +713,11 @@ mod tests {
                 "{text:?}"
             );
         }
-        for ok in ["a: \"tab\there\"\r\n", "a: \u{e9}\u{a0}\u{10000}\n", "a: x\u{85}\n"] {
+        for ok in [
+            "a: \"tab\there\"\r\n",
+            "a: \u{e9}\u{a0}\u{10000}\n",
+            "a: x\u{85}\n",
+        ] {
             assert!(check_printable(ok).is_ok(), "{ok:?}");
         }
     }
