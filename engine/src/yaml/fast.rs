@@ -317,7 +317,12 @@ impl<'a> P<'a> {
                 // A comment line ends a plain scalar.
                 break;
             }
-            if t.contains(" #") || t.contains(": ") || t.ends_with(':') {
+            if t.contains(" #")
+                || t.contains("\t#")
+                || t.contains(": ")
+                || t.contains(":\t")
+                || t.ends_with(':')
+            {
                 return None;
             }
             let s = text.get_or_insert_with(|| first.to_string());
@@ -990,6 +995,12 @@ mod tests {
         assert!(matches!(parse("- \tx\n"), Ok(None)));
         // And `}:` as the key `}` (a flow indicator cannot start a plain scalar).
         assert!(matches!(parse("}:\n"), Ok(None)));
+        // A tab before `#` starts a comment inside a plain scalar's continuation line too.
+        assert!(matches!(parse("- a\n  b \t# c\n"), Ok(None)));
+        assert_eq!(
+            crate::yaml::parse::parse_documents("- a\n  b \t# c\n").ok(),
+            Some(vec![Node::Seq(vec![Node::str("a b")])])
+        );
         assert!(parse_documents_complete("}:\n").is_err());
         assert_eq!(
             parse_documents_complete("-\t$\n").ok(),
