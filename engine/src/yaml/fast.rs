@@ -295,7 +295,7 @@ impl<'a> P<'a> {
 
     fn plain(&mut self, v: &'a str, parent: usize) -> Option<Node> {
         let first = strip_comment(v)?.trim_end_matches([' ', '\t']);
-        if first.contains(": ") || first.ends_with(':') {
+        if first.contains(": ") || first.contains(":\t") || first.ends_with(':') {
             return None;
         }
         self.i += 1;
@@ -995,6 +995,8 @@ mod tests {
         assert!(matches!(parse("- \tx\n"), Ok(None)));
         // And `}:` as the key `}` (a flow indicator cannot start a plain scalar).
         assert!(matches!(parse("}:\n"), Ok(None)));
+        // `:` and a tab inside a plain value is no text to the complete parser either.
+        assert!(matches!(parse("kind: A:\tb\n"), Ok(None)));
         // A tab before `#` starts a comment inside a plain scalar's continuation line too.
         assert!(matches!(parse("- a\n  b \t# c\n"), Ok(None)));
         assert_eq!(
