@@ -298,7 +298,7 @@ impl<'a> P<'a> {
 
     fn plain(&mut self, v: &'a str, parent: usize) -> Option<Node> {
         let first = strip_comment(v)?.trim_end_matches([' ', '\t']);
-        if first.contains(": ") || first.contains(":\t") || first.ends_with(':') {
+        if first.contains(": ") || first.ends_with(':') {
             return None;
         }
         self.i += 1;
@@ -320,12 +320,7 @@ impl<'a> P<'a> {
                 // A comment line ends a plain scalar.
                 break;
             }
-            if t.contains(" #")
-                || t.contains("\t#")
-                || t.contains(": ")
-                || t.contains(":\t")
-                || t.ends_with(':')
-            {
+            if t.contains(" #") || t.contains(": ") || t.ends_with(':') {
                 return None;
             }
             let s = text.get_or_insert_with(|| first.to_string());
