@@ -275,7 +275,12 @@ impl<'a> P<'a> {
                     _ => self.block_node(col as isize)?,
                 }
             } else {
-                self.inline_value(rest.trim_start_matches(' '), col)?
+                let value = rest.trim_start_matches(' ');
+                // A tab here is separation to the complete parser, not part of the value.
+                if value.starts_with('\t') {
+                    return None;
+                }
+                self.inline_value(value, col)?
             };
             map.insert(key, value);
         }
@@ -297,11 +302,20 @@ impl<'a> P<'a> {
     }
 
     fn plain(&mut self, v: &'a str, parent: usize) -> Option<Node> {
-        let first = strip_comment(v)?.trim_end_matches([' ', '\t']);
+        let uncommented = strip_comment(v)?;
+        let first = uncommented.trim_end_matches([' ', '\t']);
         if first.contains(": ") || first.ends_with(':') {
             return None;
         }
         self.i += 1;
+        // A comment ends a plain scalar: a more-indented line after it continues nothing,
+        // and the caller declines it.
+        if uncommented.len() < v.len() {
+            return Some(Node::Scalar(Scalar {
+                tag: resolve_plain(first),
+                value: first.to_string(),
+            }));
+        }
         // Continuation lines fold into the scalar.
         let mut text: Option<String> = None;
         let mut blank_run = 0usize;
@@ -1001,6 +1015,23 @@ mod tests {
         assert_eq!(
             crate::yaml::parse::parse_documents("- a\n  b \t# c\n").ok(),
             Some(vec![Node::Seq(vec![Node::str("a b")])])
+        );
+        // A comment ends a plain scalar: the more-indented line after it continues nothing.
+        assert!(matches!(parse("- x #c\n y\n"), Ok(None)));
+        assert!(matches!(parse("a: x #c\n  y\n"), Ok(None)));
+        assert!(parse_documents_complete("- x #c\n y\n").is_err());
+        assert_eq!(
+            parse("- x #c\n- y\n").ok().flatten(),
+            Some(vec![Node::Seq(vec![Node::str("x"), Node::str("y")])])
+        );
+        // A tab before a value separates it: `\t'x` is a quoted scalar, not plain text.
+        assert!(matches!(parse("k: \t'x'\n"), Ok(None)));
+        assert_eq!(
+            parse_documents_complete("k: \t'x'\n").ok(),
+            Some(vec![Node::Map(Map::from_iter([(
+                "k".to_string(),
+                Node::str("x")
+            )]))])
         );
         assert!(parse_documents_complete("}:\n").is_err());
         assert_eq!(

@@ -965,6 +965,14 @@ mod tests {
             n.get_path(&["a", "k"]),
             Some(&Node::Seq(vec![Node::str("first second"), Node::str("b")]))
         );
+        // After a tab that separates it from its key (found by fuzz/yaml_readers_agree).
+        for text in [
+            "a:\n  k: \t'first\n  second'\n  j: v\n",
+            "a:\n  k:\t\"first\nsecond\"\n  j: v\n",
+        ] {
+            let n = parse_one(text).unwrap_or_default();
+            assert_eq!(n.str_at(&["a", "k"]), Some("first second"), "{text:?}");
+        }
         // A document marker inside one is still an error.
         assert!(parse_documents("a:\n  k: 'first\n---\n  second'\n").is_err());
     }
