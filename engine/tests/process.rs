@@ -788,6 +788,15 @@ fn bundle_refuses_to_replace_what_it_did_not_write() {
         &strata(&["bundle", ".", "-o", "."], &d.join("k")),
         "not an OCI layout",
     );
+    // An archive replaces no input file and no archive it did not make.
+    write(&d, "other.tar", &"x".repeat(1024));
+    for out in ["k/kustomization.yaml", "file.txt", "other.tar"] {
+        assert_refused(
+            &strata(&["bundle", "k", "--tar", "-o", out], &d),
+            "not a bundle archive",
+        );
+    }
+    let _ = std::fs::remove_file(d.join("other.tar"));
     assert_refused(
         &strata(&["bundle", "k", "--tekton-out", "proj", "-o", "new"], &d),
         "proj",
@@ -820,6 +829,25 @@ fn bundle_replaces_an_earlier_layout_in_place() {
     let _ = std::fs::remove_dir_all(d.join("fresh"));
     assert_ok(&strata(&["bundle", "k", "-o", "fresh"], &d));
     assert_eq!(tree(&d.join("out")), tree(&d.join("fresh")));
+    // An archive replaces an earlier archive, and an empty file.
+    assert_ok(&strata(&["bundle", "k", "--tar", "-o", "b.tar"], &d));
+    configmaps(&d.join("k"), &[("d", "default")]);
+    let again = strata(&["bundle", "k", "--tar", "-o", "b.tar"], &d);
+    assert_ok(&again);
+    write(&d, "empty.tar", "");
+    let empty = strata(&["bundle", "k", "--tar", "-o", "empty.tar"], &d);
+    assert_ok(&empty);
+    let digest = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .next()
+            .map(String::from)
+    };
+    assert_eq!(digest(&again), digest(&empty));
+    assert_eq!(
+        std::fs::read(d.join("b.tar")).ok(),
+        std::fs::read(d.join("empty.tar")).ok()
+    );
 }
 
 /// Nesting past go-yaml's 10,000 levels, as flow and as block collections, with the

@@ -1,6 +1,7 @@
 //! Where a bundle goes: a layout directory is written only where nothing is, into an
 //! empty directory, or over an earlier OCI layout, so nothing Strata did not write is
-//! ever replaced; a `--tar` archive is written like any `-o FILE`.
+//! ever replaced; a `--tar` archive likewise replaces only an empty file or an earlier
+//! archive, and is written like any `-o FILE`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -46,7 +47,13 @@ pub fn check_output(out: &Path, as_tar: bool) -> Result<Target, BundleError> {
     let path = fs::resolve_link(out).map_err(io)?;
     match (fs::entry(&path).map_err(io)?, as_tar) {
         (Entry::Missing, false) => Ok(Target::New(path)),
-        (Entry::Missing | Entry::File | Entry::Device, true) => Ok(Target::Tar(path)),
+        (Entry::Missing | Entry::Device, true) => Ok(Target::Tar(path)),
+        (Entry::File, true) => match earlier_archive(&path) {
+            Ok(()) => Ok(Target::Tar(path)),
+            Err(why) => Err(refuse(format!(
+                "it is a file that is not a bundle archive ({why}); --tar replaces only an empty file or an earlier bundle archive"
+            ))),
+        },
         (Entry::Dir, true) => Err(refuse(
             "it is a directory, and --tar writes one archive file".into(),
         )),
@@ -63,6 +70,24 @@ pub fn check_output(out: &Path, as_tar: bool) -> Result<Target, BundleError> {
             "it is neither a file nor a directory".into(),
         )),
     }
+}
+
+/// Whether the regular file at `path` is empty or an archive [`write`] made: a ustar
+/// archive whose first entry is the layout's `blobs/` directory. Anything else (a source
+/// file, someone's archive) is what `--tar` must not replace.
+fn earlier_archive(path: &Path) -> Result<(), String> {
+    let head = fs::read_head(path, 512).map_err(|e| e.to_string())?;
+    if head.is_empty() {
+        return Ok(());
+    }
+    if head.len() < 512 || &head[257..262] != b"ustar" {
+        return Err("no tar header".into());
+    }
+    let name = head[..100].split(|&b| b == 0).next().unwrap_or_default();
+    if name != b"blobs/" || head[156] != b'5' {
+        return Err("its first entry is not the layout's blobs/ directory".into());
+    }
+    Ok(())
 }
 
 /// Returns the blob names of the OCI layout in `dir` (none for an empty directory), or

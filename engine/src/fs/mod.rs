@@ -21,6 +21,18 @@ use std::path::{Path, PathBuf};
 /// The largest file the loader reads; larger ones are refused before any byte is read.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The first `n` bytes of a regular file (fewer when it is shorter), to recognise what
+/// it is without reading it whole.
+#[allow(clippy::disallowed_methods, reason = "the fs boundary")]
+pub fn read_head(path: &Path, n: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    regular(&file.metadata()?)?;
+    let mut bytes = Vec::new();
+    file.take(n).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// What a path names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
