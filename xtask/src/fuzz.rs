@@ -1,5 +1,8 @@
 //! `cargo xtask fuzz`: builds the coverage-guided fuzz targets of fuzz/ and runs each for
 //! a while, failing on the first crash, panic, timeout or memory blow-up (fuzz/README.md).
+//! `--runs N` runs a fixed number of mutations from a fixed seed over the seeds and the
+//! committed regressions only (`--replay`: none, the inputs alone): the deterministic
+//! form CI runs.
 #![allow(
     clippy::disallowed_methods,
     reason = "xtask is an edge: it lays out seed corpora and reads the fuzzers' logs"
@@ -36,20 +39,35 @@ enum RepoSeeds {
     Kustomizations,
 }
 
-/// `fuzz [--seconds N] [TARGET...]`: N seconds per target (default 5), every target by
-/// default.
+/// How long each target explores.
+#[derive(Clone, Copy)]
+enum Budget {
+    /// Wall-clock seconds, from the corpus grown so far: for finding bugs.
+    Seconds(u64),
+    /// A fixed number of mutations with a fixed random seed from the seeds and regressions
+    /// alone (0: replay them only): the same inputs every run, for CI.
+    Runs(u64),
+}
+
+/// `fuzz [--seconds N | --runs N | --replay] [TARGET...]`: every target by default, for
+/// 5 s each by default.
 pub fn run(args: &[String]) -> Result<()> {
-    let mut seconds = 5u64;
+    let mut budget = Budget::Seconds(5);
     let mut names = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        if a == "--seconds" {
-            let n = it.next().context("--seconds needs a number")?;
-            seconds = n.parse().with_context(|| format!("--seconds {n:?}"))?;
-        } else if TARGETS.iter().any(|t| t.0 == a) {
-            names.push(a.as_str());
-        } else {
-            bail!("unknown fuzz target {a:?}");
+        let mut number = |flag: &str| -> Result<u64> {
+            let n = it
+                .next()
+                .with_context(|| format!("{flag} needs a number"))?;
+            n.parse().with_context(|| format!("{flag} {n:?}"))
+        };
+        match a.as_str() {
+            "--replay" => budget = Budget::Runs(0),
+            "--seconds" => budget = Budget::Seconds(number("--seconds")?),
+            "--runs" => budget = Budget::Runs(number("--runs")?),
+            _ if TARGETS.iter().any(|t| t.0 == a) => names.push(a.as_str()),
+            _ => bail!("unknown fuzz target {a:?}"),
         }
     }
     let root = util::root();
@@ -75,13 +93,31 @@ pub fn run(args: &[String]) -> Result<()> {
         if !names.is_empty() && !names.contains(name) {
             continue;
         }
-        let corpus = root.join("fuzz/corpus").join(name);
-        std::fs::create_dir_all(&corpus)?;
         let seeds = lay_seeds(&root, name, seed_dirs, *repo)?;
+        let regressions = root.join("fuzz/regressions").join(name);
         let log = logs.join(format!("{name}.log"));
         let mut cmd = fuzz("run");
-        cmd.arg(name).arg(&corpus).arg(&seeds).arg("--").args([
-            &format!("-max_total_time={seconds}"),
+        cmd.arg(name);
+        // libFuzzer adds what it finds to its first folder and only reads the others.
+        let corpus = match budget {
+            Budget::Seconds(_) => root.join("fuzz/corpus").join(name),
+            Budget::Runs(_) => {
+                let scratch = root.join("fuzz/target/run-corpus").join(name);
+                let _ = std::fs::remove_dir_all(&scratch);
+                scratch
+            }
+        };
+        std::fs::create_dir_all(&corpus)?;
+        cmd.arg(&corpus).arg(&seeds);
+        if regressions.is_dir() {
+            cmd.arg(&regressions);
+        }
+        cmd.arg("--");
+        match budget {
+            Budget::Seconds(n) => cmd.arg(format!("-max_total_time={n}")),
+            Budget::Runs(n) => cmd.arg(format!("-runs={n}")).arg("-seed=1"),
+        };
+        cmd.args([
             // Inputs up to 8 KiB: enough for every construct; deeper nesting than that
             // allows is the depth bounds' business (unit tests beside them).
             "-max_len=8192",
@@ -105,7 +141,10 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         let runs = stat(&text, "stat::number_of_executed_units:").unwrap_or(0);
         total += runs;
-        println!("fuzz {name}: {runs} executions in {seconds} s, no failure");
+        match budget {
+            Budget::Seconds(n) => println!("fuzz {name}: {runs} executions in {n} s, no failure"),
+            Budget::Runs(_) => println!("fuzz {name}: {runs} executions (seed 1), no failure"),
+        }
     }
     println!("fuzz: {total} executions in total");
     Ok(())

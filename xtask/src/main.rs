@@ -1,7 +1,9 @@
 //! `cargo xtask <command>`: the project's automation, in Rust.
 //!
-//! - `ci`: what `.ci/run` runs after installing: fmt check, clippy, the release build,
-//!   every test, and the conformance ratchet.
+//! - `ci`: what `.ci/run` runs after `.ci/setup`: a check that every prerequisite is
+//!   there (prereq.rs), fmt check, clippy, the release build, every test, the conformance
+//!   ratchet, and each fuzz target over its seeds and regressions plus a fixed number of
+//!   mutations from a fixed seed.
 //! - `conformance [--ratchet]`: scores the release binary on ../shared/conformance and
 //!   fails below the floor in tests/conformance.floor (`--ratchet` raises the floor).
 //! - `bench [--repeat N] [--no-criterion]`: times the release binary against the
@@ -12,14 +14,17 @@
 //!   patch strategies, scopes) from the Kubernetes OpenAPI bundle.
 //! - `plugins [--check-reproducible]`: builds the shipped wasm plugins reproducibly,
 //!   checks their imports and writes target/plugins/SHA256SUMS (plugins.rs).
-//! - `fuzz [--seconds N] [TARGET...]`: builds the cargo-fuzz targets of fuzz/ and runs
-//!   each for N seconds (default 5), failing on any crash (fuzz.rs, fuzz/README.md).
+//! - `prereq`: checks what `ci` needs besides cargo, naming what is missing (prereq.rs).
+//! - `fuzz [--seconds N | --runs N | --replay] [TARGET...]`: builds the cargo-fuzz targets
+//!   of fuzz/ and runs each for N seconds (default 5), or N mutations from a fixed seed, or
+//!   once over its seeds and regressions, failing on any crash (fuzz.rs, fuzz/README.md).
 
 mod bench;
 mod codegen;
 mod conformance;
 mod fuzz;
 mod plugins;
+mod prereq;
 mod scale;
 mod util;
 
@@ -38,11 +43,17 @@ fn main() -> Result<()> {
         "codegen" => codegen::run(rest),
         "plugins" => plugins::run(rest),
         "fuzz" => fuzz::run(rest),
+        "prereq" => prereq::check(),
         other => bail!("unknown xtask command {other:?}: use ci, conformance or bench"),
     }
 }
 
+/// Mutations per fuzz target in CI (with a fixed seed, so every run tries the same
+/// inputs): a few seconds each on two cores.
+const FUZZ_RUNS: u64 = 5000;
+
 fn ci() -> Result<()> {
+    prereq::check()?;
     util::cargo(&["fmt", "--all", "--check"])?;
     util::cargo(&[
         "clippy",
@@ -54,5 +65,6 @@ fn ci() -> Result<()> {
     ])?;
     util::cargo(&["build", "--release", "-p", "strata"])?;
     util::cargo(&["test", "--workspace"])?;
-    conformance::run(&[])
+    conformance::run(&[])?;
+    fuzz::run(&["--runs".to_string(), FUZZ_RUNS.to_string()])
 }
