@@ -856,7 +856,15 @@ impl Flow<'_> {
                 node
             }
             b'"' | b'\'' => self.quoted(),
-            b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'#' | b'?' => None,
+            b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'#' | b'?' | b':' => None,
+            // `-` starts a plain scalar only before a character that can go on one (`-1`);
+            // `- x` is a block sequence entry, which a flow collection cannot hold.
+            b'-' if !self.s.as_bytes().get(self.pos + 1).is_some_and(|&c| {
+                !matches!(c, b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}')
+            }) =>
+            {
+                None
+            }
             _ => self.plain(),
         }
     }
@@ -1023,6 +1031,14 @@ mod tests {
         assert_eq!(
             parse("- x #c\n- y\n").ok().flatten(),
             Some(vec![Node::Seq(vec![Node::str("x"), Node::str("y")])])
+        );
+        // `- x` inside a flow collection is a block entry out of place, not the text `- x`.
+        assert!(matches!(parse("r: [- ./base]\n"), Ok(None)));
+        assert!(parse_documents_complete("r: [- ./base]\n").is_err());
+        assert!(matches!(parse("r: {a: -}\n"), Ok(None)));
+        assert_eq!(
+            parse("r: [-1, -x]\n").ok().flatten(),
+            parse_documents_complete("r: [-1, -x]\n").ok()
         );
         // A tab before a value separates it: `\t'x` is a quoted scalar, not plain text.
         assert!(matches!(parse("k: \t'x'\n"), Ok(None)));
