@@ -355,6 +355,8 @@ fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
 fn complete_once(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
+        text,
+        line_starts: Vec::new(),
         anchors: HashMap::new(),
         file_left: aliases.file_left,
         depth: 0,
@@ -427,7 +429,12 @@ fn err(mark: Marker, msg: String) -> ParseError {
     }
 }
 
-struct Builder {
+struct Builder<'t> {
+    /// The text parsed, for the few places where yaml-rust2's events lose what go-yaml
+    /// reads (see [`Builder::block_header_keeps`]).
+    text: &'t str,
+    /// Byte offsets of the text's lines, computed the first time they are needed.
+    line_starts: Vec<usize>,
     /// Anchored nodes with their depth.
     anchors: HashMap<usize, (Node, usize)>,
     /// What aliases may still expand to in this file.
@@ -438,7 +445,29 @@ struct Builder {
     deepest: usize,
 }
 
-impl Builder {
+impl Builder<'_> {
+    /// Whether the block scalar whose indicator (`|` or `>`) is at `mark` keeps its
+    /// trailing line breaks (`+`). yaml-rust2 gives one line break for a block scalar of
+    /// blank lines alone under an indentation indicator (`|2`), where go-yaml (clip or
+    /// strip: no content, so no break) gives the empty string. None where the indicator
+    /// is not found at `mark`.
+    fn block_header_keeps(&mut self, mark: Marker) -> Option<bool> {
+        if self.line_starts.is_empty() {
+            self.line_starts.push(0);
+            self.line_starts
+                .extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
+        }
+        let start = *self.line_starts.get(mark.line().checked_sub(1)?)?;
+        let line = self.text[start..].split('\n').next()?;
+        let header = line.chars().skip(mark.col()).collect::<String>();
+        let rest = header.strip_prefix(['|', '>'])?;
+        let indicators: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '+' || *c == '-')
+            .collect();
+        Some(indicators.contains('+'))
+    }
+
     fn node(
         &mut self,
         p: &mut Parser<std::str::Chars<'_>>,
@@ -446,7 +475,14 @@ impl Builder {
         mark: Marker,
     ) -> Result<Node, ParseError> {
         match ev {
-            Event::Scalar(value, style, anchor, tag) => {
+            Event::Scalar(mut value, style, anchor, tag) => {
+                if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded)
+                    && !value.is_empty()
+                    && value.bytes().all(|b| b == b'\n')
+                    && self.block_header_keeps(mark) == Some(false)
+                {
+                    value.clear();
+                }
                 let node =
                     Node::Scalar(scalar(value, style, tag.as_ref()).map_err(|m| err(mark, m))?);
                 self.remember(anchor, &node, 0);
@@ -975,6 +1011,26 @@ mod tests {
         }
         // A document marker inside one is still an error.
         assert!(parse_documents("a:\n  k: 'first\n---\n  second'\n").is_err());
+    }
+
+    #[test]
+    fn block_scalar_of_blank_lines_is_empty_unless_kept() {
+        // go-yaml's readings (found by fuzz/yaml_readers_agree): no content, no break.
+        for (text, want) in [
+            ("a:\n  i: |1\n  \n  j: v\n", ""),
+            ("- p: |2\n  \n", ""),
+            ("a: >2-\n\n\nb: v\n", ""),
+            ("a: |\n  \nb: v\n", ""),
+            ("a: |2+\n\n\nb: v\n", "\n\n"),
+        ] {
+            let docs = parse_documents_complete(text).unwrap_or_default();
+            let doc = docs.first().cloned().unwrap_or_default();
+            let v = match &doc {
+                Node::Seq(items) => items.first().and_then(|i| i.str_at(&["p"])),
+                _ => doc.str_at(&["a", "i"]).or_else(|| doc.str_at(&["a"])),
+            };
+            assert_eq!(v, Some(want), "{text:?}");
+        }
     }
 
     #[test]
