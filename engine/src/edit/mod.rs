@@ -259,6 +259,16 @@ pub fn apply(fs: &dyn Fs, dir: &Path, op: &EditOp) -> Result<EditOutcome> {
         .unwrap_or_default()
         .to_string();
     let mut notes = Vec::new();
+    if let EditOp::AddResource(p) | EditOp::AddComponent(p) | EditOp::AddPaths(_, p) = op
+        && p.is_empty()
+    {
+        let noun = match op {
+            EditOp::AddPaths(list, _) => list.noun(),
+            EditOp::AddComponent(_) => "component",
+            _ => "resource",
+        };
+        return Err(config(format!("must specify a {noun} file")));
+    }
     let resolved = match op {
         EditOp::AddResource(p) => EditOp::AddPaths(
             PathList::Resources,
@@ -396,7 +406,8 @@ pub fn edit_text(text: &str, op: &EditOp) -> std::result::Result<(String, Vec<St
     let new_text = doc.render();
     let got = Kustomization::parse(&new_text)
         .map_err(|e| format!("the edit would leave an invalid file ({e}); nothing was written"))?;
-    if got != new {
+    // Compared as written data: an empty map and no map are the same file.
+    if render::to_value(&got)? != render::to_value(&new)? {
         return Err("the file's layout is beyond what the line editor can change faithfully; nothing was written".into());
     }
     Ok((new_text, notes))
@@ -528,9 +539,6 @@ fn add_paths(
     paths: &[String],
     notes: &mut Vec<String>,
 ) -> std::result::Result<(), String> {
-    if paths.is_empty() && notes.is_empty() {
-        return Err(format!("must specify a {} file", list.noun()));
-    }
     let entries = list.field(k);
     for p in paths {
         if entries.contains(p) {

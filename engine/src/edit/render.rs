@@ -14,12 +14,29 @@ use serde_yaml_ng::{Mapping, Value};
 use super::text::{Doc, replace_value, scalar, split_key};
 
 /// Serializes a value and drops what Go's `omitempty` would leave out (empty strings,
-/// false, null, empty lists and maps), recursively inside mappings.
+/// false, null, empty lists and maps) from the struct fields, recursively; the entries of
+/// string maps (labels, annotations) and opaque values (helm charts, replacements) are
+/// data and kept as they are.
 pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, String> {
     let mut v = serde_yaml_ng::to_value(v).map_err(|e| e.to_string())?;
     omit_empty(&mut v);
     Ok(v)
 }
+
+/// Fields whose value is a map of data or an opaque document, never a struct.
+const DATA_FIELDS: [&str; 11] = [
+    "commonLabels",
+    "commonAnnotations",
+    "pairs",
+    "openapi",
+    "metadata",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "inventory",
+    "source",
+    "targets",
+];
 
 fn is_empty(v: &Value) -> bool {
     match v {
@@ -35,8 +52,15 @@ fn is_empty(v: &Value) -> bool {
 fn omit_empty(v: &mut Value) {
     match v {
         Value::Mapping(m) => {
-            for (_, x) in m.iter_mut() {
-                omit_empty(x);
+            for (k, x) in m.iter_mut() {
+                let key = k.as_str().unwrap_or_default();
+                // `labels` and `annotations` are maps in generator options, structs'
+                // lists elsewhere (`labels:` entries).
+                let data = DATA_FIELDS.contains(&key)
+                    || (matches!(key, "labels" | "annotations") && x.is_mapping());
+                if !data {
+                    omit_empty(x);
+                }
             }
             m.retain(|_, x| !is_empty(x));
         }
