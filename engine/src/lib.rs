@@ -21,6 +21,7 @@ pub mod fieldspec;
 pub mod fs;
 pub mod kustomization;
 pub mod loader;
+pub mod localize;
 pub mod output;
 pub mod par;
 pub mod patch;

@@ -7,6 +7,7 @@ mod build;
 mod bundle;
 mod check;
 mod edit;
+mod kustomize;
 mod plugin;
 mod verify;
 mod version;
@@ -45,6 +46,16 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Print the kustomize version Strata matches, with Strata's own as build metadata.
     Version(version::VersionArgs),
+    /// Create a new kustomization in the current directory.
+    #[command(visible_alias = "init")]
+    Create(kustomize::CreateArgs),
+    /// Copy a local kustomization tree, and every file it names, into a new directory.
+    Localize(kustomize::LocalizeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completion(kustomize::CompletionArgs),
+    /// Commands for the built-in OpenAPI schema.
+    #[command(subcommand)]
+    Openapi(kustomize::OpenapiCommand),
 }
 
 /// Runs the CLI with explicit arguments and output streams; returns the exit code.
@@ -83,6 +94,12 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         Command::Check(a) => check::run(&a, stdout),
         Command::Plugin(a) => plugin::run(&a, stdout, stderr),
         Command::Version(a) => version::run(&a, stdout, stderr),
+        Command::Create(a) => kustomize::run_create(&a, stderr),
+        Command::Localize(a) => kustomize::run_localize(&a, stdout),
+        Command::Completion(a) => {
+            kustomize::run_completion(&a, Cli::command().name(name).bin_name(name), stdout)
+        }
+        Command::Openapi(c) => kustomize::run_openapi(&c, stdout),
     };
     plugin::print_warnings(stderr);
     match result {

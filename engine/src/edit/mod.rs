@@ -10,6 +10,7 @@
 //! the edited value. An edit the line editor cannot express faithfully is refused rather
 //! than written.
 
+pub mod create;
 pub mod glob;
 mod render;
 mod text;
@@ -284,7 +285,7 @@ pub fn apply(fs: &dyn Fs, dir: &Path, op: &EditOp) -> Result<EditOutcome> {
         }
         EditOp::AddBase(p) => {
             for b in p.iter().flat_map(|a| a.split(',')) {
-                if !is_remote(b) && fs.kind(&dir.join(b)).is_none() {
+                if !crate::loader::looks_remote(b) && fs.kind(&dir.join(b)).is_none() {
                     return Err(config(format!("{b} does not exist")));
                 }
             }
@@ -335,7 +336,7 @@ fn expand(
 ) -> std::result::Result<Vec<String>, String> {
     let mut out = Vec::new();
     for p in patterns {
-        if remote_ok && is_remote(p) {
+        if remote_ok && crate::loader::looks_remote(p) {
             out.push(p.clone());
             continue;
         }
@@ -638,6 +639,16 @@ fn parse_meta(kind: Meta, args: &[String]) -> std::result::Result<StrMap, String
         out.insert(key.to_string(), value.to_string());
     }
     Ok(out)
+}
+
+/// Parses a comma-separated `k:v,k2:v2` flag as kustomize's `ConvertToMap` does (`create
+/// --labels`); an empty flag is an empty map.
+fn parse_meta_text(kind: Meta, text: &str) -> std::result::Result<StrMap, String> {
+    if text.is_empty() {
+        return Ok(StrMap::new());
+    }
+    let parts: Vec<String> = text.split(',').map(str::to_string).collect();
+    parse_meta(kind, &parts)
 }
 
 /// Kubernetes' rules for label keys and values, and annotation keys.
@@ -1088,11 +1099,6 @@ fn is_tag(tag: &str) -> bool {
         || tag
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-}
-
-/// Returns true for a remote reference (URL or git spec), which is not checked on disk.
-fn is_remote(p: &str) -> bool {
-    p.contains("://") || p.starts_with("git@") || p.starts_with("github.com/")
 }
 
 /// Returns true for an RFC 1123 label, as Kubernetes requires of namespace names.
