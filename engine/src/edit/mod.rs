@@ -830,8 +830,7 @@ fn patch_name(p: &Patch) -> &str {
 }
 
 /// Checks the flags every `add configmap|secret` shares, as kustomize's flagsAndArgs does.
-fn generator_name(g: Gen, args: &[String], f: &GenFlags) -> std::result::Result<String, String> {
-    let _ = g;
+fn generator_name(args: &[String], f: &GenFlags) -> std::result::Result<String, String> {
     if args.len() != 1 {
         return Err("name must be specified once".into());
     }
@@ -866,7 +865,7 @@ fn add_generator(
     args: &[String],
     f: &GenFlags,
 ) -> std::result::Result<(), String> {
-    let name = generator_name(g, args, f)?;
+    let name = generator_name(args, f)?;
     let list = g.field(k);
     let at = match list
         .iter()

@@ -74,6 +74,24 @@ pub(crate) fn rewrite(doc: &mut Doc, old: &Value, new: &Value) {
     let empty = Mapping::new();
     let old = old.as_mapping().unwrap_or(&empty);
     let new = new.as_mapping().unwrap_or(&empty);
+    // kustomize reads field names regardless of case and writes them in their canonical
+    // spelling: a `nameprefix:` line becomes `namePrefix:`.
+    for (k, _) in old.iter() {
+        let Some(key) = k.as_str() else { continue };
+        if doc.block(key).is_some() {
+            continue;
+        }
+        if let Some(b) = doc
+            .blocks()
+            .into_iter()
+            .find(|b| b.key.eq_ignore_ascii_case(key))
+        {
+            let line = &doc.lines[b.start];
+            if let Some(rest) = line.strip_prefix(b.key.as_str()) {
+                doc.lines[b.start] = format!("{key}{rest}");
+            }
+        }
+    }
     for (k, _) in old.iter() {
         if new.get(k).is_none()
             && let Some(b) = k.as_str().and_then(|k| doc.block(k))
