@@ -2,7 +2,8 @@
 //! (`tests/edit/<family>/<case>/`): the tree under `input/`, `args` (the command line after
 //! the program name, one argument per line), and what kustomize leaves: `expected.yaml`
 //! (the kustomization, compared as data, so key order and quoting do not matter) or
-//! `expected.err` (text its error holds; the file must then be left byte for byte).
+//! `expected.err` (text its error holds; the file must then be left byte for byte), and
+//! `expected-files/` for the other files a command rewrites (`fix --vars`).
 //!
 //! The reference kustomize binary has no `edit`, so the expectations come from reading
 //! kustomize's tests. `STRATA_BLESS=1` writes the expected files from Strata's result for a
@@ -49,6 +50,25 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(&p, &dest).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         }
     }
+}
+
+/// The files under `root/rel`, as paths relative to `root`.
+fn files_under(root: &Path, rel: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root.join(rel)) else {
+        return out;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let name = rel.join(p.file_name().unwrap_or_default());
+        if p.is_dir() {
+            out.extend(files_under(root, &name));
+        } else {
+            out.push(name);
+        }
+    }
+    out
 }
 
 fn kustomization_in(dir: &Path) -> Option<PathBuf> {
@@ -141,6 +161,15 @@ fn run_case(case: &Path, work: &Path) -> Result<(), String> {
     let got = std::fs::read_to_string(&k).map_err(|e| e.to_string())?;
     if data(&got)? != data(&want)? {
         return Err(format!("got:\n{got}\nwant:\n{want}"));
+    }
+    // Other files the command rewrites (`fix --vars`), byte for byte.
+    let also = case.join("expected-files");
+    for rel in files_under(&also, Path::new("")) {
+        let want = std::fs::read_to_string(also.join(&rel)).map_err(|e| e.to_string())?;
+        let got = std::fs::read_to_string(work.join(&rel)).unwrap_or_default();
+        if got != want {
+            return Err(format!("{}: got:\n{got}\nwant:\n{want}", rel.display()));
+        }
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod create;
 pub mod glob;
 mod render;
 mod text;
+mod vars;
 
 use std::path::{Path, PathBuf};
 
@@ -315,6 +316,9 @@ pub fn apply(fs: &dyn Fs, dir: &Path, op: &EditOp) -> Result<EditOutcome> {
         }
         other => other,
     };
+    if let EditOp::Fix { vars: true } = resolved {
+        return fix_vars(fs, dir, &path, &text, notes);
+    }
     let (new_text, more) = edit_text(&text, &resolved).map_err(config)?;
     notes.extend(more);
     if new_text != text {
@@ -324,6 +328,41 @@ pub fn apply(fs: &dyn Fs, dir: &Path, op: &EditOp) -> Result<EditOutcome> {
         })?;
     }
     Ok(EditOutcome { path, notes })
+}
+
+/// `fix --vars`: vars become replacements and each `$(VAR)` in the files they reach
+/// becomes `VAR_PLACEHOLDER` (kustomize's conversion); the rewritten files and the
+/// kustomization are replaced together or not at all, and only inside `dir`.
+fn fix_vars(
+    fs: &dyn Fs,
+    dir: &Path,
+    path: &Path,
+    text: &str,
+    notes: Vec<String>,
+) -> Result<EditOutcome> {
+    let config = |msg: String| Error::Config {
+        path: path.to_path_buf(),
+        msg,
+    };
+    let old = read_text(text).map_err(config)?;
+    let mut new = old.clone();
+    let rewrites = vars::convert(fs, dir, &mut new).map_err(config)?;
+    edit_value(&mut new, &EditOp::Fix { vars: false }).map_err(config)?;
+    let new_text = write_text(text, &old, new).map_err(config)?;
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    let mut files: Vec<(PathBuf, &[u8])> = rewrites
+        .iter()
+        .map(|(p, t)| (p.clone(), t.as_bytes()))
+        .collect();
+    files.push((name, new_text.as_bytes()));
+    fs::write_into_dir(dir, &files, &[]).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(EditOutcome {
+        path: path.to_path_buf(),
+        notes,
+    })
 }
 
 /// Expands path arguments as kustomize's `GlobPatterns` does; remote references pass
@@ -384,17 +423,31 @@ fn expand_file_sources(
 /// Applies `op` to a kustomization file's text; returns the new text and notes.
 /// `Err` holds a message (the caller names the file).
 pub fn edit_text(text: &str, op: &EditOp) -> std::result::Result<(String, Vec<String>), String> {
-    // kustomize reads a file with nothing in it (or only comments) as an empty kustomization.
+    let old = read_text(text)?;
+    let mut new = old.clone();
+    let notes = edit_value(&mut new, op)?;
+    Ok((write_text(text, &old, new)?, notes))
+}
+
+/// Reads a kustomization file's text; a file with nothing in it (or only comments) is an
+/// empty kustomization, as kustomize reads it.
+fn read_text(text: &str) -> std::result::Result<Kustomization, String> {
     let blank = text
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
-    let old = if blank {
-        Kustomization::default()
+    if blank {
+        Ok(Kustomization::default())
     } else {
-        Kustomization::parse(text)?
-    };
-    let mut new = old.clone();
-    let notes = edit_value(&mut new, op)?;
+        Kustomization::parse(text)
+    }
+}
+
+/// The text of `old`'s file rewritten to hold `new`, checked by reading it back.
+fn write_text(
+    text: &str,
+    old: &Kustomization,
+    mut new: Kustomization,
+) -> std::result::Result<String, String> {
     // Like kustomize, every edit leaves the file with its apiVersion and kind.
     if new.api_version.is_empty() {
         new.api_version = API_VERSION.to_string();
@@ -403,7 +456,7 @@ pub fn edit_text(text: &str, op: &EditOp) -> std::result::Result<(String, Vec<St
         new.kind = "Kustomization".to_string();
     }
     let mut doc = Doc::parse(text);
-    render::rewrite(&mut doc, &render::to_value(&old)?, &render::to_value(&new)?);
+    render::rewrite(&mut doc, &render::to_value(old)?, &render::to_value(&new)?);
     let new_text = doc.render();
     let got = Kustomization::parse(&new_text)
         .map_err(|e| format!("the edit would leave an invalid file ({e}); nothing was written"))?;
@@ -411,7 +464,7 @@ pub fn edit_text(text: &str, op: &EditOp) -> std::result::Result<(String, Vec<St
     if render::to_value(&got)? != render::to_value(&new)? {
         return Err("the file's layout is beyond what the line editor can change faithfully; nothing was written".into());
     }
-    Ok((new_text, notes))
+    Ok(new_text)
 }
 
 /// Applies `op` to the typed kustomization, as kustomize's command does; returns notes.
