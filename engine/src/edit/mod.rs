@@ -346,6 +346,7 @@ fn fix_vars(
     };
     let old = read_text(text).map_err(config)?;
     let mut new = old.clone();
+    read_as_kustomize(&mut new);
     let rewrites = vars::convert(fs, dir, &mut new).map_err(config)?;
     edit_value(&mut new, &EditOp::Fix { vars: false }).map_err(config)?;
     let new_text = write_text(text, &old, new).map_err(config)?;
@@ -425,8 +426,26 @@ fn expand_file_sources(
 pub fn edit_text(text: &str, op: &EditOp) -> std::result::Result<(String, Vec<String>), String> {
     let old = read_text(text)?;
     let mut new = old.clone();
+    read_as_kustomize(&mut new);
     let notes = edit_value(&mut new, op)?;
     Ok((write_text(text, &old, new)?, notes))
+}
+
+/// What kustomize's kustomization reader does to every file an edit touches
+/// (`FixKustomizationPre/PostUnmarshalling`): `imageTags` read as `images`, `bases`
+/// appended to `resources`, a generator's single `env` moved to `envs`.
+fn read_as_kustomize(k: &mut Kustomization) {
+    k.fix_legacy();
+    for g in k
+        .config_map_generator
+        .iter_mut()
+        .chain(&mut k.secret_generator)
+    {
+        if !g.env.is_empty() {
+            let env = std::mem::take(&mut g.env);
+            g.envs.push(env);
+        }
+    }
 }
 
 /// Reads a kustomization file's text; a file with nothing in it (or only comments) is an
@@ -607,12 +626,6 @@ fn add_paths(
 /// `set image`: the named images are replaced (`*` parts kept from the existing entry),
 /// the others kept, and the list sorted by name, as kustomize writes it.
 fn set_images(k: &mut Kustomization, args: &[Image]) -> std::result::Result<(), String> {
-    if !k.image_tags.is_empty() {
-        return Err(
-            "the file uses the legacy `imageTags` field; run `edit fix` to rename it to `images` first"
-                .into(),
-        );
-    }
     let keep = |new: &str, old: &str| {
         if new == "*" {
             old.to_string()
@@ -1043,7 +1056,7 @@ fn remove_generator(
 
 /// `edit fix`: what kustomize's `FixKustomization` and `fix` do to legacy fields.
 fn fix(k: &mut Kustomization, vars: bool) -> std::result::Result<(), String> {
-    k.fix_legacy();
+    read_as_kustomize(k);
     for p in std::mem::take(&mut k.patches_strategic_merge) {
         // An entry is a file unless it holds YAML itself (a line break or a mapping).
         let inline = p.contains('\n') || p.contains(": ");
@@ -1331,6 +1344,39 @@ mod tests {
             EditOp::AddResource(vec!["b.yaml".into()]),
         );
         assert_eq!(out, "resources: [a.yaml, b.yaml]\n");
+    }
+
+    #[test]
+    fn every_kind_of_edit_keeps_the_comments_it_does_not_touch() {
+        let k = format!(
+            "{H}# why these resources\nresources:\n- a.yaml # first\n# b is optional\n- b.yaml\ncommonLabels:\n  team: x # owner\nreplicas:\n- name: web # the front end\n  count: 1\n"
+        );
+        let ops = [
+            EditOp::AddPaths(PathList::Resources, vec!["c.yaml".into()]),
+            EditOp::RemovePaths(PathList::Resources, vec!["a.yaml".into()]),
+            EditOp::AddMeta {
+                kind: Meta::Label,
+                pairs: vec!["env:prod".into()],
+                force: false,
+                without_selector: false,
+                include_templates: false,
+            },
+            EditOp::SetReplicas(vec!["web=3".into(), "api=2".into()]),
+            EditOp::AddBuildMetadata(vec!["originAnnotations".into()]),
+        ];
+        let mut text = k;
+        for op in &ops {
+            text = match edit_text(&text, op) {
+                Ok((t, _)) => t,
+                Err(e) => panic!("{op:?}: {e}"),
+            };
+        }
+        assert_eq!(
+            text,
+            format!(
+                "{H}# why these resources\nresources:\n# b is optional\n- b.yaml\n- c.yaml\ncommonLabels:\n  team: x # owner\n  env: prod\nreplicas:\n- name: api\n  count: 2\n- name: web # the front end\n  count: 3\nbuildMetadata:\n- originAnnotations\n"
+            )
+        );
     }
 
     /// Found by fuzz/edit_text: a file with a lone CR became CRLF-terminated by the line
