@@ -10,7 +10,7 @@
 //! it). The destination must not exist; it appears whole or not at all.
 
 use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::edit::find_kustomization;
 use crate::error::{Error, Result};
@@ -193,52 +193,23 @@ fn walk(
     Ok(())
 }
 
-/// Resolves `entry` against `dir`; Err unless the result lies inside `scope`.
+/// Resolves `entry` against `dir`; Err unless it exists and lies inside `scope`.
 fn inside(
     fs: &dyn Fs,
     dir: &Path,
     entry: &str,
     scope: &Path,
 ) -> std::result::Result<PathBuf, String> {
-    let joined = dir.join(entry);
     let p = fs
-        .canonicalize(&joined)
-        .unwrap_or_else(|_| normalize(&joined));
+        .canonicalize(&dir.join(entry))
+        .map_err(|_| "does not exist".to_string())?;
     if !p.starts_with(scope) {
         return Err(format!("is not within scope {}", scope.display()));
     }
     Ok(p)
 }
 
-/// `..` and `.` folded without touching the disk (for a path that does not exist).
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// An entry holding YAML itself rather than naming a file.
 fn is_inline(entry: &str) -> bool {
     entry.contains('\n')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalize_folds_dots() {
-        assert_eq!(
-            normalize(Path::new("/a/b/../c/./d")),
-            PathBuf::from("/a/c/d")
-        );
-    }
 }
