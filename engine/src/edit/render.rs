@@ -9,6 +9,8 @@
 //! entry by entry. Anything else is rewritten as one block. The caller re-parses the
 //! result and refuses it unless it reads as exactly the new value.
 
+use std::collections::{HashMap, VecDeque};
+
 use serde_yaml_ng::{Mapping, Value};
 
 use super::text::{Doc, replace_value, scalar, split_key};
@@ -245,14 +247,32 @@ fn patch_seq(body: &[String], old: &[Value], new: &[Value]) -> Option<Vec<String
         &body[start..items[j].1]
     };
     let region_end = items.last().map_or(first, |it| it.1);
+    // Old items by value and by what they name, each a queue of positions in file order,
+    // so matching stays linear in the list's length.
+    let mut by_value: HashMap<&Value, VecDeque<usize>> = HashMap::new();
+    let mut by_name: HashMap<String, VecDeque<usize>> = HashMap::new();
+    for (j, v) in old.iter().enumerate() {
+        by_value.entry(v).or_default().push_back(j);
+        if let Some(id) = entry_name(v) {
+            by_name.entry(id).or_default().push_back(j);
+        }
+    }
     let mut used = vec![false; old.len()];
+    let take = |q: Option<&mut VecDeque<usize>>, used: &mut Vec<bool>| -> Option<usize> {
+        let q = q?;
+        while let Some(j) = q.pop_front() {
+            if !used[j] {
+                used[j] = true;
+                return Some(j);
+            }
+        }
+        None
+    };
     let mut out: Vec<String> = body[..first].to_vec();
     for v in new {
-        if let Some(j) = (0..old.len()).find(|&j| !used[j] && old[j] == *v) {
-            used[j] = true;
+        if let Some(j) = take(by_value.get_mut(v), &mut used) {
             out.extend_from_slice(chunk(j));
-        } else if let Some(j) = (0..old.len()).find(|&j| !used[j] && same_entry(&old[j], v)) {
-            used[j] = true;
+        } else if let Some(j) = entry_name(v).and_then(|id| take(by_name.get_mut(&id), &mut used)) {
             let c = chunk(j);
             let lead = items[j].0 - if j == 0 { first } else { items[j - 1].1 };
             out.extend_from_slice(&c[..lead]);
@@ -269,14 +289,14 @@ fn patch_seq(body: &[String], old: &[Value], new: &[Value]) -> Option<Vec<String
     Some(out)
 }
 
-/// Two list entries are the same entry changed when they name the same thing.
-fn same_entry(a: &Value, b: &Value) -> bool {
-    let (Value::Mapping(a), Value::Mapping(b)) = (a, b) else {
-        return false;
-    };
-    ["name", "path"].iter().any(|k| {
-        let k = Value::String((*k).to_string());
-        a.get(&k).is_some() && a.get(&k) == b.get(&k)
+/// What a list entry names (its `name`, else its `path`), so a changed entry is patched
+/// in place rather than written anew.
+fn entry_name(v: &Value) -> Option<String> {
+    let m = v.as_mapping()?;
+    ["name", "path"].iter().find_map(|k| {
+        m.get(Value::String((*k).to_string()))
+            .and_then(Value::as_str)
+            .map(|s| format!("{k}:{s}"))
     })
 }
 
@@ -367,11 +387,12 @@ fn patch_entries(
         }
         chunks.push((key.clone(), chunk));
     }
-    let rank = |key: &str| {
-        new.iter()
-            .position(|(k, _)| k.as_str() == Some(key))
-            .unwrap_or(usize::MAX)
-    };
+    let order: HashMap<&str, usize> = new
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (k, _))| k.as_str().map(|k| (k, i)))
+        .collect();
+    let rank = |key: &str| order.get(key).copied().unwrap_or(usize::MAX);
     for (k, v) in new.iter() {
         if old.get(k).is_some() {
             continue;
