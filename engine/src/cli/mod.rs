@@ -7,18 +7,23 @@ mod build;
 mod bundle;
 mod check;
 mod edit;
+mod kustomize;
 mod plugin;
 mod verify;
+mod version;
 
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// `strata`: kustomize-compatible builds, sandboxed plugins, reproducible bundles.
 #[derive(Debug, Parser)]
 #[command(name = "strata", version, about, disable_help_subcommand = true)]
 pub struct Cli {
+    /// Accepted for kustomize compatibility: errors always print in full.
+    #[arg(long, global = true, hide = true)]
+    pub stack_trace: bool,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -39,13 +44,29 @@ pub enum Command {
     Bundle(bundle::BundleArgs),
     /// Check a bundle's digests, and optionally that a rebuild gives the same bundle.
     Verify(verify::VerifyArgs),
-    /// Print the version.
-    Version,
+    /// Print the kustomize version Strata matches, with Strata's own as build metadata.
+    Version(version::VersionArgs),
+    /// Create a new kustomization in the current directory.
+    #[command(visible_alias = "init")]
+    Create(kustomize::CreateArgs),
+    /// Copy a local kustomization tree, and every file it names, into a new directory.
+    Localize(kustomize::LocalizeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completion(kustomize::CompletionArgs),
+    /// Commands for the built-in OpenAPI schema.
+    #[command(subcommand)]
+    Openapi(kustomize::OpenapiCommand),
 }
 
 /// Runs the CLI with explicit arguments and output streams; returns the exit code.
 pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let name = program_name(&args);
+    let parsed = Cli::command()
+        .name(name)
+        .bin_name(name)
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 1 } else { 0 };
@@ -72,9 +93,13 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         Command::Edit(a) => edit::run(&a, stderr),
         Command::Check(a) => check::run(&a, stdout),
         Command::Plugin(a) => plugin::run(&a, stdout, stderr),
-        Command::Version => {
-            writeln!(stdout, "strata {}", env!("CARGO_PKG_VERSION")).map_err(Into::into)
+        Command::Version(a) => version::run(&a, stdout, stderr),
+        Command::Create(a) => kustomize::run_create(&a, stderr),
+        Command::Localize(a) => kustomize::run_localize(&a, stdout),
+        Command::Completion(a) => {
+            kustomize::run_completion(&a, Cli::command().name(name).bin_name(name), stdout)
         }
+        Command::Openapi(c) => kustomize::run_openapi(&c, stdout),
     };
     plugin::print_warnings(stderr);
     match result {
@@ -83,6 +108,20 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
             let _ = writeln!(stderr, "Error: {}", render_error(&e));
             1
         }
+    }
+}
+
+/// The name to answer to: `kustomize` when installed under that name (a symlink or copy
+/// that Argo CD's `kustomize.path.<version>` points at), `strata` otherwise.
+fn program_name(args: &[OsString]) -> &'static str {
+    let invoked = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .and_then(|s| s.to_str());
+    if invoked == Some("kustomize") {
+        "kustomize"
+    } else {
+        "strata"
     }
 }
 

@@ -29,28 +29,6 @@ pub(crate) struct Block {
     pub(crate) end: usize,
 }
 
-/// An item of a block sequence: its `- ` line and one past its last line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Item {
-    /// The line holding the item's dash.
-    pub(crate) start: usize,
-    /// One past the item's last content line.
-    pub(crate) end: usize,
-    /// The dash's column.
-    pub(crate) indent: usize,
-}
-
-/// A `key: value` line inside a mapping item.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Field {
-    /// The line.
-    pub(crate) line: usize,
-    /// The key.
-    pub(crate) key: String,
-    /// The value, unquoted, without its comment.
-    pub(crate) value: String,
-}
-
 impl Doc {
     /// Splits a file's text into lines, remembering its line end.
     pub(crate) fn parse(text: &str) -> Doc {
@@ -124,125 +102,10 @@ impl Doc {
         self.blocks().into_iter().find(|b| b.key == key)
     }
 
-    /// Returns the text after `key:` on a block's key line, comment removed and trimmed.
-    pub(crate) fn inline_value(&self, b: &Block) -> String {
-        let l = &self.lines[b.start];
-        let after = l.split_once(':').map_or("", |(_, v)| v);
-        strip_comment(after).trim().to_string()
-    }
-
-    /// Returns the items of a block sequence under `b` (empty for flow or empty values).
-    pub(crate) fn items(&self, b: &Block) -> Vec<Item> {
-        let mut items: Vec<Item> = Vec::new();
-        let mut dash_indent: Option<usize> = None;
-        for i in b.start + 1..b.end {
-            let l = &self.lines[i];
-            let t = l.trim_start();
-            if t.is_empty() || t.starts_with('#') {
-                continue;
-            }
-            let ind = l.len() - t.len();
-            let is_dash = t == "-" || t.starts_with("- ");
-            match dash_indent {
-                None if is_dash => dash_indent = Some(ind),
-                _ => {}
-            }
-            if is_dash && Some(ind) == dash_indent {
-                if let Some(last) = items.last_mut() {
-                    last.end = self.content_end(last.start, i);
-                }
-                items.push(Item {
-                    start: i,
-                    end: b.end,
-                    indent: ind,
-                });
-            }
-        }
-        if let Some(last) = items.last_mut() {
-            last.end = self.content_end(last.start, b.end);
-        }
-        items
-    }
-
-    /// Returns one past the last non-blank, non-comment line in `start..end`.
-    fn content_end(&self, start: usize, end: usize) -> usize {
-        let mut e = end;
-        while e > start + 1 {
-            let t = self.lines[e - 1].trim_start();
-            if t.is_empty() || t.starts_with('#') {
-                e -= 1;
-            } else {
-                break;
-            }
-        }
-        e
-    }
-
-    /// Returns a scalar item's value (`- value`), unquoted and without its comment.
-    #[cfg(test)]
-    pub(crate) fn item_scalar(&self, it: &Item) -> Option<String> {
-        let t = self.lines[it.start].trim_start();
-        let v = strip_comment(t.strip_prefix('-')?).trim();
-        if v.is_empty() || v.contains(": ") || v.ends_with(':') {
-            return None;
-        }
-        Some(unquote(v))
-    }
-
-    /// Returns the `key: value` fields of a mapping item, in file order.
-    pub(crate) fn item_fields(&self, it: &Item) -> Vec<Field> {
-        let mut out = Vec::new();
-        let field_indent = it.indent + 2;
-        for i in it.start..it.end {
-            let l = &self.lines[i];
-            let body = if i == it.start {
-                match l.trim_start().strip_prefix('-') {
-                    Some(rest) => rest.trim_start(),
-                    None => continue,
-                }
-            } else {
-                let t = l.trim_start();
-                if t.is_empty() || t.starts_with('#') || l.len() - t.len() != field_indent {
-                    continue;
-                }
-                t
-            };
-            if let Some((k, v)) = split_key(body) {
-                out.push(Field {
-                    line: i,
-                    key: k,
-                    value: unquote(strip_comment(v).trim()),
-                });
-            }
-        }
-        out
-    }
-
-    /// Replaces the value on a `key: value` line, keeping indentation, dash and comment.
-    pub(crate) fn set_line_value(&mut self, line: usize, value: &str) {
-        let l = &self.lines[line];
-        let Some(colon) = key_colon(l) else { return };
-        let rest = &l[colon + 1..];
-        let comment = comment_part(rest);
-        let mut new = format!("{}: {}", &l[..colon], scalar(value));
-        if let Some(c) = comment {
-            new.push(' ');
-            new.push_str(c);
-        }
-        self.lines[line] = new;
-    }
-
     /// Inserts lines before `at`.
     pub(crate) fn insert(&mut self, at: usize, new: Vec<String>) {
         let at = at.min(self.lines.len());
         self.lines.splice(at..at, new);
-    }
-
-    /// Removes one line.
-    pub(crate) fn remove(&mut self, line: usize) {
-        if line < self.lines.len() {
-            self.lines.remove(line);
-        }
     }
 
     /// Returns where a new top-level key goes: after the last line of the first document's
@@ -261,6 +124,19 @@ impl Doc {
     }
 }
 
+/// Replaces the value on a `key: value` line by the YAML text `raw`, keeping indentation,
+/// dash and comment; None when the line has no key.
+pub(crate) fn replace_value(l: &str, raw: &str) -> Option<String> {
+    let colon = key_colon(l)?;
+    let comment = comment_part(&l[colon + 1..]);
+    let mut new = format!("{}: {raw}", &l[..colon]);
+    if let Some(c) = comment {
+        new.push(' ');
+        new.push_str(c);
+    }
+    Some(new)
+}
+
 /// Returns the key of a top-level `key:` line (column 0), or None.
 fn top_key(l: &str) -> Option<String> {
     let first = l.chars().next()?;
@@ -274,7 +150,7 @@ fn top_key(l: &str) -> Option<String> {
 }
 
 /// Splits `key: value` (or `key:`) into the unquoted key and the raw rest.
-fn split_key(s: &str) -> Option<(String, &str)> {
+pub(crate) fn split_key(s: &str) -> Option<(String, &str)> {
     let colon = key_colon(s)?;
     let k = s[..colon].trim();
     let k = k.strip_prefix("- ").unwrap_or(k).trim();
@@ -473,46 +349,18 @@ mod tests {
     }
 
     #[test]
-    fn items_and_fields() {
-        let d = Doc::parse(K);
-        let Some(r) = d.block("resources") else {
-            panic!("no resources")
-        };
-        let vals: Vec<_> = d
-            .items(&r)
-            .iter()
-            .filter_map(|i| d.item_scalar(i))
-            .collect();
-        assert_eq!(vals, vec!["a.yaml", "c.yaml"]);
-        let Some(im) = d.block("images") else {
-            panic!("no images")
-        };
-        let items = d.items(&im);
-        assert_eq!(items.len(), 2);
-        let f: Vec<_> = d
-            .item_fields(&items[0])
-            .into_iter()
-            .map(|f| (f.key, f.value))
-            .collect();
-        assert_eq!(
-            f,
-            vec![
-                ("name".into(), "nginx".into()),
-                ("newTag".into(), "1.0".into())
-            ]
-        );
-    }
-
-    #[test]
     fn set_line_value_keeps_comment() {
-        let mut d = Doc::parse(K);
-        d.set_line_value(11, "nginx2");
-        assert_eq!(d.lines[11], "- name: nginx2 # the web server");
+        let d = Doc::parse(K);
+        assert_eq!(
+            replace_value(&d.lines[11], "nginx2").as_deref(),
+            Some("- name: nginx2 # the web server")
+        );
         // Found by fuzz/edit_text: an escaped quote ended the quoted value, so its ` #"`
         // was taken for a comment and kept after the new value.
-        let mut d = Doc::parse("namePrefix: \"\\\" #\" # c\n");
-        d.set_line_value(0, "p");
-        assert_eq!(d.lines[0], "namePrefix: p # c");
+        assert_eq!(
+            replace_value("namePrefix: \"\\\" #\" # c", "p").as_deref(),
+            Some("namePrefix: p # c")
+        );
     }
 
     #[test]
