@@ -560,7 +560,7 @@ fn update_manifests_with_failing_tests_pushes_nothing() {
 }
 
 /// The app configs of the catalog.
-const APPS: [&str; 3] = [
+pub(crate) const APPS: [&str; 3] = [
     "ci-centraldashboard-pipeline-run",
     "ci-jupyter-web-app-pipeline-run",
     "ci-centraldashboard-pipeline-run-v1",
@@ -582,7 +582,7 @@ fn strata_cli(args: &[&str]) -> (i32, String, String) {
 }
 
 /// Builds an app config and returns its output, failing the test on an error.
-fn build_app(app: &str) -> String {
+pub(crate) fn build_app(app: &str) -> String {
     let path = root().join(format!("overlays/apps/{app}.yaml"));
     let (code, out, err) = strata_cli(&["build", &path.display().to_string()]);
     assert_eq!(code, 0, "strata build {app} failed:\n{err}");

@@ -2,4 +2,5 @@
 
 mod cases;
 mod catalog;
+mod tekton_schema;
 mod yaml_fidelity;

@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [SCHEMA.json[.gz]]`: regenerates engine/src/schema/kubernetes.txt,
-//! the table of strategic-merge facts the engine embeds.
+//! the table of strategic-merge facts the engine embeds; without an argument also the
+//! Tekton schemas (`codegen tekton [DIR]` for those alone, see codegen_tekton.rs).
 //!
 //! Input: the Kubernetes OpenAPI bundle kustomize embeds (by default
 //! ../shared/schemas/kubernetes-openapi-v1.21.2.bundle.json.gz; see the README there for
@@ -28,6 +29,12 @@ use crate::util;
 
 /// Runs the generator.
 pub fn run(args: &[String]) -> Result<()> {
+    if args.first().is_some_and(|a| a == "tekton") {
+        return crate::codegen_tekton::run(args.get(1).map(std::path::Path::new));
+    }
+    if args.is_empty() {
+        crate::codegen_tekton::run(None)?;
+    }
     let input = match args.first() {
         Some(p) => PathBuf::from(p),
         None => util::shared()
