@@ -2,9 +2,11 @@
 //! objects field for field, `strata check`, bundles, `strata edit`, and the update-manifests
 //! flow end to end, offline.
 //!
-//! The end-to-end test runs the very script of the update-manifests Task (taken from the
-//! Task the centraldashboard app builds, so there is no second copy to drift) with exactly
-//! the environment variables the Task's step declares, pointed at local stand-ins: bare git
+//! The end-to-end test runs the update-manifests Task's rebuild-manifests step as the
+//! centraldashboard app builds it: its command line (bash on the seed's
+//! `py/kubeflow/kubeflow/ci/rebuild-manifests.sh` in the mounted kubeflow checkout, here the
+//! catalog's copy of that script placed in a stand-in checkout) with exactly the environment
+//! variables the step declares, pointed at local stand-ins: bare git
 //! repos for upstream kubeflow/manifests and the developer's fork, Tekton's pull-request
 //! files, a digest file, a manifests repo whose `tests/Makefile` runs `strata build`, and a
 //! one-request-at-a-time HTTP server on 127.0.0.1 standing in for GitHub's pull-request
@@ -112,14 +114,22 @@ fn text(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
+/// Where the seed's script is in the kubeflow repo.
+const SCRIPT_IN_KUBEFLOW: &str = "py/kubeflow/kubeflow/ci/rebuild-manifests.sh";
+
+/// The catalog's copy of the seed's script, the one the end-to-end test runs.
+fn catalog_script() -> PathBuf {
+    root().join("overlays/ci/ci-pipeline/overlays/update-manifests-task/rebuild-manifests.sh")
+}
+
 /// The rebuild-manifests step of the update-manifests Task, as the centraldashboard app
-/// builds it: its script and the names of the env vars it gets.
-fn rebuild_manifests_step() -> (String, Vec<String>) {
+/// builds it: its command line and the names of the env vars it gets.
+fn rebuild_manifests_step() -> (Vec<String>, Vec<String>) {
     rebuild_manifests_step_of("ci-centraldashboard-pipeline-run")
 }
 
 /// The rebuild-manifests step of the update-manifests Task an app builds.
-fn rebuild_manifests_step_of(app: &str) -> (String, Vec<String>) {
+fn rebuild_manifests_step_of(app: &str) -> (Vec<String>, Vec<String>) {
     let objs = objects(&build_app(app));
     let task = find(&objs, "Task", "update-manifests");
     let steps = task
@@ -130,7 +140,20 @@ fn rebuild_manifests_step_of(app: &str) -> (String, Vec<String>) {
         .iter()
         .find(|s| s.str_at(&["name"]) == Some("rebuild-manifests"))
         .expect("rebuild-manifests step");
-    let script = step.str_at(&["script"]).expect("script").to_string();
+    assert!(
+        step.get("script").is_none(),
+        "Tekton v0.8 has no step script"
+    );
+    let command: Vec<String> = ["command", "args"]
+        .iter()
+        .flat_map(|k| {
+            step.get(k)
+                .and_then(Node::as_seq)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
     let env = step
         .get("env")
         .and_then(Node::as_seq)
@@ -138,7 +161,7 @@ fn rebuild_manifests_step_of(app: &str) -> (String, Vec<String>) {
         .iter()
         .filter_map(|e| e.str_at(&["name"]).map(str::to_string))
         .collect();
-    (script, env)
+    (command, env)
 }
 
 /// One HTTP request the fake GitHub received.
@@ -324,9 +347,20 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     std::fs::create_dir_all(&bin).expect("bin");
     std::os::unix::fs::symlink(&strata, bin.join("strata")).expect("symlink strata");
 
-    let (script, env_names) = rebuild_manifests_step();
-    let script_path = d.join("rebuild-manifests.sh");
-    write(&script_path, &script);
+    // The step runs the seed's script from the kubeflow checkout Tekton mounted.
+    let (command, env_names) = rebuild_manifests_step();
+    assert_eq!(
+        command,
+        [
+            "bash".to_string(),
+            format!("/workspace/kubeflow/{SCRIPT_IN_KUBEFLOW}")
+        ]
+    );
+    let script_path = ws.join("kubeflow").join(SCRIPT_IN_KUBEFLOW);
+    write(
+        &script_path,
+        &std::fs::read_to_string(catalog_script()).expect("the catalog's script"),
+    );
 
     let github = FakeGithub::start();
     let env: Vec<(&str, String)> = vec![
@@ -375,8 +409,11 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     );
     let mut cmd = Command::new("timeout");
     cmd.arg("300")
-        .arg("bash")
-        .arg(&script_path)
+        .args(
+            command
+                .iter()
+                .map(|a| a.replace("/workspace", &ws.display().to_string())),
+        )
         .current_dir(ws.join("manifests"))
         .env_clear()
         .env("PATH", path)
@@ -567,7 +604,7 @@ pub(crate) const APPS: [&str; 3] = [
 ];
 
 /// Runs the CLI in-process; returns the exit code, stdout and stderr.
-fn strata_cli(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn strata_cli(args: &[&str]) -> (i32, String, String) {
     let argv = std::iter::once("strata")
         .chain(args.iter().copied())
         .map(std::ffi::OsString::from)
@@ -730,7 +767,7 @@ fn centraldashboard_build_is_the_seeds_pipeline_run() {
         "name: kubeflow-4112",
         "value: /workspace/kubeflow-4112",
         "value: /workspace/centraldashboard.digest",
-        "strata edit set image",
+        "/workspace/kubeflow/py/kubeflow/kubeflow/ci/rebuild-manifests.sh",
     ] {
         assert!(update.contains(want), "update-manifests lacks {want}");
     }
@@ -933,11 +970,17 @@ fn v1_variant_has_no_pipeline_resources_and_runs_the_same_script() {
             "rebuild-manifests"
         ]
     );
-    // The v1 Task runs the very script the v1alpha1 one runs, with the same variables.
+    // The v1 Task runs the same script from the checkout in the workspace, with the same
+    // variables.
+    let (v1_command, v1_env) = rebuild_manifests_step_of("ci-centraldashboard-pipeline-run-v1");
     assert_eq!(
-        rebuild_manifests_step_of("ci-centraldashboard-pipeline-run-v1"),
-        rebuild_manifests_step()
+        v1_command,
+        [
+            "bash".to_string(),
+            format!("$(workspaces.source.path)/kubeflow/{SCRIPT_IN_KUBEFLOW}")
+        ]
     );
+    assert_eq!(v1_env, rebuild_manifests_step().1);
 }
 
 #[test]

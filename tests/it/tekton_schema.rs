@@ -313,3 +313,38 @@ fn strata_check_agrees_with_check_py_on_mutated_renders() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn every_app_render_is_admitted_by_its_release() {
+    let dir = std::env::temp_dir().join(format!("strata-tekton-renders-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for app in APPS {
+        let file = dir.join(format!("{app}.yaml"));
+        std::fs::write(&file, build_app(app)).expect("write");
+        // check.py with its defaults (v1alpha1 as Tekton v0.8.0, v1 as the current CRDs).
+        assert_eq!(
+            reference(&file, "v0.8.0"),
+            BTreeMap::new(),
+            "{app}: check.py"
+        );
+        let path = strata_tests::workspace_root().join(format!("overlays/apps/{app}.yaml"));
+        let path = path.display().to_string();
+        let (code, out, err) = super::catalog::strata_cli(&["check", &path]);
+        assert_eq!((code, out.as_str()), (0, ""), "{app}: strata check: {err}");
+        // Tekton v0.9 removed the run's serviceAccount: the v1alpha1 apps are v0.8's.
+        let (code, out, _) =
+            super::catalog::strata_cli(&["check", "--tekton-release", "v0.9", &path]);
+        if app.ends_with("-v1") {
+            assert_eq!(code, 1, "{app}: v0.9 serves no tekton.dev/v1");
+        } else {
+            assert_eq!(code, 1, "{app}: {out}");
+            let lines: Vec<&str> = out.lines().collect();
+            assert_eq!(lines.len(), 1, "{app}: {out}");
+            assert!(
+                lines[0].ends_with(": spec.serviceAccount: unknown field \"serviceAccount\""),
+                "{app}: {out}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
