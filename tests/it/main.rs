@@ -2,5 +2,6 @@
 
 mod cases;
 mod catalog;
+mod supporting;
 mod tekton_schema;
 mod yaml_fidelity;
