@@ -911,23 +911,47 @@ fn catalog_bundles_are_reproducible() {
     let copy = dir.0.join("elsewhere/overlays");
     copy_tree(&root().join("overlays"), &copy);
     for app in APPS {
+        // The v1 run is pinned to its Tekton bundle; v1alpha1 runs cannot be (Tekton v0.8
+        // has no bundles), their Tekton part is bundled all the same.
+        let tekton_flag: &[&str] = if app.ends_with("-v1") {
+            &["--pin", "registry.example/kubeflow-ci/ci-pipeline"]
+        } else {
+            &["--tekton"]
+        };
         let bundle = |overlays: &Path, n: u32| {
             let out_dir = dir.0.join(format!("{app}-{n}"));
             let path = overlays.join(format!("apps/{app}.yaml"));
-            let (code, out, err) = strata_cli(&[
-                "bundle",
-                "-o",
-                &out_dir.display().to_string(),
-                &path.display().to_string(),
-            ]);
+            let out_arg = out_dir.display().to_string();
+            let path_arg = path.display().to_string();
+            let mut args = vec!["bundle", "-o", out_arg.as_str(), path_arg.as_str()];
+            args.extend_from_slice(tekton_flag);
+            let (code, out, err) = strata_cli(&args);
             assert_eq!(code, 0, "strata bundle {app}: {err}");
-            out.split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string()
+            // `DIGEST tekton PATH` then `DIGEST bundle PATH`.
+            let digests: Vec<String> = out
+                .lines()
+                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                .collect();
+            assert_eq!(digests.len(), 2, "{out}");
+            for layout in [format!("{out_arg}-tekton"), out_arg.clone()] {
+                let (code, out, err) = strata_cli(&["verify", &layout]);
+                assert_eq!(code, 0, "strata verify {layout}: {err}");
+                assert!(out.contains("pins checked"), "{out}");
+                let pins: usize = out
+                    .split(", ")
+                    .find_map(|p| p.strip_suffix(" pins checked\n"))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                if app.ends_with("-v1") {
+                    // Tekton bundle: two inlined Tasks; bundle: two locked Tasks and the run.
+                    let want = if layout.ends_with("-tekton") { 2 } else { 3 };
+                    assert_eq!(pins, want, "{layout}: {out}");
+                }
+            }
+            digests
         };
         let a = bundle(&root().join("overlays"), 1);
-        assert!(a.starts_with("sha256:"), "{a}");
+        assert!(a.iter().all(|d| d.starts_with("sha256:")), "{a:?}");
         assert_eq!(
             a,
             bundle(&root().join("overlays"), 2),
@@ -937,6 +961,10 @@ fn catalog_bundles_are_reproducible() {
             a,
             bundle(&copy, 3),
             "{app}: the bundle depends on where the catalog is"
+        );
+        eprintln!(
+            "{app}: tekton {} bundle {} (same from both paths)",
+            a[0], a[1]
         );
     }
 }
