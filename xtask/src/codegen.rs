@@ -19,7 +19,7 @@
 )]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -51,17 +51,22 @@ pub fn run(args: &[String]) -> Result<()> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     )?;
-    let out = util::root()
-        .join("engine")
-        .join("src")
-        .join("schema")
-        .join("kubernetes.txt");
+    write_generated(&["schema", "kubernetes.txt"], &table)
+}
+
+/// Writes a generated table under engine/src.
+pub(crate) fn write_generated(under_src: &[&str], table: &str) -> Result<()> {
+    let mut out = util::root().join("engine").join("src");
+    for part in under_src {
+        out.push(part);
+    }
     std::fs::write(&out, table).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {}", out.display());
     Ok(())
 }
 
-fn read_maybe_gz(path: &PathBuf) -> Result<String> {
+/// Reads a file, through `gzip -dc` when its name ends in `.gz`.
+pub(crate) fn read_maybe_gz(path: &Path) -> Result<String> {
     if path.extension().is_some_and(|e| e == "gz") {
         let out = Command::new("gzip")
             .arg("-dc")

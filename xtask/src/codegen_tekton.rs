@@ -46,14 +46,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     let default = util::shared().join("schemas").join("tekton");
     let dir = dir.unwrap_or(&default);
     let table = generate(dir)?;
-    let out = util::root()
-        .join("engine")
-        .join("src")
-        .join("check")
-        .join("tekton-schemas.txt");
-    std::fs::write(&out, table).with_context(|| format!("writing {}", out.display()))?;
-    eprintln!("wrote {}", out.display());
-    Ok(())
+    crate::codegen::write_generated(&["check", "tekton-schemas.txt"], &table)
 }
 
 fn generate(dir: &Path) -> Result<String> {
@@ -85,7 +78,7 @@ fn generate(dir: &Path) -> Result<String> {
         let mut defs: BTreeMap<String, Value> = BTreeMap::new();
         for (kind, rec) in recorded {
             let path = folder.join(format!("{kind}.json.gz"));
-            let text = gunzip(&path)?;
+            let text = crate::codegen::read_maybe_gz(&path)?;
             let sha = hex(&Sha256::digest(text.as_bytes()));
             let want = rec.get("sha256_json").and_then(Value::as_str).unwrap_or("");
             if sha != want {
@@ -121,18 +114,6 @@ fn generate(dir: &Path) -> Result<String> {
         }
     }
     Ok(out)
-}
-
-fn gunzip(path: &Path) -> Result<String> {
-    let out = std::process::Command::new("gzip")
-        .arg("-dc")
-        .arg(path)
-        .output()
-        .with_context(|| format!("running gzip -dc {}", path.display()))?;
-    if !out.status.success() {
-        bail!("gzip -dc {} failed", path.display());
-    }
-    Ok(String::from_utf8(out.stdout)?)
 }
 
 fn hex(bytes: &[u8]) -> String {

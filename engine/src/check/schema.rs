@@ -673,18 +673,10 @@ impl Validator {
                     }
                 }
                 "minItems" | "maxItems" => {
-                    if let (Value::Array(a), Some(n)) = (v, num(k)) {
-                        let len = a.len() as f64;
-                        if (k == "minItems" && len < n) || (k == "maxItems" && len > n) {
-                            let plain = if k == "minItems" && n == 1.0 {
-                                "must not be empty".to_string()
-                            } else if k == "minItems" {
-                                format!("must be at least {n} items")
-                            } else {
-                                format!("must be at most {n} items")
-                            };
-                            fail(out, path, k, plain, false);
-                        }
+                    if let (Value::Array(a), Some(n)) = (v, num(k))
+                        && let Some(plain) = size_bound(k, a.len(), n, "items")
+                    {
+                        fail(out, path, k, plain, false);
                     }
                 }
                 "uniqueItems" => {
@@ -698,18 +690,10 @@ impl Validator {
                     }
                 }
                 "minLength" | "maxLength" => {
-                    if let (Value::String(t), Some(n)) = (v, num(k)) {
-                        let len = t.chars().count() as f64;
-                        if (k == "minLength" && len < n) || (k == "maxLength" && len > n) {
-                            let plain = if k == "minLength" && n == 1.0 {
-                                "must not be empty".to_string()
-                            } else if k == "minLength" {
-                                format!("must be at least {n} characters")
-                            } else {
-                                format!("must be at most {n} characters")
-                            };
-                            fail(out, path, k, plain, false);
-                        }
+                    if let (Value::String(t), Some(n)) = (v, num(k))
+                        && let Some(plain) = size_bound(k, t.chars().count(), n, "characters")
+                    {
+                        fail(out, path, k, plain, false);
                     }
                 }
                 "pattern" => {
@@ -872,6 +856,22 @@ impl Validator {
             }
         }
     }
+}
+
+/// The message for a `min*`/`max*` keyword `k` that `len` breaks, if it does.
+fn size_bound(k: &str, len: usize, n: f64, unit: &str) -> Option<String> {
+    let len = len as f64;
+    let min = k.starts_with("min");
+    if (min && len >= n) || (!min && len <= n) {
+        return None;
+    }
+    Some(if min && n == 1.0 {
+        "must not be empty".to_string()
+    } else if min {
+        format!("must be at least {n} {unit}")
+    } else {
+        format!("must be at most {n} {unit}")
+    })
 }
 
 /// The zero value Go decodes a null list item of this schema's type as.
