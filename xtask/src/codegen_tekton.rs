@@ -362,3 +362,21 @@ fn share(kinds: &mut BTreeMap<String, Value>, defs: &mut BTreeMap<String, Value>
         *v = replace(v, true, true, &mut s);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_schemas_are_generated_from_the_shared_ones() {
+        let dir = util::shared().join("schemas").join("tekton");
+        let table = generate(&dir).unwrap_or_else(|e| panic!("{e:#}"));
+        let embedded = util::root().join("engine/src/check/tekton-schemas.txt");
+        let on_disk = std::fs::read_to_string(&embedded).unwrap_or_default();
+        assert!(
+            table == on_disk,
+            "{} is stale: run `cargo xtask codegen`",
+            embedded.display()
+        );
+    }
+}
