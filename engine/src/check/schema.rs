@@ -308,6 +308,29 @@ fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// A text equal for values [`json_eq`] holds equal (numbers by value, keys sorted), so
+/// duplicates are found through a hash set instead of pairwise.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), |f| format!("{f:?}")),
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(canonical).collect();
+            format!("[{}]", items.join(","))
+        }
+        Value::Object(m) => {
+            let mut items: Vec<String> = m
+                .iter()
+                .map(|(k, x)| format!("{}:{}", Value::String(k.clone()), canonical(x)))
+                .collect();
+            items.sort();
+            format!("{{{}}}", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
 fn type_ok(t: &str, v: &Value) -> bool {
     match t {
         "object" => v.is_object(),
@@ -682,11 +705,11 @@ impl Validator {
                 "uniqueItems" => {
                     if let Value::Array(a) = v
                         && *kv == Value::Bool(true)
-                        && a.iter()
-                            .enumerate()
-                            .any(|(i, x)| a[..i].iter().any(|y| json_eq(x, y)))
                     {
-                        fail(out, path, k, "has items that are not unique".into(), false);
+                        let mut seen = std::collections::HashSet::new();
+                        if !a.iter().all(|x| seen.insert(canonical(x))) {
+                            fail(out, path, k, "has items that are not unique".into(), false);
+                        }
                     }
                 }
                 "minLength" | "maxLength" => {
@@ -825,18 +848,16 @@ impl Validator {
             .flatten()
             .filter_map(|k| Some((k.get(0)?.as_str()?, k.get(1)?)))
             .collect();
-        let mut seen: Vec<(Vec<Value>, usize)> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             let Value::Object(o) = item else { continue };
             let vals: Vec<Value> = keys
                 .iter()
                 .map(|(k, d)| o.get(*k).cloned().unwrap_or_else(|| (*d).clone()))
                 .collect();
-            match seen
-                .iter()
-                .find(|(v, _)| v.iter().zip(&vals).all(|(a, b)| json_eq(a, b)))
-            {
-                Some((_, j)) => {
+            let key = canonical(&Value::Array(vals.clone()));
+            match seen.get(&key).copied() {
+                Some(j) => {
                     let desc: Vec<String> = keys
                         .iter()
                         .zip(&vals)
@@ -852,7 +873,9 @@ impl Validator {
                     });
                     path.pop();
                 }
-                None => seen.push((vals, i)),
+                None => {
+                    seen.insert(key, i);
+                }
             }
         }
     }
@@ -989,6 +1012,31 @@ mod tests {
         let empty =
             json!({"apiVersion": "tekton.dev/v1alpha1", "kind": "Task", "metadata": {"name": "a"}});
         assert_eq!(validate_json(empty, None)[0].0, "spec");
+    }
+
+    #[test]
+    fn list_map_keys_are_unique_with_defaults_filled_in() {
+        let ports = |second: Value| {
+            json!({"apiVersion": "tekton.dev/v1", "kind": "Task", "metadata": {"name": "t"},
+                "spec": {"steps": [{"name": "s", "image": "x"}],
+                         "sidecars": [{"name": "c", "image": "x",
+                                       "ports": [{"containerPort": 80}, second]}]}})
+        };
+        assert_eq!(
+            validate_json(ports(json!({"containerPort": 80, "protocol": "UDP"})), None),
+            vec![]
+        );
+        let got = validate_json(
+            ports(json!({"containerPort": 80.0, "protocol": "TCP"})),
+            None,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "spec.sidecars[0].ports[1]");
+        assert!(got[0].1.contains("also at [0]"), "{got:?}");
+        assert_eq!(
+            canonical(&json!({"b": 1, "a": [2.0]})),
+            canonical(&json!({"a": [2], "b": 1.0}))
+        );
     }
 
     #[test]
