@@ -208,10 +208,11 @@ pub fn validate_json(mut doc: Value, release: Option<Release>) -> Vec<(String, S
         v.zero_fill(schema, &mut doc, 0);
     }
     v.walk(schema, &doc, &mut Vec::new(), &mut found, 0);
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<(String, String)> = Vec::new();
     for f in found {
         let line = (fmt_path(&f.path), f.message);
-        if !out.contains(&line) {
+        if seen.insert(line.clone()) {
             out.push(line);
         }
     }
