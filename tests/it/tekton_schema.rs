@@ -347,4 +347,7 @@ fn every_app_render_is_admitted_by_its_release() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+    let (code, _, err) = super::catalog::strata_cli(&["check", "--tekton-release", "v0.7", "."]);
+    assert_eq!(code, 1);
+    assert!(err.contains("invalid --tekton-release \"v0.7\""), "{err}");
 }
