@@ -627,7 +627,7 @@ pub(crate) fn build_app(app: &str) -> String {
 }
 
 /// Parses a built stream into its objects.
-fn objects(text: &str) -> Vec<Node> {
+pub(crate) fn objects(text: &str) -> Vec<Node> {
     yaml::parse_documents(text)
         .expect("the build output is YAML")
         .into_iter()

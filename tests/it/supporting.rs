@@ -6,17 +6,9 @@
     reason = "tests and fixtures create trees on disk"
 )]
 
-use strata::yaml::{self, Node};
+use strata::yaml::Node;
 
-use super::catalog::{APPS, Scratch, build_app, copy_tree, strata_cli};
-
-fn objects(text: &str) -> Vec<Node> {
-    yaml::parse_documents(text)
-        .expect("YAML")
-        .into_iter()
-        .filter(|d| !d.is_null())
-        .collect()
-}
+use super::catalog::{APPS, Scratch, build_app, copy_tree, objects, strata_cli};
 
 fn find<'a>(objs: &'a [Node], kind: &str) -> &'a Node {
     objs.iter()
