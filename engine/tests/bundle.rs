@@ -309,10 +309,12 @@ fn tekton_bundle_contract_is_enforced_naming_the_rule() {
         "resources:\n- t.yaml\n- d.yaml\n",
     );
     write(&d, "deploy/t.yaml", &task("t"));
+    // A tekton.dev kind the resolver does not serve is refused; other API groups (the
+    // run's ServiceAccount, RBAC, claims) stay in the main bundle only.
     write(
         &d,
         "deploy/d.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+        "apiVersion: tekton.dev/v1alpha1\nkind: Condition\nmetadata:\n  name: web\n",
     );
     refused(
         &strata(&["bundle", "deploy", "-o", "out", "--tekton"], &d),
@@ -340,6 +342,36 @@ fn tekton_bundle_contract_is_enforced_naming_the_rule() {
     assert!(
         !d.join("out").exists() && !d.join("out-tekton").exists(),
         "a refused bundle must leave nothing"
+    );
+    // A pinned run must run bundled bytes only: a Task left to the cluster is refused.
+    write(
+        &d,
+        "byname/kustomization.yaml",
+        "resources:\n- p.yaml\n- r.yaml\n",
+    );
+    write(
+        &d,
+        "byname/p.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: p\nspec:\n  tasks:\n  - name: a\n    taskRef:\n      name: in-cluster\n",
+    );
+    write(
+        &d,
+        "byname/r.yaml",
+        "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata:\n  name: r\nspec:\n  pipelineRef:\n    name: p\n",
+    );
+    refused(
+        &strata(
+            &[
+                "bundle",
+                "byname",
+                "-o",
+                "out",
+                "--pin",
+                "registry.example/ci/p",
+            ],
+            &d,
+        ),
+        "p/a -> Task in-cluster",
     );
     // Without --tekton the same trees bundle fine: the contract is the Tekton bundle's.
     ok(&strata(&["bundle", "deploy", "-o", "out"], &d));

@@ -2,9 +2,11 @@
 //! objects field for field, `strata check`, bundles, `strata edit`, and the update-manifests
 //! flow end to end, offline.
 //!
-//! The end-to-end test runs the very script of the update-manifests Task (taken from the
-//! Task the centraldashboard app builds, so there is no second copy to drift) with exactly
-//! the environment variables the Task's step declares, pointed at local stand-ins: bare git
+//! The end-to-end test runs the update-manifests Task's rebuild-manifests step as the
+//! centraldashboard app builds it: its command line (bash on the seed's
+//! `py/kubeflow/kubeflow/ci/rebuild-manifests.sh` in the mounted kubeflow checkout, here the
+//! catalog's copy of that script placed in a stand-in checkout) with exactly the environment
+//! variables the step declares, pointed at local stand-ins: bare git
 //! repos for upstream kubeflow/manifests and the developer's fork, Tekton's pull-request
 //! files, a digest file, a manifests repo whose `tests/Makefile` runs `strata build`, and a
 //! one-request-at-a-time HTTP server on 127.0.0.1 standing in for GitHub's pull-request
@@ -60,10 +62,10 @@ fn strata_bin() -> PathBuf {
 }
 
 /// A fresh scratch directory, removed when dropped.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub(crate) PathBuf);
 
 impl Scratch {
-    fn new(tag: &str) -> Scratch {
+    pub(crate) fn new(tag: &str) -> Scratch {
         let p = std::env::temp_dir().join(format!("strata-catalog-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).expect("scratch dir");
@@ -112,14 +114,22 @@ fn text(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
+/// Where the seed's script is in the kubeflow repo.
+const SCRIPT_IN_KUBEFLOW: &str = "py/kubeflow/kubeflow/ci/rebuild-manifests.sh";
+
+/// The catalog's copy of the seed's script, the one the end-to-end test runs.
+fn catalog_script() -> PathBuf {
+    root().join("overlays/ci/ci-pipeline/overlays/update-manifests-task/rebuild-manifests.sh")
+}
+
 /// The rebuild-manifests step of the update-manifests Task, as the centraldashboard app
-/// builds it: its script and the names of the env vars it gets.
-fn rebuild_manifests_step() -> (String, Vec<String>) {
+/// builds it: its command line and the names of the env vars it gets.
+fn rebuild_manifests_step() -> (Vec<String>, Vec<String>) {
     rebuild_manifests_step_of("ci-centraldashboard-pipeline-run")
 }
 
 /// The rebuild-manifests step of the update-manifests Task an app builds.
-fn rebuild_manifests_step_of(app: &str) -> (String, Vec<String>) {
+fn rebuild_manifests_step_of(app: &str) -> (Vec<String>, Vec<String>) {
     let objs = objects(&build_app(app));
     let task = find(&objs, "Task", "update-manifests");
     let steps = task
@@ -130,7 +140,20 @@ fn rebuild_manifests_step_of(app: &str) -> (String, Vec<String>) {
         .iter()
         .find(|s| s.str_at(&["name"]) == Some("rebuild-manifests"))
         .expect("rebuild-manifests step");
-    let script = step.str_at(&["script"]).expect("script").to_string();
+    assert!(
+        step.get("script").is_none(),
+        "Tekton v0.8 has no step script"
+    );
+    let command: Vec<String> = ["command", "args"]
+        .iter()
+        .flat_map(|k| {
+            step.get(k)
+                .and_then(Node::as_seq)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
     let env = step
         .get("env")
         .and_then(Node::as_seq)
@@ -138,7 +161,7 @@ fn rebuild_manifests_step_of(app: &str) -> (String, Vec<String>) {
         .iter()
         .filter_map(|e| e.str_at(&["name"]).map(str::to_string))
         .collect();
-    (script, env)
+    (command, env)
 }
 
 /// One HTTP request the fake GitHub received.
@@ -324,9 +347,20 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     std::fs::create_dir_all(&bin).expect("bin");
     std::os::unix::fs::symlink(&strata, bin.join("strata")).expect("symlink strata");
 
-    let (script, env_names) = rebuild_manifests_step();
-    let script_path = d.join("rebuild-manifests.sh");
-    write(&script_path, &script);
+    // The step runs the seed's script from the kubeflow checkout Tekton mounted.
+    let (command, env_names) = rebuild_manifests_step();
+    assert_eq!(
+        command,
+        [
+            "bash".to_string(),
+            format!("/workspace/kubeflow/{SCRIPT_IN_KUBEFLOW}")
+        ]
+    );
+    let script_path = ws.join("kubeflow").join(SCRIPT_IN_KUBEFLOW);
+    write(
+        &script_path,
+        &std::fs::read_to_string(catalog_script()).expect("the catalog's script"),
+    );
 
     let github = FakeGithub::start();
     let env: Vec<(&str, String)> = vec![
@@ -375,8 +409,11 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     );
     let mut cmd = Command::new("timeout");
     cmd.arg("300")
-        .arg("bash")
-        .arg(&script_path)
+        .args(
+            command
+                .iter()
+                .map(|a| a.replace("/workspace", &ws.display().to_string())),
+        )
         .current_dir(ws.join("manifests"))
         .env_clear()
         .env("PATH", path)
@@ -560,14 +597,14 @@ fn update_manifests_with_failing_tests_pushes_nothing() {
 }
 
 /// The app configs of the catalog.
-const APPS: [&str; 3] = [
+pub(crate) const APPS: [&str; 3] = [
     "ci-centraldashboard-pipeline-run",
     "ci-jupyter-web-app-pipeline-run",
     "ci-centraldashboard-pipeline-run-v1",
 ];
 
 /// Runs the CLI in-process; returns the exit code, stdout and stderr.
-fn strata_cli(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn strata_cli(args: &[&str]) -> (i32, String, String) {
     let argv = std::iter::once("strata")
         .chain(args.iter().copied())
         .map(std::ffi::OsString::from)
@@ -582,7 +619,7 @@ fn strata_cli(args: &[&str]) -> (i32, String, String) {
 }
 
 /// Builds an app config and returns its output, failing the test on an error.
-fn build_app(app: &str) -> String {
+pub(crate) fn build_app(app: &str) -> String {
     let path = root().join(format!("overlays/apps/{app}.yaml"));
     let (code, out, err) = strata_cli(&["build", &path.display().to_string()]);
     assert_eq!(code, 0, "strata build {app} failed:\n{err}");
@@ -590,7 +627,7 @@ fn build_app(app: &str) -> String {
 }
 
 /// Parses a built stream into its objects.
-fn objects(text: &str) -> Vec<Node> {
+pub(crate) fn objects(text: &str) -> Vec<Node> {
     yaml::parse_documents(text)
         .expect("the build output is YAML")
         .into_iter()
@@ -638,15 +675,20 @@ fn centraldashboard_build_is_the_seeds_pipeline_run() {
     let objs = objects(&build_app("ci-centraldashboard-pipeline-run"));
     let mut kinds: Vec<&str> = objs.iter().filter_map(|o| o.str_at(&["kind"])).collect();
     kinds.sort_unstable();
+    // The seed's eight objects, and what the run needs to start (tests/it/supporting.rs).
     assert_eq!(
         kinds,
         [
+            "PersistentVolumeClaim",
             "Pipeline",
             "PipelineResource",
             "PipelineResource",
             "PipelineResource",
             "PipelineResource",
             "PipelineRun",
+            "Role",
+            "RoleBinding",
+            "ServiceAccount",
             "Task",
             "Task"
         ]
@@ -730,7 +772,7 @@ fn centraldashboard_build_is_the_seeds_pipeline_run() {
         "name: kubeflow-4112",
         "value: /workspace/kubeflow-4112",
         "value: /workspace/centraldashboard.digest",
-        "strata edit set image",
+        "/workspace/kubeflow/py/kubeflow/kubeflow/ci/rebuild-manifests.sh",
     ] {
         assert!(update.contains(want), "update-manifests lacks {want}");
     }
@@ -845,7 +887,7 @@ fn catalog_apps_pass_strata_check() {
 
 /// Copies a directory tree, creating files in reverse name order (so nothing can depend
 /// on creation order).
-fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     let mut entries: Vec<_> = std::fs::read_dir(from)
         .expect("read_dir")
@@ -869,23 +911,47 @@ fn catalog_bundles_are_reproducible() {
     let copy = dir.0.join("elsewhere/overlays");
     copy_tree(&root().join("overlays"), &copy);
     for app in APPS {
+        // The v1 run is pinned to its Tekton bundle; v1alpha1 runs cannot be (Tekton v0.8
+        // has no bundles), their Tekton part is bundled all the same.
+        let tekton_flag: &[&str] = if app.ends_with("-v1") {
+            &["--pin", "registry.example/kubeflow-ci/ci-pipeline"]
+        } else {
+            &["--tekton"]
+        };
         let bundle = |overlays: &Path, n: u32| {
             let out_dir = dir.0.join(format!("{app}-{n}"));
             let path = overlays.join(format!("apps/{app}.yaml"));
-            let (code, out, err) = strata_cli(&[
-                "bundle",
-                "-o",
-                &out_dir.display().to_string(),
-                &path.display().to_string(),
-            ]);
+            let out_arg = out_dir.display().to_string();
+            let path_arg = path.display().to_string();
+            let mut args = vec!["bundle", "-o", out_arg.as_str(), path_arg.as_str()];
+            args.extend_from_slice(tekton_flag);
+            let (code, out, err) = strata_cli(&args);
             assert_eq!(code, 0, "strata bundle {app}: {err}");
-            out.split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string()
+            // `DIGEST tekton PATH` then `DIGEST bundle PATH`.
+            let digests: Vec<String> = out
+                .lines()
+                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                .collect();
+            assert_eq!(digests.len(), 2, "{out}");
+            for layout in [format!("{out_arg}-tekton"), out_arg.clone()] {
+                let (code, out, err) = strata_cli(&["verify", &layout]);
+                assert_eq!(code, 0, "strata verify {layout}: {err}");
+                assert!(out.contains("pins checked"), "{out}");
+                let pins: usize = out
+                    .split(", ")
+                    .find_map(|p| p.strip_suffix(" pins checked\n"))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                if app.ends_with("-v1") {
+                    // Tekton bundle: two inlined Tasks; bundle: two locked Tasks and the run.
+                    let want = if layout.ends_with("-tekton") { 2 } else { 3 };
+                    assert_eq!(pins, want, "{layout}: {out}");
+                }
+            }
+            digests
         };
         let a = bundle(&root().join("overlays"), 1);
-        assert!(a.starts_with("sha256:"), "{a}");
+        assert!(a.iter().all(|d| d.starts_with("sha256:")), "{a:?}");
         assert_eq!(
             a,
             bundle(&root().join("overlays"), 2),
@@ -896,14 +962,22 @@ fn catalog_bundles_are_reproducible() {
             bundle(&copy, 3),
             "{app}: the bundle depends on where the catalog is"
         );
+        eprintln!(
+            "{app}: tekton {} bundle {} (same from both paths)",
+            a[0], a[1]
+        );
     }
 }
 
 #[test]
 fn v1_variant_has_no_pipeline_resources_and_runs_the_same_script() {
     let objs = objects(&build_app("ci-centraldashboard-pipeline-run-v1"));
+    // Every Tekton object is v1 (the supporting resources are Kubernetes' own).
     for o in &objs {
-        assert_eq!(o.str_at(&["apiVersion"]), Some("tekton.dev/v1"), "{o:?}");
+        let api = o.str_at(&["apiVersion"]).unwrap_or("");
+        if api.starts_with("tekton.dev/") {
+            assert_eq!(api, "tekton.dev/v1", "{o:?}");
+        }
         assert_ne!(o.str_at(&["kind"]), Some("PipelineResource"));
     }
     let pipeline = find(&objs, "Pipeline", "ci-pipeline");
@@ -933,11 +1007,17 @@ fn v1_variant_has_no_pipeline_resources_and_runs_the_same_script() {
             "rebuild-manifests"
         ]
     );
-    // The v1 Task runs the very script the v1alpha1 one runs, with the same variables.
+    // The v1 Task runs the same script from the checkout in the workspace, with the same
+    // variables.
+    let (v1_command, v1_env) = rebuild_manifests_step_of("ci-centraldashboard-pipeline-run-v1");
     assert_eq!(
-        rebuild_manifests_step_of("ci-centraldashboard-pipeline-run-v1"),
-        rebuild_manifests_step()
+        v1_command,
+        [
+            "bash".to_string(),
+            format!("$(workspaces.source.path)/kubeflow/{SCRIPT_IN_KUBEFLOW}")
+        ]
     );
+    assert_eq!(v1_env, rebuild_manifests_step().1);
 }
 
 #[test]

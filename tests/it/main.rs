@@ -2,4 +2,7 @@
 
 mod cases;
 mod catalog;
+mod presubmit;
+mod supporting;
+mod tekton_schema;
 mod yaml_fidelity;

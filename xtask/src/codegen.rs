@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [SCHEMA.json[.gz]]`: regenerates engine/src/schema/kubernetes.txt,
-//! the table of strategic-merge facts the engine embeds.
+//! the table of strategic-merge facts the engine embeds; without an argument also the
+//! Tekton schemas (`codegen tekton [DIR]` for those alone, see codegen_tekton.rs).
 //!
 //! Input: the Kubernetes OpenAPI bundle kustomize embeds (by default
 //! ../shared/schemas/kubernetes-openapi-v1.21.2.bundle.json.gz; see the README there for
@@ -18,7 +19,7 @@
 )]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -28,6 +29,12 @@ use crate::util;
 
 /// Runs the generator.
 pub fn run(args: &[String]) -> Result<()> {
+    if args.first().is_some_and(|a| a == "tekton") {
+        return crate::codegen_tekton::run(args.get(1).map(std::path::Path::new));
+    }
+    if args.is_empty() {
+        crate::codegen_tekton::run(None)?;
+    }
     let input = match args.first() {
         Some(p) => PathBuf::from(p),
         None => util::shared()
@@ -44,17 +51,22 @@ pub fn run(args: &[String]) -> Result<()> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     )?;
-    let out = util::root()
-        .join("engine")
-        .join("src")
-        .join("schema")
-        .join("kubernetes.txt");
+    write_generated(&["schema", "kubernetes.txt"], &table)
+}
+
+/// Writes a generated table under engine/src.
+pub(crate) fn write_generated(under_src: &[&str], table: &str) -> Result<()> {
+    let mut out = util::root().join("engine").join("src");
+    for part in under_src {
+        out.push(part);
+    }
     std::fs::write(&out, table).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {}", out.display());
     Ok(())
 }
 
-fn read_maybe_gz(path: &PathBuf) -> Result<String> {
+/// Reads a file, through `gzip -dc` when its name ends in `.gz`.
+pub(crate) fn read_maybe_gz(path: &Path) -> Result<String> {
     if path.extension().is_some_and(|e| e == "gz") {
         let out = Command::new("gzip")
             .arg("-dc")

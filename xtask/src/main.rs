@@ -11,7 +11,8 @@
 //!   runs the criterion hot-path benchmarks; `bench --scale [1000,10000,100000]` runs the synthetic scale
 //!   benchmark (time per resource from 1k to 100k resources, plain and generated trees).
 //! - `codegen [SCHEMA]`: regenerates engine/src/schema/kubernetes.txt (merge keys,
-//!   patch strategies, scopes) from the Kubernetes OpenAPI bundle.
+//!   patch strategies, scopes) from the Kubernetes OpenAPI bundle, and (without SCHEMA)
+//!   engine/src/check/tekton-schemas.txt from ../shared/schemas/tekton.
 //! - `plugins [--check-reproducible]`: builds the shipped wasm plugins reproducibly,
 //!   checks their imports and writes target/plugins/SHA256SUMS (plugins.rs).
 //! - `prereq`: checks what `ci` needs besides cargo, naming what is missing (prereq.rs).
@@ -21,6 +22,7 @@
 
 mod bench;
 mod codegen;
+mod codegen_tekton;
 mod conformance;
 mod fuzz;
 mod plugins;

@@ -69,10 +69,10 @@ const NEEDS: &[Need] = &[
         install: "apt-get install git make jq curl",
     },
     Need {
-        what: "Python 3 with PyYAML",
-        probe: || runs("python3", &["-c", "import yaml"]),
-        used_by: "the shared runners in ../shared (conformance, bench, check.py)",
-        install: "apt-get install python3-yaml",
+        what: "Python 3 with PyYAML and jsonschema",
+        probe: || runs("python3", &["-c", "import yaml, jsonschema"]),
+        used_by: "the shared runners in ../shared (conformance, bench, schemas/tekton/check.py)",
+        install: "python3 -m pip install pyyaml jsonschema",
     },
     Need {
         what: "../shared and the reference kustomize",

@@ -184,6 +184,66 @@ impl KfDef {
         Ok(k)
     }
 
+    /// Applies `--param [APPLICATION.]NAME=VALUE` overrides, in order: a qualified one to
+    /// that application, an unqualified one to every application that lists NAME among its
+    /// parameters. The value replaces the listed one (or is appended), so a CI job renders
+    /// another pull request's run without editing the file; `path` names the KfDef.
+    pub fn apply_overrides(&mut self, overrides: &[String], path: &Path) -> Result<()> {
+        for o in overrides {
+            let (key, value) = o.split_once('=').ok_or_else(|| {
+                Error::config(
+                    path,
+                    format!("--param {o:?}: expected [APPLICATION.]NAME=VALUE"),
+                )
+            })?;
+            // Parameter names never hold a dot (Tekton's variables do), so the last one
+            // separates the application.
+            let (app, name) = match key.rsplit_once('.') {
+                Some((a, n)) => (Some(a), n),
+                None => (None, key),
+            };
+            if name.is_empty() || app.is_some_and(str::is_empty) {
+                return Err(Error::config(
+                    path,
+                    format!("--param {o:?}: expected [APPLICATION.]NAME=VALUE"),
+                ));
+            }
+            let mut hit = false;
+            for a in &mut self.spec.applications {
+                let Some(kc) = a.kustomize_config.as_mut() else {
+                    continue;
+                };
+                let chosen = match app {
+                    Some(want) => a.name == want,
+                    None => kc.parameters.iter().any(|p| p.name == name),
+                };
+                if chosen {
+                    super::compose::set_param(&mut kc.parameters, name, value);
+                    hit = true;
+                }
+            }
+            if !hit {
+                let apps: Vec<&str> = self
+                    .spec
+                    .applications
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect();
+                let why = match app {
+                    Some(a) => format!("no application is named {a:?}"),
+                    None => format!(
+                        "no application lists parameter {name:?}; name one as APPLICATION.{name}"
+                    ),
+                };
+                return Err(Error::config(
+                    path,
+                    format!("--param {o:?}: {why} (applications: {})", apps.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Returns the repo named `name`.
     pub fn repo(&self, name: &str) -> Option<&Repo> {
         self.spec.repos.iter().find(|r| r.name == name)
@@ -258,6 +318,47 @@ mod tests {
             Some(PathBuf::from("/x/./manifests"))
         );
         assert!(looks_like_kfdef(DOC));
+    }
+
+    #[test]
+    fn overrides_replace_or_append_parameters() {
+        let two = DOC.replace(
+            "  version: v0.7\n",
+            "  - name: run\n    kustomizeConfig:\n      parameters:\n      - name: namespace\n        value: a\n      - name: pr\n        value: \"1\"\n",
+        );
+        let mut k = KfDef::parse(&two, Path::new("app.yaml")).unwrap_or_default();
+        let ok = k.apply_overrides(
+            &[
+                "namespace=ns2".into(),
+                "ci-pipeline.pr=7".into(),
+                "run.pr=8".into(),
+            ],
+            Path::new("app.yaml"),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+        let params = |i: usize| -> Vec<(String, String)> {
+            k.spec.applications[i]
+                .kustomize_config
+                .as_ref()
+                .map(|c| {
+                    c.parameters
+                        .iter()
+                        .map(|p| (p.name.clone(), p.value.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let nv = |n: &str, v: &str| (n.to_string(), v.to_string());
+        assert_eq!(params(0), vec![nv("namespace", "ns2"), nv("pr", "7")]);
+        assert_eq!(params(1), vec![nv("namespace", "ns2"), nv("pr", "8")]);
+        for bad in ["novalue", "=x", "nosuch.pr=1", "unlisted=1", ".pr=1"] {
+            let e = k.apply_overrides(&[bad.into()], Path::new("app.yaml"));
+            let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                msg.contains("app.yaml") && msg.contains("--param"),
+                "{bad}: {msg}"
+            );
+        }
     }
 
     #[test]

@@ -90,9 +90,26 @@ pub fn is_app_file(fs: &dyn Fs, target: &Path) -> bool {
 /// Renders `target`: a KfDef file, a kustomization file (its directory is built), or a
 /// kustomization directory.
 pub fn render(fs: &dyn Fs, target: &Path, opts: &BuildOptions) -> Result<Rendered> {
+    render_with_params(fs, target, opts, &[])
+}
+
+/// Renders `target` as [`render`] does, with a KfDef's parameters overridden by
+/// `[APPLICATION.]NAME=VALUE` entries ([`KfDef::apply_overrides`]); a directory takes none.
+pub fn render_with_params(
+    fs: &dyn Fs,
+    target: &Path,
+    opts: &BuildOptions,
+    params: &[String],
+) -> Result<Rendered> {
     let rec = RecordingFs::new(fs);
     if is_app_file(fs, target) {
-        return render_kfdef(&rec, target, opts);
+        return render_kfdef(&rec, target, opts, params);
+    }
+    if !params.is_empty() {
+        return Err(Error::config(
+            target,
+            "--param overrides a KfDef app config's parameters; this is a kustomization",
+        ));
     }
     let dir = match fs.kind(target) {
         Some(Kind::File) => target
@@ -132,14 +149,20 @@ pub fn render(fs: &dyn Fs, target: &Path, opts: &BuildOptions) -> Result<Rendere
     })
 }
 
-fn render_kfdef(rec: &RecordingFs<'_>, target: &Path, opts: &BuildOptions) -> Result<Rendered> {
+fn render_kfdef(
+    rec: &RecordingFs<'_>,
+    target: &Path,
+    opts: &BuildOptions,
+    params: &[String],
+) -> Result<Rendered> {
     let file = rec.canonicalize(target).map_err(|e| Error::Io {
         path: target.to_path_buf(),
         source: e,
     })?;
     let loader = Loader::new(rec, opts.load_restrictor).with_env(opts.env.clone());
     let text = loader.read_text(&file)?;
-    let kf = KfDef::parse(&text, target)?;
+    let mut kf = KfDef::parse(&text, target)?;
+    kf.apply_overrides(params, target)?;
     let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
 
     let mut repos: Vec<(String, PathBuf)> = Vec::new();

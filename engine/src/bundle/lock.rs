@@ -3,7 +3,8 @@
 //! It lists every input file with its sha256 (paths relative to the repo or directory
 //! they belong to), the files composition synthesised in memory, every plugin with its
 //! sha256, the applications with their overlays and parameters, the engine version, the
-//! `SOURCE_DATE_EPOCH` used for tar mtimes, and the Tekton bundle it pins, if any.
+//! `SOURCE_DATE_EPOCH` used for tar mtimes, and the Tekton bundle it pins, if any, with
+//! the Tasks its Pipelines reach by digest.
 //! It is canonical JSON (compact, keys in the order written here, lists sorted where
 //! order carries no meaning), so it adds nothing machine-dependent to the bundle digest.
 
@@ -23,6 +24,8 @@ pub struct TektonLock {
     pub pin: Option<String>,
     /// The repository given to `--pin`, if pinned.
     pub repository: Option<String>,
+    /// The Tasks the bundled Pipelines reach by content.
+    pub tasks: Vec<super::tekton::TaskPin>,
 }
 
 /// Renders the lock document.
@@ -87,6 +90,14 @@ pub fn render(p: &Provenance, source_date_epoch: u64, tekton: Option<&TektonLock
         }
         if let Some(r) = &t.repository {
             tm.insert("repository".into(), json!(r));
+        }
+        if !t.tasks.is_empty() {
+            let tasks: Vec<Value> = t
+                .tasks
+                .iter()
+                .map(|p| json!({"pipeline": p.pipeline, "pipelineTask": p.pipeline_task, "task": p.task, "digest": p.digest}))
+                .collect();
+            tm.insert("tasks".into(), Value::Array(tasks));
         }
         m.insert("tekton".into(), Value::Object(tm));
     }
@@ -155,6 +166,7 @@ mod tests {
             digest: "sha256:1".into(),
             pin: Some("r/p@sha256:1".into()),
             repository: Some("r/p".into()),
+            tasks: Vec::new(),
         };
         let bytes = render(&p, 42, Some(&t));
         assert_eq!(render(&p, 42, Some(&t)), bytes);

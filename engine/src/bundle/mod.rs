@@ -19,6 +19,7 @@
 pub mod lock;
 pub mod oci;
 pub mod output;
+pub mod pins;
 pub mod tar;
 pub mod tekton;
 pub mod verify;
@@ -137,9 +138,16 @@ pub fn make(rendered: Rendered, opts: &BundleOptions) -> Result<Bundle, BundleEr
         if let Some(repo) = &opts.pin {
             tekton::check_repository(repo)?;
         }
-        let img = tekton::image(&resources, mtime)?;
+        let (img, inlined) = tekton::image(&resources, mtime)?;
         let pin = match &opts.pin {
             Some(repo) => {
+                // A pinned run must run the bundled bytes only: no Task looked up by name.
+                if !inlined.by_name.is_empty() {
+                    return Err(BundleError::Pin(format!(
+                        "--pin: the bundled Pipeline names Tasks that are not in the render, which Tekton would look up in the cluster by name: {}",
+                        inlined.by_name.join(", ")
+                    )));
+                }
                 let reference = format!("{repo}@{}", img.digest());
                 tekton::pin(&mut resources, &reference)?;
                 Some(reference)
@@ -150,6 +158,7 @@ pub fn make(rendered: Rendered, opts: &BundleOptions) -> Result<Bundle, BundleEr
             digest: img.digest().to_string(),
             pin,
             repository: opts.pin.clone(),
+            tasks: inlined.pins,
         });
         Some(img)
     } else {
@@ -207,13 +216,17 @@ pub fn file_name(r: &Resource) -> String {
         .collect()
 }
 
-/// Checks the layout at `path` (a directory or a tar archive): every digest and size.
+/// Checks the layout at `path` (a directory or a tar archive): every digest and size, and
+/// every digest pin inside ([`pins`]).
 pub fn verify(fs: &dyn fs::Fs, path: &Path) -> Result<verify::Report, BundleError> {
     let layout = verify::read(fs, path)?;
-    verify::check(&layout).map_err(|problems| BundleError::Invalid {
+    let invalid = |problems| BundleError::Invalid {
         path: path.to_path_buf(),
         problems,
-    })
+    };
+    let mut report = verify::check(&layout).map_err(invalid)?;
+    report.pins = pins::check(&layout).map_err(invalid)?;
+    Ok(report)
 }
 
 /// Rebuilds `target` with the settings recorded in the bundle at `path` and compares:

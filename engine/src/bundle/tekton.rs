@@ -8,8 +8,18 @@
 //! case) and `dev.tekton.image.name`, the three unique per layer; layers compressed with a
 //! supported OCI media type (gzip here). The run side of Tekton (`PipelineRun`, `TaskRun`,
 //! `Run`, `CustomRun`, and the v1alpha1 `PipelineResource`s a run binds) uses a bundle
-//! rather than being part of it, so it is left out; anything else is refused, naming the
-//! rule.
+//! rather than being part of it, so it is left out, as are the run's supporting resources
+//! of other API groups (ServiceAccount, RBAC, claims: the main bundle carries them); any
+//! other tekton.dev kind is refused, naming the rule.
+//!
+//! A bundled tekton.dev/v1 or v1beta1 Pipeline reaches its Tasks by content, not by name:
+//! each pipeline task whose `taskRef` names a Task of the render gets that Task's `spec`
+//! inlined as its `taskSpec` ([`inline_tasks`]), annotated `strata.dev/task:
+//! NAME@sha256:HEX` with the digest of the Task's bundled YAML, so a run pinned to the
+//! bundle runs exactly the bundled bytes and `strata verify` can check each one. A
+//! tekton.dev/v1alpha1 Pipeline is left as it is: Tekton v0.8 and v0.9 have neither an
+//! inline `taskSpec` nor a bundle reference in a pipeline task, so no v1alpha1 Pipeline
+//! can reach a Task by digest (and `--pin` refuses v1alpha1 runs).
 
 use crate::resource::Resource;
 use crate::yaml::{Map, Node};
@@ -47,7 +57,9 @@ pub fn select(resources: &[Resource]) -> Result<Vec<&Resource>, BundleError> {
     let mut chosen: Vec<&Resource> = Vec::new();
     for r in resources {
         let group = group_of(r.api_version());
-        if group == GROUP && RUN_KINDS.contains(&r.kind()) {
+        if (group == GROUP && RUN_KINDS.contains(&r.kind()))
+            || (group != GROUP && !r.api_version().is_empty())
+        {
             continue;
         }
         if r.api_version().is_empty() || r.kind().is_empty() || r.name().is_empty() {
@@ -59,7 +71,7 @@ pub fn select(resources: &[Resource]) -> Result<Vec<&Resource>, BundleError> {
                 ),
             ));
         }
-        if group != GROUP || !SERVED_KINDS.contains(&r.kind()) {
+        if !SERVED_KINDS.contains(&r.kind()) {
             return Err(refuse(
                 "only the kinds the bundles resolver serves (Task, Pipeline, StepAction of tekton.dev) may be in a Tekton bundle",
                 format!(
@@ -101,11 +113,122 @@ pub fn select(resources: &[Resource]) -> Result<Vec<&Resource>, BundleError> {
     Ok(chosen)
 }
 
-/// Packs the Tekton part of `resources` as a Tekton bundle image.
-pub fn image(resources: &[Resource], mtime: u64) -> Result<Image, BundleError> {
-    let chosen = select(resources)?;
-    let mut layers = Vec::new();
+/// The annotation an inlined `taskSpec` carries: `NAME@sha256:HEX` of the Task it is.
+pub const ANN_TASK: &str = "strata.dev/task";
+
+/// A pipeline task that reaches its Task by content: which Task, and the digest of the
+/// Task's YAML as bundled (its layer's file).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TaskPin {
+    /// The Pipeline.
+    pub pipeline: String,
+    /// The pipeline task.
+    pub pipeline_task: String,
+    /// The Task.
+    pub task: String,
+    /// `sha256:HEX` of the Task's bundled YAML.
+    pub digest: String,
+}
+
+/// Returns `sha256:HEX` of a resource's bundled YAML.
+pub fn yaml_digest(r: &Resource) -> Result<String, BundleError> {
+    Ok(format!(
+        "sha256:{}",
+        crate::fs::record::sha256_hex(resource_yaml(r)?.as_bytes())
+    ))
+}
+
+/// What [`inline_tasks`] made of the bundle's resources.
+#[derive(Debug)]
+pub struct Inlined {
+    /// The resources, Pipelines rewritten.
+    pub resources: Vec<Resource>,
+    /// The inlined Tasks, sorted.
+    pub pins: Vec<TaskPin>,
+    /// `Pipeline/pipeline-task -> Task` references left by name (the Task is not in the
+    /// render), which a pinned run would look up in the cluster.
+    pub by_name: Vec<String>,
+}
+
+/// Rewrites every tekton.dev/v1 and v1beta1 Pipeline among `chosen` so that each pipeline
+/// task naming a Task of `chosen` (of the Pipeline's apiVersion) carries that Task's spec
+/// inline.
+pub fn inline_tasks(chosen: &[&Resource]) -> Result<Inlined, BundleError> {
+    let mut out = Vec::with_capacity(chosen.len());
+    let mut pins = Vec::new();
+    let mut by_name = Vec::new();
     for r in chosen {
+        let mut r = (*r).clone();
+        let api = r.api_version().to_string();
+        if r.kind() == "Pipeline" && (api == "tekton.dev/v1" || api == "tekton.dev/v1beta1") {
+            let pipeline = r.name().to_string();
+            for list in ["tasks", "finally"] {
+                let Some(Node::Seq(items)) = r.node.get_path_mut(&["spec", list]) else {
+                    continue;
+                };
+                for t in items.iter_mut() {
+                    let Some(name) = plain_task_ref(t) else {
+                        continue;
+                    };
+                    let Some(task) = chosen
+                        .iter()
+                        .find(|c| c.kind() == "Task" && c.name() == name && c.api_version() == api)
+                    else {
+                        let pt = t.str_at(&["name"]).unwrap_or("");
+                        by_name.push(format!("{pipeline}/{pt} -> Task {name}"));
+                        continue;
+                    };
+                    let digest = yaml_digest(task)?;
+                    let mut spec = task.node.get("spec").cloned().unwrap_or_default();
+                    let mut ann = Map::new();
+                    ann.insert(ANN_TASK.into(), Node::str(format!("{name}@{digest}")));
+                    let mut meta = Map::new();
+                    meta.insert("annotations".into(), Node::Map(ann));
+                    if let Node::Map(m) = &mut spec {
+                        m.shift_remove("metadata");
+                        m.insert("metadata".into(), Node::Map(meta));
+                    }
+                    let pipeline_task = t.str_at(&["name"]).unwrap_or("").to_string();
+                    if let Node::Map(m) = t {
+                        m.shift_remove("taskRef");
+                        m.insert("taskSpec".into(), spec);
+                    }
+                    pins.push(TaskPin {
+                        pipeline: pipeline.clone(),
+                        pipeline_task,
+                        task: name,
+                        digest,
+                    });
+                }
+            }
+        }
+        out.push(r);
+    }
+    pins.sort();
+    Ok(Inlined {
+        resources: out,
+        pins,
+        by_name,
+    })
+}
+
+/// The Task a pipeline task names by `taskRef.name` alone (kind Task, no resolver).
+fn plain_task_ref(t: &Node) -> Option<String> {
+    let tr = t.get("taskRef")?;
+    let kind = tr.str_at(&["kind"]).unwrap_or("Task");
+    let plain = kind == "Task" && tr.get("resolver").is_none() && tr.get("bundle").is_none();
+    plain
+        .then(|| tr.str_at(&["name"]).map(str::to_string))
+        .flatten()
+}
+
+/// Packs the Tekton part of `resources` as a Tekton bundle image, its Pipelines reaching
+/// their Tasks by content ([`inline_tasks`]); returns the image and the pins.
+pub fn image(resources: &[Resource], mtime: u64) -> Result<(Image, Inlined), BundleError> {
+    let chosen = select(resources)?;
+    let inlined = inline_tasks(&chosen)?;
+    let mut layers = Vec::new();
+    for r in &inlined.resources {
         let yaml = resource_yaml(r)?;
         let annotations = vec![
             (
@@ -136,7 +259,7 @@ pub fn image(resources: &[Resource], mtime: u64) -> Result<Image, BundleError> {
         serde_json::to_vec(&config).unwrap_or_default(),
         Vec::new(),
     );
-    Ok(Image::new(config, layers))
+    Ok((Image::new(config, layers), inlined))
 }
 
 /// Checks a `--pin` argument: `REGISTRY/REPO`, without a tag or digest.
@@ -243,8 +366,12 @@ mod tests {
             res("tekton.dev/v1", "Task", "t", ""),
         ];
         assert_eq!(rule(select(&v)), "accepted 2 resources");
+        // The run's supporting resources stay in the main bundle.
+        let mut support = v.clone();
+        support.push(res("v1", "ServiceAccount", "sa", ""));
+        assert_eq!(rule(select(&support)), "accepted 2 resources");
         let mut bad = v.clone();
-        bad.push(res("apps/v1", "Deployment", "d", ""));
+        bad.push(res("tekton.dev/v1beta1", "ClusterTask", "d", ""));
         assert!(rule(select(&bad)).starts_with("only the kinds the bundles resolver serves"));
         let mut twice = v.clone();
         twice.push(res("tekton.dev/v1", "Task", "t", "  namespace: other\n"));
@@ -259,7 +386,7 @@ mod tests {
     #[test]
     fn layers_carry_the_tekton_annotations() {
         let v = vec![res("tekton.dev/v1", "Task", "build", "")];
-        let img = image(&v, 0).unwrap_or_else(|e| panic!("{e}"));
+        let (img, _) = image(&v, 0).unwrap_or_else(|e| panic!("{e}"));
         let a = &img.layers[0].annotations;
         assert!(a.contains(&("dev.tekton.image.kind".to_string(), "task".to_string())));
         assert!(a.contains(&("dev.tekton.image.name".to_string(), "build".to_string())));
@@ -268,6 +395,61 @@ mod tests {
             "tekton.dev/v1".to_string()
         )));
         assert_eq!(img.layers[0].media_type, oci::LAYER_GZIP);
+    }
+
+    #[test]
+    fn bundled_v1_pipelines_reach_their_tasks_by_content() {
+        let steps = "spec:\n  steps:\n  - name: s\n    image: alpine\n";
+        let tasks = "spec:\n  tasks:\n  - name: a\n    taskRef:\n      name: t\n  - name: b\n    taskRef:\n      name: in-cluster\n";
+        let v = [
+            res("tekton.dev/v1", "Task", "t", steps),
+            res("tekton.dev/v1", "Pipeline", "p", tasks),
+            res("tekton.dev/v1alpha1", "Pipeline", "old", tasks),
+        ];
+        let chosen: Vec<&Resource> = v.iter().collect();
+        let Inlined {
+            resources: out,
+            pins,
+            by_name,
+        } = inline_tasks(&chosen).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(by_name, ["p/b -> Task in-cluster"]);
+        let digest = yaml_digest(&v[0]).unwrap_or_default();
+        assert_eq!(
+            pins,
+            vec![TaskPin {
+                pipeline: "p".into(),
+                pipeline_task: "a".into(),
+                task: "t".into(),
+                digest: digest.clone(),
+            }]
+        );
+        let a = out[1]
+            .node
+            .get_path(&["spec", "tasks"])
+            .and_then(Node::as_seq)
+            .map(|s| s[0].clone())
+            .unwrap_or_default();
+        assert!(a.get("taskRef").is_none());
+        assert_eq!(a.str_at(&["taskSpec", "steps"]), None);
+        assert_eq!(
+            a.get_path(&["taskSpec", "steps"]),
+            v[0].node.get_path(&["spec", "steps"])
+        );
+        assert_eq!(
+            a.get_path(&["taskSpec", "metadata", "annotations"])
+                .and_then(|m| m.str_at(&[ANN_TASK])),
+            Some(format!("t@{digest}").as_str())
+        );
+        // A Task not in the render, and any v1alpha1 Pipeline, keep their references.
+        assert_eq!(out[1].node.str_at(&["spec", "tasks"]), None);
+        assert!(
+            out[1]
+                .node
+                .get_path(&["spec", "tasks"])
+                .and_then(Node::as_seq)
+                .is_some_and(|s| s[1].get("taskRef").is_some())
+        );
+        assert_eq!(out[2].node, v[2].node);
     }
 
     #[test]

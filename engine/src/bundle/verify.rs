@@ -26,6 +26,8 @@ pub struct Report {
     pub manifests: Vec<String>,
     /// How many blobs were checked.
     pub blobs: usize,
+    /// How many digest pins were checked (inlined Tasks, locked Tasks, pinned runs).
+    pub pins: usize,
 }
 
 /// Reads a layout directory or a tar archive of one.
@@ -169,7 +171,11 @@ pub fn check(layout: &Layout) -> Result<Report, Vec<String>> {
         }
     }
     if problems.is_empty() {
-        Ok(Report { manifests, blobs })
+        Ok(Report {
+            manifests,
+            blobs,
+            pins: 0,
+        })
     } else {
         Err(problems)
     }

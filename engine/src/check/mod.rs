@@ -21,6 +21,11 @@
 //! References to objects that are not among the checked ones (a Task installed in the
 //! cluster, say) are checked only when at least one object of that kind is present, since
 //! a build need not carry everything a cluster has.
+//!
+//! [`schema`] adds what the API itself refuses at admission: each document against the
+//! schema of its apiVersion in a chosen Tekton release.
+
+pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -89,16 +94,30 @@ impl<'a> Obj<'a> {
     }
 
     fn label(&self) -> String {
-        if self.namespace.is_empty() {
-            format!("{} {}", self.kind, self.name)
-        } else {
-            format!("{} {}/{}", self.kind, self.namespace, self.name)
-        }
+        label(self.kind, self.namespace, self.name)
     }
 
     fn spec(&self) -> Option<&'a Node> {
         self.node.get("spec")
     }
+}
+
+/// `Kind namespace/name` (or `Kind name`), how a problem names its object.
+fn label(kind: &str, namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        format!("{kind} {name}")
+    } else {
+        format!("{kind} {namespace}/{name}")
+    }
+}
+
+/// The label of a resource, known by its generateName while it has no name.
+fn label_of(r: &Resource) -> String {
+    let name = match r.name() {
+        "" => r.node.str_at(&["metadata", "generateName"]).unwrap_or(""),
+        n => n,
+    };
+    label(r.kind(), r.namespace(), name)
 }
 
 /// Collects problems for one object.

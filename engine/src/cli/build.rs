@@ -30,6 +30,9 @@ pub struct BuildArgs {
     /// Plugin limits and compile cache.
     #[command(flatten)]
     pub plugin: super::plugin::LimitArgs,
+    /// Override a KfDef parameter, `[APPLICATION.]NAME=VALUE` (repeatable).
+    #[arg(long = "param", value_name = "[APPLICATION.]NAME=VALUE")]
+    pub param: Vec<String>,
 }
 
 /// Parses the build flags into library options.
@@ -66,8 +69,8 @@ fn environment() -> crate::loader::Env {
 pub(super) fn run(a: &BuildArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<()> {
     let opts = options(a)?;
     super::plugin::configure(&a.plugin)?;
-    let list: Vec<Resource> = if crate::app::is_app_file(&DiskFs, &a.dir) {
-        crate::app::render(&DiskFs, &a.dir, &opts)?.resources
+    let list: Vec<Resource> = if crate::app::is_app_file(&DiskFs, &a.dir) || !a.param.is_empty() {
+        crate::app::render_with_params(&DiskFs, &a.dir, &opts, &a.param)?.resources
     } else {
         crate::build(&DiskFs, &a.dir, &opts)?.into_vec()
     };

@@ -1,6 +1,7 @@
 //! `strata check TARGET`: builds a kustomization directory or app config (or reads an
-//! already built stream with `--built`) and refuses Tekton objects Tekton would reject at
-//! run time (see `crate::check`).
+//! already built stream with `--built`) and refuses Tekton objects Tekton would reject:
+//! at admission, against the API schema of the chosen release (`crate::check::schema`),
+//! and at run time (see `crate::check`).
 
 use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
@@ -25,10 +26,20 @@ pub struct CheckArgs {
     /// `LoadRestrictionsRootOnly` (default) or `LoadRestrictionsNone`.
     #[arg(long = "load-restrictor", default_value = "LoadRestrictionsRootOnly")]
     pub load_restrictor: String,
+    /// The Tekton release to admit documents as: `v0.8`, `v0.9` or `current` (default:
+    /// v0.8 for tekton.dev/v1alpha1, current for v1 and v1beta1).
+    #[arg(long = "tekton-release")]
+    pub tekton_release: Option<String>,
 }
 
 /// Runs `strata check`: prints each problem and fails when there is one.
 pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write) -> Result<()> {
+    let release = match a.tekton_release.as_deref() {
+        None => None,
+        Some(r) => Some(crate::check::schema::Release::parse(r).with_context(|| {
+            format!("invalid --tekton-release {r:?}: use v0.8, v0.9 or current")
+        })?),
+    };
     let resources = match &a.built {
         Some(path) => read_built(path)?,
         None => {
@@ -42,15 +53,13 @@ pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write) -> Result<()> {
             crate::app::render(&DiskFs, &a.target, &opts)?.resources
         }
     };
-    let problems = crate::check::check(&resources);
+    let mut problems = crate::check::schema::validate(&resources, release);
+    problems.extend(crate::check::check(&resources));
     for p in &problems {
         writeln!(stdout, "{p}")?;
     }
     if !problems.is_empty() {
-        bail!(
-            "{} problem(s) Tekton would reject at run time",
-            problems.len()
-        );
+        bail!("{} problem(s) Tekton would reject", problems.len());
     }
     Ok(())
 }

@@ -29,8 +29,8 @@ pub(super) fn run(a: &VerifyArgs, stdout: &mut dyn Write) -> Result<()> {
     let digest = report.manifests.first().cloned().unwrap_or_default();
     writeln!(
         stdout,
-        "ok {digest}: {} blobs, every digest checked",
-        report.blobs
+        "ok {digest}: {} blobs, every digest checked, {} pins checked",
+        report.blobs, report.pins
     )?;
     if let Some(target) = &a.rebuild {
         let build = super::bundle::build_options(&a.load_restrictor)?;
