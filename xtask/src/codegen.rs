@@ -26,9 +26,39 @@ use serde_json::Value;
 
 use crate::util;
 
-/// Runs the generator.
+/// Runs the generator; `--check` compares instead of writing and fails on a difference.
 pub fn run(args: &[String]) -> Result<()> {
-    let input = match args.first() {
+    let check_only = args.iter().any(|a| a == "--check");
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--check").collect();
+    let (out, table) = generated(args.first().map(|p| PathBuf::from(p.as_str())))?;
+    if check_only {
+        return compare(&out, &table);
+    }
+    std::fs::write(&out, table).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Fails when the committed table differs from a fresh generation from the default input.
+pub fn check() -> Result<()> {
+    let (out, table) = generated(None)?;
+    compare(&out, &table)
+}
+
+fn compare(out: &std::path::Path, table: &str) -> Result<()> {
+    let now = std::fs::read_to_string(out).unwrap_or_default();
+    if now != table {
+        bail!(
+            "{} is stale: it differs from a fresh generation (run `cargo xtask codegen`)",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The output path and the text a fresh generation gives.
+fn generated(input: Option<PathBuf>) -> Result<(PathBuf, String)> {
+    let input = match input {
         Some(p) => PathBuf::from(p),
         None => util::shared()
             .join("schemas")
@@ -49,9 +79,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .join("src")
         .join("schema")
         .join("kubernetes.txt");
-    std::fs::write(&out, table).with_context(|| format!("writing {}", out.display()))?;
-    eprintln!("wrote {}", out.display());
-    Ok(())
+    Ok((out, table))
 }
 
 fn read_maybe_gz(path: &PathBuf) -> Result<String> {
