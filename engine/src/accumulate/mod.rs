@@ -1,20 +1,26 @@
 //! The recursive walk of a kustomization tree (kustomize's `KustTarget`).
 //!
 //! For each kustomization: resources (files and sub-kustomizations, each built on its
-//! own), then components (applied onto what has accumulated so far), then field specs
-//! from `configurations:` and `crds:`, then generators, transformers and validators.
+//! own), then field specs from `configurations:` and `crds:`, then generators, then
+//! components (applied onto what has accumulated so far), then transformers and
+//! validators. Besides `loader`, this is the one module that reads files: the config
+//! entries of `transformers:`, `generators:` and `validators:`, field-spec files and the
+//! `openapi:` schema are read here and handed to `registry` and `schema` as values.
 //! At the top only, after the walk: content-hash suffixes, name back-references,
 //! variables, removal of local-config resources, and the output order.
 
 use std::path::{Path, PathBuf};
 
-use crate::builtins::{self, Context, sort_order};
+use crate::builtins::{self, sort_order};
 use crate::error::{Error, Result};
 use crate::fieldspec::TransformerConfig;
 use crate::fs::{Fs, Kind};
 use crate::kustomization::{Kustomization, Var};
 use crate::loader::{LoadRestrictor, Loader, Naming, Root, check_identities, looks_remote};
+use crate::registry;
 use crate::resource::{Behavior, ResMap, Resource};
+use crate::transform::{Context, Generator};
+use crate::yaml::Node;
 
 /// kustomize's `--reorder`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -76,15 +82,14 @@ pub fn build_with_naming(
     // kustomize builds a Component named on the command line like a Kustomization.
     // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
     // whole build (as kustomize's global schema); restored when the build ends.
-    let _schema =
-        crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(
-            &k,
-            &Root {
-                loader: &loader,
-                dir: &root,
-                file: &file,
-            },
-        )?);
+    let _schema = crate::schema::merge::SchemaGuard::install(openapi_schema(
+        &k,
+        &Root {
+            loader: &loader,
+            dir: &root,
+            file: &file,
+        },
+    )?);
     let mut ra = Accumulator {
         transformer_origins: k
             .build_metadata
@@ -94,7 +99,7 @@ pub fn build_with_naming(
     };
     let mut stack = vec![root.clone()];
     accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
-    finish(&loader, &root, &file, &k, &mut ra)?;
+    finish(&root, &file, &k, &mut ra)?;
     order(&file, &k, opts.reorder, &mut ra.resources)?;
     // kustomize's last step rewrites every resource's annotations without its internal
     // ones, which drops an empty or null `metadata.annotations` (labels are untouched).
@@ -111,24 +116,110 @@ pub fn build_with_naming(
 }
 
 /// The steps kustomize runs once, after the whole tree has accumulated.
-fn finish(
-    _loader: &Loader<'_>,
-    _root: &Path,
-    _file: &Path,
-    _k: &Kustomization,
-    ra: &mut Accumulator,
-) -> Result<()> {
+fn finish(root: &Path, file: &Path, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
     // Content-hash suffixes, then every name reference follows the renames.
     builtins::hash_suffix::add_hashes(&mut ra.resources);
-    builtins::name_reference::fix_back_references(&mut ra.resources, &ra.config, _file)?;
+    builtins::name_reference::fix_back_references(&mut ra.resources, &ra.config, file)?;
     // Legacy `$(VAR)` references, after all names are final.
-    crate::replacement::vars::resolve(&mut ra.resources, &ra.vars, &ra.config, _file)?;
+    crate::replacement::vars::resolve(&mut ra.resources, &ra.vars, &ra.config, file)?;
     // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other
     // transformers only and never printed.
     ra.resources
         .retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
-    builtins::build_metadata::finish(&mut ra.resources, &_k.build_metadata, _root, _file)?;
+    builtins::build_metadata::finish(&mut ra.resources, &k.build_metadata, root, file)?;
     Ok(())
+}
+
+/// The field specs one kustomization layer contributes: kustomize's defaults plus its
+/// `configurations:` files and `crds:`.
+fn layer_config(k: &Kustomization, root: &Root<'_>) -> Result<TransformerConfig> {
+    let mut tc = TransformerConfig::defaults();
+    for c in &k.configurations {
+        let text = root.read_text(c)?;
+        let extra = TransformerConfig::parse(&text)
+            .map_err(|m| Error::config(root.resolve(c).unwrap_or_else(|_| root.dir.join(c)), m))?;
+        tc.merge(&extra);
+    }
+    for c in &k.crds {
+        let text = root.read_text(c)?;
+        let extra = crate::fieldspec::crds::parse(&text)
+            .map_err(|m| Error::config(root.resolve(c).unwrap_or_else(|_| root.dir.join(c)), m))?;
+        tc.merge(&extra);
+    }
+    Ok(tc)
+}
+
+/// Reads `transformers:` / `generators:` / `validators:` entries: inline YAML, a file
+/// of configs, or a directory whose kustomization builds the configs. Returns each
+/// config with the file it came from.
+fn plugin_configs(entries: &[String], root: &Root<'_>) -> Result<Vec<(Node, std::path::PathBuf)>> {
+    let mut out = Vec::new();
+    for e in entries {
+        let inline = e.contains('\n') || e.trim_start().starts_with('{');
+        if inline {
+            let configs = crate::loader::resources_from_text(e, root.file)?;
+            crate::loader::check_identities(&configs, root.loader.naming(), root.file, None)?;
+            for r in configs {
+                out.push((r.node, root.file.to_path_buf()));
+            }
+            continue;
+        }
+        let joined = root.dir.join(e);
+        match root.loader.kind(&joined) {
+            Some(crate::fs::Kind::Dir) => {
+                let dir = root.loader.resolve_dir(root.dir, e)?;
+                let opts = BuildOptions {
+                    reorder: Reorder::None,
+                    env: root.loader.env().clone(),
+                    ..Default::default()
+                };
+                let built = build(root.loader.fs(), &dir, &opts)?;
+                for r in built.into_vec() {
+                    out.push((r.node, dir.clone()));
+                }
+            }
+            Some(crate::fs::Kind::File) => {
+                let path = root.resolve(e)?;
+                for r in root.loader.resources_from_file(&path)? {
+                    out.push((r.node, path.clone()));
+                }
+            }
+            _ => {
+                return Err(Error::config(
+                    root.file,
+                    format!("'{}' does not exist", joined.display()),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The schema a kustomization's `openapi:` field asks for: None for the built-in one,
+/// the parsed file for `path:`; an unknown `version:` is refused as kustomize refuses it.
+fn openapi_schema(
+    k: &Kustomization,
+    root: &Root<'_>,
+) -> Result<Option<crate::schema::merge::Schema>> {
+    let Some(o) = &k.openapi else { return Ok(None) };
+    if let Some(path) = o.get("path").filter(|p| !p.is_empty()) {
+        let full = root.resolve(path)?;
+        let text = root.loader.read_text(&full)?;
+        let doc = crate::yaml::parse_one(&text).map_err(|e| Error::Yaml {
+            path: full.clone(),
+            source: e,
+        })?;
+        return Ok(Some(crate::schema::merge::Schema::from_openapi(&doc)));
+    }
+    if let Some(v) = o.get("version").filter(|v| !v.is_empty())
+        && v != crate::schema::merge::BUILTIN_VERSION
+    {
+        return Err(Error::config(
+            root.file,
+            "the specified OpenAPI version is not built in",
+        ));
+    }
+    Ok(None)
 }
 
 const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
@@ -155,8 +246,7 @@ fn refuse_unsupported(file: &Path, k: &Kustomization) -> Result<()> {
         ),
         ("inventory", k.inventory.is_some()),
     ];
-    let pending = crate::builtins::pending_fields(k);
-    for (field, set) in checks.into_iter().chain(pending) {
+    for (field, set) in checks {
         if set {
             return Err(Error::NotSupported {
                 path: file.to_path_buf(),
@@ -194,7 +284,7 @@ fn accumulate(
     }
     // kustomize's order: configurations, generators, then components, then transformers.
     let root = Root { loader, dir, file };
-    let layer = builtins::layer_config(k, &root)?;
+    let layer = layer_config(k, &root)?;
     ra.config.merge_owned(layer);
     run_generators(&root, k, ra)?;
     for entry in &k.components {
@@ -364,15 +454,15 @@ fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> R
         config: &ra.config,
     };
     let mut generated: Vec<Vec<Resource>> = Vec::new();
-    let run = |g: Box<dyn builtins::Generator>| -> Result<Vec<Resource>> {
+    let run = |g: Box<dyn Generator>| -> Result<Vec<Resource>> {
         let batch = g.generate(&cx)?;
         check_identities(&batch, root.loader.naming(), root.file, Some(g.name()))?;
         Ok(batch)
     };
-    for g in builtins::field_generators(k, root)? {
+    for g in registry::field_generators(k, root)? {
         generated.push(run(g)?);
     }
-    for g in builtins::config_generators(k, root)? {
+    for g in registry::config_generators(plugin_configs(&k.generators, root)?, root)? {
         generated.push(run(g)?);
     }
     for batch in generated {
@@ -428,8 +518,11 @@ fn absorb(file: &Path, resources: &mut ResMap, r: Resource) -> Result<()> {
 }
 
 fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
-    let mut all = builtins::field_transformers(k, root, &ra.config)?;
-    all.extend(builtins::config_transformers(k, root)?);
+    let mut all = registry::field_transformers(k, root, &ra.config)?;
+    all.extend(registry::config_transformers(
+        plugin_configs(&k.transformers, root)?,
+        root,
+    )?);
     for t in all {
         let cx = Context {
             root: *root,
@@ -448,7 +541,7 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
             builtins::build_metadata::record_transformer(&mut ra.resources, root.file, t.name());
         }
     }
-    for v in builtins::config_validators(k, root)? {
+    for v in registry::config_validators(plugin_configs(&k.validators, root)?, root)? {
         let cx = Context {
             root: *root,
             config: &ra.config,

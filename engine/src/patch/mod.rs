@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 
 use json_patch::Patch as JsonPatch;
 
-use crate::builtins::{Context, Transformer};
 use crate::error::{Error, Result};
 use crate::kustomization::{Patch, Selector};
 use crate::loader::{Root, resources_from_text};
 use crate::resource::{ResId, ResMap, Resource};
+use crate::transform::{Context, Transformer};
 use crate::yaml::{Node, parse_documents};
 
 pub use target::Target;
@@ -571,8 +571,8 @@ pub(crate) fn config_fields<T: serde::de::DeserializeOwned>(
 }
 
 /// The `transformers:` entries this module provides (`apiVersion: builtin` with kind
-/// PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer or
-/// ReplacementTransformer); None for other kinds.
+/// PatchTransformer, PatchStrategicMergeTransformer or PatchJson6902Transformer); None
+/// for other kinds.
 pub fn transformer_from_config(
     node: &Node,
     root: &Root<'_>,
@@ -622,9 +622,6 @@ pub fn transformer_from_config(
                     .map_err(wrap)?,
             )
         }
-        "ReplacementTransformer" => Box::new(
-            crate::replacement::ReplacementTransformer::from_config(node, root, file)?,
-        ),
         _ => return Ok(None),
     }))
 }

@@ -17,10 +17,10 @@ use sha2::{Digest, Sha256};
 use super::abi::{self, Output, PluginResult, Severity};
 use super::sandbox::{self, Call, Limits};
 use super::{FUNCTION_ANNOTATION, PluginError, cache, engine, options, verify, warn};
-use crate::builtins::{Context, Generator, Transformer};
 use crate::error::{Error, Result};
 use crate::loader::Root;
 use crate::resource::{ResMap, Resource};
+use crate::transform::{Context, Generator, Transformer};
 use crate::yaml::{Map, Node};
 
 mod embedded {

@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::builtins::{Context, Transformer};
 use crate::error::{Error, Result};
 use crate::kustomization::{ReplacementField, Selector};
 use crate::loader::Root;
 use crate::patch::Target;
 use crate::resource::{Gvk, ResId, ResMap, Resource};
+use crate::transform::{Context, Transformer};
 use crate::yaml::{Node, Scalar, Tag};
 
 use super::path::{CreateKind, for_each_match, lookup, split};

@@ -350,33 +350,6 @@ impl Drop for SchemaGuard {
     }
 }
 
-/// The schema a kustomization's `openapi:` field asks for: None for the built-in one,
-/// the parsed file for `path:`; an unknown `version:` is refused as kustomize refuses it.
-pub fn for_kustomization(
-    k: &crate::kustomization::Kustomization,
-    root: &crate::loader::Root<'_>,
-) -> crate::error::Result<Option<Schema>> {
-    let Some(o) = &k.openapi else { return Ok(None) };
-    if let Some(path) = o.get("path").filter(|p| !p.is_empty()) {
-        let full = root.resolve(path)?;
-        let text = root.loader.read_text(&full)?;
-        let doc = crate::yaml::parse_one(&text).map_err(|e| crate::error::Error::Yaml {
-            path: full.clone(),
-            source: e,
-        })?;
-        return Ok(Some(Schema::from_openapi(&doc)));
-    }
-    if let Some(v) = o.get("version").filter(|v| !v.is_empty())
-        && v != BUILTIN_VERSION
-    {
-        return Err(crate::error::Error::config(
-            root.file,
-            "the specified OpenAPI version is not built in",
-        ));
-    }
-    Ok(None)
-}
-
 /// Runs `f` with the schema in force: the custom one if set, else the built-in one.
 pub fn with_current<R>(f: impl FnOnce(&Schema) -> R) -> R {
     let custom = CUSTOM.with(|c| c.borrow().clone());
