@@ -1,5 +1,6 @@
-//! The one test file that runs the real `strata` binary: exit codes, the stdout/stderr
-//! split, no half-written output, and the conformance floor.
+//! The real `strata` binary's contract: exit codes, the stdout/stderr split, no
+//! half-written output, and the conformance floor (bundle.rs runs the binary too, for
+//! `strata bundle`).
 #![allow(
     clippy::disallowed_methods,
     reason = "tests and fixtures create trees on disk"

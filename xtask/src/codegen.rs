@@ -59,7 +59,7 @@ fn compare(out: &std::path::Path, table: &str) -> Result<()> {
 /// The output path and the text a fresh generation gives.
 fn generated(input: Option<PathBuf>) -> Result<(PathBuf, String)> {
     let input = match input {
-        Some(p) => PathBuf::from(p),
+        Some(p) => p,
         None => util::shared()
             .join("schemas")
             .join("kubernetes-openapi-v1.21.2.bundle.json.gz"),

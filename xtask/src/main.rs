@@ -43,7 +43,9 @@ fn main() -> Result<()> {
         "plugins" => plugins::run(rest),
         "fuzz" => fuzz::run(rest),
         "tidy" => tidy::run(rest),
-        other => bail!("unknown xtask command {other:?}: use ci, tidy, conformance, bench, codegen, plugins or fuzz"),
+        other => bail!(
+            "unknown xtask command {other:?}: use ci, tidy, conformance, bench, codegen, plugins or fuzz"
+        ),
     }
 }
 

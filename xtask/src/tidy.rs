@@ -113,7 +113,11 @@ pub fn run(args: &[String]) -> Result<()> {
         problems.push(format!("{e:#}"));
     }
     if !problems.is_empty() {
-        bail!("tidy found {} problem(s):\n{}", problems.len(), problems.join("\n"));
+        bail!(
+            "tidy found {} problem(s):\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
     }
     eprintln!(
         "tidy: {} modules, no import cycle, invariants hold, generated table fresh",
@@ -135,12 +139,18 @@ fn sources(src: &Path) -> Result<Vec<(PathBuf, String, String)>> {
     }
     let mut texts = Vec::new();
     for path in &paths {
-        #[allow(clippy::disallowed_methods, reason = "xtask is an edge and reads the sources")]
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "xtask is an edge and reads the sources"
+        )]
         let raw = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
         let text = strip_test_code(&blank(&raw));
         // A `#[cfg(test)] mod name;` makes the whole file test code.
         for name in cfg_test_mods(&blank(&raw)) {
-            let dir = if path.file_name().is_some_and(|n| n == "mod.rs" || n == "lib.rs") {
+            let dir = if path
+                .file_name()
+                .is_some_and(|n| n == "mod.rs" || n == "lib.rs")
+            {
                 path.parent().map(Path::to_path_buf).unwrap_or_default()
             } else {
                 path.with_extension("")
@@ -286,7 +296,10 @@ fn in_cycles(g: &Graph) -> BTreeSet<String> {
         }
         seen
     };
-    g.keys().filter(|m| reach(m).contains(*m)).cloned().collect()
+    g.keys()
+        .filter(|m| reach(m).contains(*m))
+        .cloned()
+        .collect()
 }
 
 fn is_ident(c: u8) -> bool {
@@ -381,7 +394,10 @@ fn blank(src: &str) -> String {
         } else if c == b'\'' {
             // A char literal ('a', '\n', '\u{..}') or a lifetime ('a).
             let end = if b.get(i + 1) == Some(&b'\\') {
-                b[i + 2..].iter().position(|&x| x == b'\'').map(|p| i + 2 + p)
+                b[i + 2..]
+                    .iter()
+                    .position(|&x| x == b'\'')
+                    .map(|p| i + 2 + p)
             } else if b.get(i + 2) == Some(&b'\'') {
                 Some(i + 2)
             } else {
@@ -411,14 +427,38 @@ fn blank(src: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Blanks every item marked `#[cfg(test)]` (up to its matching `}` or its `;`).
+/// Where each test-only attribute starts and ends: `#[cfg(test)]`, `#[cfg(all(test, ..))]`.
+fn test_attrs(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("#[cfg(") {
+        let start = from + at;
+        let Some(len) = text[start..].find(")]") else {
+            break;
+        };
+        let end = start + len + 2;
+        let inner = &text[start + 6..end - 2];
+        let words: Vec<&str> = inner
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .collect();
+        if words.contains(&"test") && !inner.contains("not(") && !inner.contains("any(") {
+            out.push((start, end));
+        }
+        from = end;
+    }
+    out
+}
+
+/// Blanks every test-only item (up to its matching `}` or its `;`).
 fn strip_test_code(text: &str) -> String {
     let mut b = text.as_bytes().to_vec();
-    let mut from = 0;
-    while let Some(at) = text[from..].find("#[cfg(test)]") {
-        let start = from + at;
+    let mut done = 0;
+    for (start, attr_end) in test_attrs(text) {
+        if start < done {
+            continue;
+        }
         let mut depth = 0;
-        let mut j = start + "#[cfg(test)]".len();
+        let mut j = attr_end;
         while j < b.len() {
             match b[j] {
                 b'{' => depth += 1,
@@ -439,21 +479,22 @@ fn strip_test_code(text: &str) -> String {
                 *c = b' ';
             }
         }
-        from = end;
+        done = end;
     }
     String::from_utf8_lossy(&b).into_owned()
 }
 
-/// The names of `#[cfg(test)] mod name;` declarations.
+/// The names of test-only `mod name;` declarations.
 fn cfg_test_mods(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(at) = text[from..].find("#[cfg(test)]") {
-        from += at + "#[cfg(test)]".len();
-        let rest = text[from..].trim_start();
+    for (_, end) in test_attrs(text) {
+        let rest = text[end..].trim_start();
         let rest = rest.strip_prefix("pub ").unwrap_or(rest);
         if let Some(rest) = rest.strip_prefix("mod ") {
-            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
             if rest[name.len()..].trim_start().starts_with(';') {
                 out.push(name);
             }
@@ -474,7 +515,8 @@ mod tests {
 
     #[test]
     fn blank_hides_comments_and_strings() {
-        let t = blank("let a = \"crate::x\"; // crate::y\nlet c = 'x'; fn f<'a>() {} r#\"crate::z\"#");
+        let t =
+            blank("let a = \"crate::x\"; // crate::y\nlet c = 'x'; fn f<'a>() {} r#\"crate::z\"#");
         assert!(!t.contains("crate::"), "{t}");
         assert!(t.contains("<'a>"));
     }
@@ -490,8 +532,14 @@ mod tests {
 
     #[test]
     fn test_code_is_left_out() {
-        let t = strip_test_code("use crate::a;\n#[cfg(test)]\nmod tests { use crate::b; }\n#[cfg(test)] mod fixtures;\n");
+        let t = strip_test_code(
+            "use crate::a;\n#[cfg(test)]\nmod tests { use crate::b; }\n#[cfg(test)] mod fixtures;\n",
+        );
         assert_eq!(crate_paths(&t), ["a"]);
         assert_eq!(cfg_test_mods("#[cfg(test)]\nmod fixtures;"), ["fixtures"]);
+        let t = strip_test_code(
+            "#[cfg(all(test, unix))]\nmod t { use crate::c; }\n#[cfg(not(test))]\nuse crate::d;",
+        );
+        assert_eq!(crate_paths(&t), ["d"]);
     }
 }
