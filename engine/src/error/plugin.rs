@@ -16,25 +16,11 @@ pub struct PluginResult {
     pub field: Option<String>,
 }
 
-/// A result's severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// Fails the build.
-    Error,
-    /// Reported, does not fail.
-    Warning,
-    /// Reported.
-    Info,
-}
+pub use strata_plugin_abi::Severity;
 
 impl std::fmt::Display for PluginResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        };
-        write!(f, "{sev}: {}", self.message)?;
+        write!(f, "{}: {}", self.severity.as_str(), self.message)?;
         if let Some(r) = &self.resource {
             write!(f, " (resource {r})")?;
         }

@@ -16,34 +16,14 @@ use std::time::{Duration, SystemTime};
 
 use strata::fs::record::sha256_hex;
 
-fn strata_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
-    c.args(args).current_dir(cwd);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().unwrap_or_else(|e| panic!("running strata: {e}"))
-}
+use super::support::{strata_env, write};
 
 fn strata(args: &[&str], cwd: &Path) -> Output {
     strata_env(args, cwd, &[])
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bundle")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
-    }
-    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    super::support::scratch("bundle", name)
 }
 
 fn ok(out: &Output) -> String {
