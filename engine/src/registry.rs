@@ -7,6 +7,7 @@
 //! them here as nodes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::builtins::{
     annotations, configmap_generator, hash_suffix, iam_policy_generator, images, labels, namespace,
@@ -16,8 +17,19 @@ use crate::error::{Error, Result};
 use crate::fieldspec::{FieldSpec, TransformerConfig, add_specs};
 use crate::kustomization::{FieldSpecArg, Kustomization};
 use crate::loader::Root;
-use crate::transform::{Generator, Transformer};
+use crate::plugin::{HostOptions, WasmPlugin};
+use crate::transform::{Generator, Transformer, Warnings};
 use crate::yaml::Node;
+
+/// What a plugin declared here runs with: the build's plugin settings and the list its
+/// warnings go to.
+#[derive(Clone, Copy)]
+pub struct PluginHost<'a> {
+    /// The build's plugin settings.
+    pub options: &'a Arc<HostOptions>,
+    /// Where the plugin's warnings go.
+    pub warnings: &'a Warnings,
+}
 
 /// The built-in generators a kustomization's fields ask for, in kustomize's order
 /// (ConfigMapGenerator, SecretGenerator).
@@ -44,6 +56,7 @@ pub fn field_generators(k: &Kustomization, root: &Root<'_>) -> Result<Vec<Box<dy
 pub fn config_generators(
     configs: Vec<(Node, PathBuf)>,
     root: &Root<'_>,
+    host: PluginHost<'_>,
 ) -> Result<Vec<Box<dyn Generator>>> {
     let mut out: Vec<Box<dyn Generator>> = Vec::new();
     for (node, file) in configs {
@@ -72,7 +85,7 @@ pub fn config_generators(
                 ..iam_policy_generator::IamPolicyGenerator::from_config(&node).map_err(bad)?
             }),
             Some(other) => return Err(not_loadable(other, &file)),
-            _ => external_generator(&node, root, &file)?,
+            _ => external(&node, root, &file, host).map(crate::plugin::boxed_generator)?,
         };
         out.push(g);
     }
@@ -206,10 +219,11 @@ pub fn field_transformers(
 pub fn config_transformers(
     configs: Vec<(Node, PathBuf)>,
     root: &Root<'_>,
+    host: PluginHost<'_>,
 ) -> Result<Vec<Box<dyn Transformer>>> {
     let mut out: Vec<Box<dyn Transformer>> = Vec::new();
     for (node, file) in configs {
-        out.push(builtin_transformer(&node, root, &file)?);
+        out.push(builtin_transformer(&node, root, &file, host)?);
     }
     Ok(out)
 }
@@ -219,6 +233,7 @@ fn builtin_transformer(
     node: &Node,
     root: &Root<'_>,
     file: &std::path::Path,
+    host: PluginHost<'_>,
 ) -> Result<Box<dyn Transformer>> {
     let bad = |m: String| Error::config(file, m);
     Ok(match builtin_kind(node) {
@@ -259,10 +274,10 @@ fn builtin_transformer(
             "PatchTransformer" | "PatchStrategicMergeTransformer" | "PatchJson6902Transformer",
         ) => match crate::patch::transformer_from_config(node, root, file)? {
             Some(t) => t,
-            None => external_transformer(node, root, file)?,
+            None => external(node, root, file, host).map(crate::plugin::boxed_transformer)?,
         },
         Some(other) => return Err(not_loadable(other, file)),
-        _ => external_transformer(node, root, file)?,
+        _ => external(node, root, file, host).map(crate::plugin::boxed_transformer)?,
     })
 }
 
@@ -279,10 +294,11 @@ fn not_loadable(kind: &str, file: &std::path::Path) -> Error {
 pub fn config_validators(
     configs: Vec<(Node, PathBuf)>,
     root: &Root<'_>,
+    host: PluginHost<'_>,
 ) -> Result<Vec<Box<dyn Transformer>>> {
     let mut out: Vec<Box<dyn Transformer>> = Vec::new();
     for (node, file) in configs {
-        out.push(external_validator(&node, root, &file)?);
+        out.push(external(&node, root, &file, host).map(crate::plugin::boxed_validator)?);
     }
     Ok(out)
 }
@@ -296,38 +312,15 @@ fn builtin_kind(node: &Node) -> Option<&str> {
     }
 }
 
-// A config of no built-in kind is a plugin's (or an error).
-fn external_transformer(
+/// The plugin a config of no built-in kind declares; an error when it declares none.
+fn external(
     node: &Node,
     root: &Root<'_>,
     file: &std::path::Path,
-) -> Result<Box<dyn Transformer>> {
-    if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
-        return Ok(crate::plugin::boxed_transformer(p));
-    }
-    Err(unknown_plugin(node, file))
-}
-
-fn external_generator(
-    node: &Node,
-    root: &Root<'_>,
-    file: &std::path::Path,
-) -> Result<Box<dyn Generator>> {
-    if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
-        return Ok(crate::plugin::boxed_generator(p));
-    }
-    Err(unknown_plugin(node, file))
-}
-
-fn external_validator(
-    node: &Node,
-    root: &Root<'_>,
-    file: &std::path::Path,
-) -> Result<Box<dyn Transformer>> {
-    if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
-        return Ok(crate::plugin::boxed_validator(p));
-    }
-    Err(unknown_plugin(node, file))
+    host: PluginHost<'_>,
+) -> Result<WasmPlugin> {
+    crate::plugin::from_config(node, &Root { file, ..*root }, host.options, host.warnings)?
+        .ok_or_else(|| unknown_plugin(node, file))
 }
 
 fn unknown_plugin(node: &Node, file: &std::path::Path) -> Error {

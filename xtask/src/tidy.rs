@@ -1,7 +1,9 @@
 //! `cargo xtask tidy [--graph]`: the architecture checks a compiler cannot make.
 //!
 //! - No top-level module of engine/src is in an import cycle (a `crate::` path in one
-//!   module naming another is an edge; `#[cfg(test)]` code is left out).
+//!   module naming another is an edge; `#[cfg(test)]` code is left out), and each
+//!   imports only modules of lower [`LAYERS`]; ARCHITECTURE.md's layer list (between
+//!   its `tidy:layers` markers) is this table.
 //! - Only `engine/src/fs` names `std::fs`, only `engine/src/plugin` names wasmtime, and
 //!   only `engine/src/cli` (and `main.rs`, which hands it the streams) prints, reads the
 //!   environment or exits.
@@ -20,6 +22,27 @@ use crate::util;
 
 /// A top-level module and the top-level modules it names.
 type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// The layers of engine/src, bottom first, each with its name: a module may import only
+/// modules of lower layers. A new top-level module needs a row here (and in
+/// ARCHITECTURE.md, which tidy compares with this table).
+const LAYERS: &[(&str, &[&str])] = &[
+    ("text, disk and threads", &["yaml", "fs", "par"]),
+    ("the kustomization schema", &["kustomization"]),
+    ("resources", &["resource"]),
+    (
+        "facts about resources",
+        &["error", "fieldspec", "schema", "check"],
+    ),
+    ("reading and writing trees", &["loader", "output", "edit"]),
+    ("the seam", &["transform"]),
+    ("the steps", &["builtins", "patch", "replacement", "plugin"]),
+    ("kind to constructor", &["registry"]),
+    ("the walk", &["accumulate"]),
+    ("apps", &["app"]),
+    ("bundles", &["bundle"]),
+    ("the command line", &["cli"]),
+];
 
 /// One rule: a pattern only the modules in `allowed` may use.
 struct Rule {
@@ -87,6 +110,25 @@ pub fn run(args: &[String]) -> Result<()> {
         return Ok(());
     }
     let mut problems = Vec::new();
+    let layer_of = |m: &str| LAYERS.iter().position(|(_, ms)| ms.contains(&m));
+    for (m, deps) in &graph {
+        let Some(l) = layer_of(m) else {
+            problems.push(format!(
+                "engine/src/{m}: a top-level module in no layer (add it to LAYERS in xtask/src/tidy.rs and to ARCHITECTURE.md)"
+            ));
+            continue;
+        };
+        for d in deps {
+            if layer_of(d).is_some_and(|dl| dl >= l) {
+                problems.push(format!(
+                    "engine/src/{m} imports {d}, which is not in a lower layer (ARCHITECTURE.md, \"Layers\")"
+                ));
+            }
+        }
+    }
+    if let Err(e) = check_architecture_md(&root.join("ARCHITECTURE.md")) {
+        problems.push(format!("{e:#}"));
+    }
     if !cyclic.is_empty() {
         problems.push(format!(
             "engine/src: top-level modules in an import cycle: {} (run `cargo xtask tidy --graph`)",
@@ -124,6 +166,42 @@ pub fn run(args: &[String]) -> Result<()> {
         graph.len()
     );
     Ok(())
+}
+
+/// The layer list as ARCHITECTURE.md shows it, top layer first.
+fn layers_text() -> String {
+    LAYERS
+        .iter()
+        .rev()
+        .map(|(name, ms)| {
+            let ms: Vec<String> = ms.iter().map(|m| format!("`{m}`")).collect();
+            format!("- {name}: {}\n", ms.join(", "))
+        })
+        .collect()
+}
+
+/// Fails when ARCHITECTURE.md's layer list (between the `tidy:layers` markers) is not
+/// [`LAYERS`].
+fn check_architecture_md(path: &Path) -> Result<()> {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "xtask is an edge and reads the docs"
+    )]
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let (begin, end) = ("<!-- tidy:layers -->\n", "<!-- /tidy:layers -->");
+    let got = text
+        .split_once(begin)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map(|(body, _)| body);
+    let want = layers_text();
+    match got {
+        Some(body) if body == want => Ok(()),
+        _ => bail!(
+            "{}: the layer list between {} and {end} must read (from xtask/src/tidy.rs LAYERS):\n{want}",
+            path.display(),
+            begin.trim_end()
+        ),
+    }
 }
 
 /// Every non-test source file of engine/src: (path, top-level module, blanked text).
@@ -519,6 +597,17 @@ mod tests {
             blank("let a = \"crate::x\"; // crate::y\nlet c = 'x'; fn f<'a>() {} r#\"crate::z\"#");
         assert!(!t.contains("crate::"), "{t}");
         assert!(t.contains("<'a>"));
+    }
+
+    #[test]
+    fn every_layer_lists_distinct_modules() {
+        let all: Vec<&str> = LAYERS
+            .iter()
+            .flat_map(|(_, ms)| ms.iter().copied())
+            .collect();
+        let set: BTreeSet<&str> = all.iter().copied().collect();
+        assert_eq!(all.len(), set.len());
+        assert!(layers_text().starts_with("- the command line: `cli`\n"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! variables, removal of local-config resources, and the output order.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::builtins::{self, sort_order};
 use crate::error::{Error, Result};
@@ -17,9 +18,11 @@ use crate::fieldspec::TransformerConfig;
 use crate::fs::{Fs, Kind};
 use crate::kustomization::{Kustomization, Var};
 use crate::loader::{LoadRestrictor, Loader, Naming, Root, check_identities, looks_remote};
+use crate::plugin::HostOptions;
 use crate::registry;
 use crate::resource::{Behavior, ResMap, Resource};
-use crate::transform::{Context, Generator};
+use crate::schema::merge::Schema;
+use crate::transform::{Context, Generator, Warnings};
 use crate::yaml::Node;
 
 /// kustomize's `--reorder`.
@@ -43,6 +46,13 @@ pub struct BuildOptions {
     pub reorder: Reorder,
     /// The environment, for env-file lines without a value (empty: none is read).
     pub env: crate::loader::Env,
+    /// Plugin settings: default limits and their caps, the compile cache, the clock.
+    pub plugins: Arc<HostOptions>,
+    /// The schema strategic merge follows when the kustomization names none (`openapi:`);
+    /// None: the built-in one. A build sets it for the configs it builds for itself.
+    pub schema: Option<Arc<Schema>>,
+    /// Where plugin warnings go, in the order of a sequential walk.
+    pub warnings: Warnings,
 }
 
 /// What accumulates while walking a tree.
@@ -57,6 +67,8 @@ pub struct Accumulator {
     /// `buildMetadata: [transformerAnnotations]` of the top kustomization: record which
     /// transformers ran over each resource.
     pub transformer_origins: bool,
+    /// The build's options, with the schema in force; `warnings` is this layer's list.
+    pub opts: BuildOptions,
 }
 
 /// Builds the kustomization in `dir`: what `kustomize build DIR` prints, as resources.
@@ -81,20 +93,24 @@ pub fn build_with_naming(
     let (file, k) = loader.kustomization(&root)?;
     // kustomize builds a Component named on the command line like a Kustomization.
     // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
-    // whole build (as kustomize's global schema); restored when the build ends.
-    let _schema = crate::schema::merge::SchemaGuard::install(openapi_schema(
+    // whole build (as kustomize's global schema), and for the configs it builds itself.
+    let schema = openapi_schema(
         &k,
         &Root {
             loader: &loader,
             dir: &root,
             file: &file,
         },
-    )?);
+    )?;
     let mut ra = Accumulator {
         transformer_origins: k
             .build_metadata
             .iter()
             .any(|b| b == "transformerAnnotations"),
+        opts: BuildOptions {
+            schema: schema.map(Arc::new).or_else(|| opts.schema.clone()),
+            ..opts.clone()
+        },
         ..Default::default()
     };
     let mut stack = vec![root.clone()];
@@ -152,7 +168,11 @@ fn layer_config(k: &Kustomization, root: &Root<'_>) -> Result<TransformerConfig>
 /// Reads `transformers:` / `generators:` / `validators:` entries: inline YAML, a file
 /// of configs, or a directory whose kustomization builds the configs. Returns each
 /// config with the file it came from.
-fn plugin_configs(entries: &[String], root: &Root<'_>) -> Result<Vec<(Node, std::path::PathBuf)>> {
+fn plugin_configs(
+    entries: &[String],
+    root: &Root<'_>,
+    outer: &BuildOptions,
+) -> Result<Vec<(Node, std::path::PathBuf)>> {
     let mut out = Vec::new();
     for e in entries {
         let inline = e.contains('\n') || e.trim_start().starts_with('{');
@@ -171,6 +191,9 @@ fn plugin_configs(entries: &[String], root: &Root<'_>) -> Result<Vec<(Node, std:
                 let opts = BuildOptions {
                     reorder: Reorder::None,
                     env: root.loader.env().clone(),
+                    plugins: outer.plugins.clone(),
+                    schema: outer.schema.clone(),
+                    warnings: outer.warnings.clone(),
                     ..Default::default()
                 };
                 let built = build(root.loader.fs(), &dir, &opts)?;
@@ -222,6 +245,21 @@ fn openapi_schema(
     Ok(None)
 }
 
+/// The schema strategic merge follows in this build.
+fn schema_of(opts: &BuildOptions) -> &Schema {
+    opts.schema
+        .as_deref()
+        .unwrap_or_else(|| crate::schema::merge::builtin())
+}
+
+/// What the plugins this layer declares run with.
+fn plugin_host(opts: &BuildOptions) -> registry::PluginHost<'_> {
+    registry::PluginHost {
+        options: &opts.plugins,
+        warnings: &opts.warnings,
+    }
+}
+
 const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
 
 fn order(file: &Path, k: &Kustomization, reorder: Reorder, res: &mut ResMap) -> Result<()> {
@@ -269,17 +307,19 @@ fn accumulate(
     // Each entry of `resources:` is read or built on its own, so the entries are loaded
     // in parallel, then taken in order: the result, the first error and the plugin
     // warnings are those of a sequential walk.
-    let schema = crate::schema::merge::current_custom();
     let origins = ra.transformer_origins;
+    let opts = &ra.opts;
     let pieces = crate::par::map_ordered(&k.resources, |entry| {
-        let _schema = crate::schema::merge::SchemaGuard::install_shared(schema.clone());
         let mut stack = stack.clone();
-        crate::plugin::collect_warnings(|| {
-            load_resource(loader, dir, file, entry, origins, &mut stack)
-        })
+        let own = BuildOptions {
+            warnings: Warnings::default(),
+            ..opts.clone()
+        };
+        let piece = load_resource(loader, dir, file, entry, origins, &own, &mut stack);
+        (piece, own.warnings.take())
     });
     for (piece, warnings) in pieces {
-        crate::plugin::forward_warnings(warnings);
+        ra.opts.warnings.extend(warnings);
         piece?.add_to(ra)?;
     }
     // kustomize's order: configurations, generators, then components, then transformers.
@@ -369,6 +409,7 @@ fn load_resource(
     file: &Path,
     entry: &str,
     transformer_origins: bool,
+    opts: &BuildOptions,
     stack: &mut Vec<PathBuf>,
 ) -> Result<Piece> {
     let joined = dir.join(entry);
@@ -384,6 +425,7 @@ fn load_resource(
             }
             let mut sub_ra = Accumulator {
                 transformer_origins,
+                opts: opts.clone(),
                 ..Default::default()
             };
             stack.push(sub.clone());
@@ -452,6 +494,7 @@ fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> R
     let cx = Context {
         root: *root,
         config: &ra.config,
+        schema: schema_of(&ra.opts),
     };
     let mut generated: Vec<Vec<Resource>> = Vec::new();
     let run = |g: Box<dyn Generator>| -> Result<Vec<Resource>> {
@@ -462,7 +505,8 @@ fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> R
     for g in registry::field_generators(k, root)? {
         generated.push(run(g)?);
     }
-    for g in registry::config_generators(plugin_configs(&k.generators, root)?, root)? {
+    let configs = plugin_configs(&k.generators, root, &ra.opts)?;
+    for g in registry::config_generators(configs, root, plugin_host(&ra.opts))? {
         generated.push(run(g)?);
     }
     for batch in generated {
@@ -520,13 +564,15 @@ fn absorb(file: &Path, resources: &mut ResMap, r: Resource) -> Result<()> {
 fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
     let mut all = registry::field_transformers(k, root, &ra.config)?;
     all.extend(registry::config_transformers(
-        plugin_configs(&k.transformers, root)?,
+        plugin_configs(&k.transformers, root, &ra.opts)?,
         root,
+        plugin_host(&ra.opts),
     )?);
     for t in all {
         let cx = Context {
             root: *root,
             config: &ra.config,
+            schema: schema_of(&ra.opts),
         };
         t.transform(&mut ra.resources, &cx)?;
         // A patch may remove a name or kind (`op: remove, path: /metadata`).
@@ -541,13 +587,106 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
             builtins::build_metadata::record_transformer(&mut ra.resources, root.file, t.name());
         }
     }
-    for v in registry::config_validators(plugin_configs(&k.validators, root)?, root)? {
+    let configs = plugin_configs(&k.validators, root, &ra.opts)?;
+    for v in registry::config_validators(configs, root, plugin_host(&ra.opts))? {
         let cx = Context {
             root: *root,
             config: &ra.config,
+            schema: schema_of(&ra.opts),
         };
         v.transform(&mut ra.resources, &cx)?;
         ra.resources.fresh();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::fs::overlay::OverlayFs;
+
+    /// Builds a tree held in memory with `opts`; the printed output or the error text.
+    fn build_in_memory(
+        files: &[(&str, &str)],
+        opts: &BuildOptions,
+    ) -> std::result::Result<String, String> {
+        let inner = crate::fs::EmptyFs;
+        let mut fs = OverlayFs::new(&inner);
+        for (name, text) in files {
+            fs.add_file(PathBuf::from("/t").join(name), text.as_bytes().to_vec());
+        }
+        build(&fs, Path::new("/t"), opts)
+            .map_err(|e| e.to_string())
+            .and_then(|r| crate::print(r.as_slice()).map_err(|e| e.to_string()))
+    }
+
+    /// An env-file line that is a bare key reads the environment the caller handed over in
+    /// `BuildOptions` (the library reads none itself); unset, the value is empty.
+    #[test]
+    fn env_file_bare_keys_read_the_environment_given_as_a_value() {
+        let files = [
+            (
+                "kustomization.yaml",
+                "configMapGenerator:\n- name: c\n  envs: [vars.env]\n  options:\n    disableNameSuffixHash: true\n",
+            ),
+            ("vars.env", "A=1\nFROM_ENV\nNOT_SET\n"),
+        ];
+        let mut vars = std::collections::BTreeMap::new();
+        vars.insert("FROM_ENV".to_string(), "given".to_string());
+        let given = BuildOptions {
+            env: crate::loader::Env::new(vars),
+            ..Default::default()
+        };
+        let expect = |v: &str| {
+            format!(
+                "apiVersion: v1\ndata:\n  A: \"1\"\n  FROM_ENV: {v}\n  NOT_SET: \"\"\nkind: ConfigMap\nmetadata:\n  name: c\n"
+            )
+        };
+        assert_eq!(build_in_memory(&files, &given), Ok(expect("given")));
+        assert_eq!(
+            build_in_memory(&files, &BuildOptions::default()),
+            Ok(expect("\"\""))
+        );
+    }
+
+    /// The refusal names the kustomization and says what kustomize says (the tree is also
+    /// an oracle case, tests/cases/builtins/replicas-on-a-kind-without-replicas-is-refused).
+    #[test]
+    fn replicas_on_a_kind_without_replicas_is_refused_naming_the_file() {
+        let files = [
+            (
+                "kustomization.yaml",
+                "resources: [cm.yaml]\nreplicas:\n- name: c\n  count: 2\n",
+            ),
+            (
+                "cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            ),
+        ];
+        let err = build_in_memory(&files, &BuildOptions::default())
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("kustomization.yaml"), "{err}");
+        assert!(err.contains("resource with name c does not match a config with the following GVK [Deployment.[noVer].[noGrp] StatefulSet.[noVer].[noGrp] ReplicaSet.[noVer].[noGrp] ReplicationController.[noVer].[noGrp]]"), "{err}");
+    }
+
+    /// The refusal names the kustomization and the missing id, as kustomize does (also an
+    /// oracle case, tests/cases/builtins/a-generator-merging-into-nothing-is-refused).
+    #[test]
+    fn a_generator_merging_into_nothing_is_refused_naming_the_file() {
+        let files = [(
+            "kustomization.yaml",
+            "configMapGenerator:\n- name: x\n  behavior: merge\n  literals: [a=b]\n",
+        )];
+        let err = build_in_memory(&files, &BuildOptions::default())
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.contains("ConfigMap.v1.[noGrp]/x.[noNs] does not exist; cannot merge or replace"),
+            "{err}"
+        );
+        assert!(err.contains("kustomization.yaml"), "{err}");
+    }
 }

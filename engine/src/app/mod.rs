@@ -218,7 +218,7 @@ fn render_kfdef(rec: &RecordingFs<'_>, target: &Path, opts: &BuildOptions) -> Re
             declared: &composed.declared,
             file: target,
         };
-        plugins.extend(steps::run(&step, &mut built)?);
+        plugins.extend(steps::run(&step, &mut built, opts)?);
         crate::loader::check_identities(
             &built,
             crate::loader::Naming::Required,

@@ -23,8 +23,6 @@ pub mod secret_generator;
 pub mod sort_order;
 pub mod value_add;
 
-#[cfg(test)]
-mod fixtures;
 pub use crate::transform::{Context, Generator, Transformer};
 
 use crate::resource::{Behavior, Resource};

@@ -21,7 +21,7 @@ pub mod transformer;
 pub mod verify;
 
 use std::path::PathBuf;
-use std::sync::RwLock;
+use std::sync::Arc;
 
 pub use crate::error::plugin::{PluginError, PluginResult, Severity};
 pub use sandbox::Limits;
@@ -29,13 +29,14 @@ pub use transformer::{Module, ModuleSource, WasmPlugin, run_builtin};
 
 use crate::error::{Error, Result};
 use crate::loader::Root;
-use crate::transform::{Generator, Transformer};
+use crate::transform::{Generator, Transformer, Warnings};
 use crate::yaml::Node;
 
 /// The annotation that declares a function plugin (kustomize's).
 pub const FUNCTION_ANNOTATION: &str = "config.kubernetes.io/function";
 
-/// Process-wide plugin settings, chosen by the CLI.
+/// Plugin settings of one build, chosen by the caller (the CLI: flags and the
+/// environment) and carried in `BuildOptions::plugins`.
 #[derive(Clone, Debug)]
 pub struct HostOptions {
     /// Directory of the compiled-module cache (None: compile in memory only).
@@ -54,72 +55,33 @@ impl Default for HostOptions {
             cache_dir: None,
             epoch_seconds: 0,
             defaults: Limits::default(),
-            caps: Limits {
-                fuel: 1_000_000_000_000,
-                memory_bytes: sandbox::MAX_MEMORY_BYTES,
-                timeout_ms: 600_000,
-                stdout_bytes: 1 << 30,
-                stderr_bytes: 64 << 20,
-                module_bytes: sandbox::MAX_MODULE_BYTES,
-                functions: sandbox::MAX_FUNCTIONS,
-            },
+            caps: CAPS,
         }
     }
 }
 
-static OPTIONS: RwLock<Option<HostOptions>> = RwLock::new(None);
-thread_local! {
-    /// Warnings are per thread: the build forwards a helper thread's warnings to the
-    /// thread that asked for the work, in input order.
-    static WARNINGS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Sets the process-wide plugin settings (the CLI calls this before a build).
-pub fn configure(opts: HostOptions) {
-    if let Ok(mut o) = OPTIONS.write() {
-        *o = Some(opts);
-    }
-}
-
-/// Returns the process-wide plugin settings.
-pub fn options() -> HostOptions {
-    OPTIONS
-        .read()
-        .ok()
-        .and_then(|o| o.clone())
-        .unwrap_or_default()
-}
-
-/// Records a non-fatal message (a plugin's warning) for the CLI to print.
-pub fn warn(msg: String) {
-    WARNINGS.with(|w| w.borrow_mut().push(msg));
-}
-
-/// Takes the messages recorded so far on this thread.
-pub fn take_warnings() -> Vec<String> {
-    WARNINGS.with(|w| std::mem::take(&mut *w.borrow_mut()))
-}
-
-/// Runs `f` and returns, beside its result, the warnings recorded while it ran, leaving
-/// earlier ones in place. Work spread over threads uses it to hand each piece's
-/// warnings back to the caller, which re-records them in input order (see
-/// [`forward_warnings`]), so the messages never depend on scheduling.
-pub fn collect_warnings<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
-    let earlier = take_warnings();
-    let r = f();
-    let new = WARNINGS.with(|w| std::mem::replace(&mut *w.borrow_mut(), earlier));
-    (r, new)
-}
-
-/// Records warnings collected elsewhere (by [`collect_warnings`]) on this thread.
-pub fn forward_warnings(msgs: Vec<String>) {
-    WARNINGS.with(|w| w.borrow_mut().extend(msgs));
-}
+/// The most any plugin config (or flag) may ask for, by default.
+pub const CAPS: Limits = Limits {
+    fuel: 1_000_000_000_000,
+    memory_bytes: sandbox::MAX_MEMORY_BYTES,
+    timeout_ms: 600_000,
+    stdout_bytes: 1 << 30,
+    stderr_bytes: 64 << 20,
+    module_bytes: sandbox::MAX_MODULE_BYTES,
+    functions: sandbox::MAX_FUNCTIONS,
+};
 
 /// Turns a transformer/generator/validator config into a plugin, if it declares one
-/// with a `wasm:` function annotation; `Ok(None)` when it is not a wasm plugin.
-pub fn from_config(node: &Node, root: &Root<'_>) -> Result<Option<WasmPlugin>> {
-    transformer::from_config(node, root)
+/// with a `wasm:` function annotation; `Ok(None)` when it is not a wasm plugin. The
+/// plugin runs with `host`'s settings and records its warnings in `warnings`.
+pub fn from_config(
+    node: &Node,
+    root: &Root<'_>,
+    host: &Arc<HostOptions>,
+    warnings: &Warnings,
+) -> Result<Option<WasmPlugin>> {
+    Ok(transformer::from_config(node, root, host)?
+        .map(|p| p.with_host(host.clone(), warnings.clone())))
 }
 
 /// Boxes a plugin as a transformer (for `transformers:`).

@@ -246,7 +246,7 @@ fn verify_checks_every_digest_and_names_what_a_rebuild_changes() {
     write(
         &d,
         "manifests/ci/ci-pipeline/overlays/legacy-task/task.yaml",
-        &task("legacy").replace("alpine", "busybox"),
+        task("legacy").replace("alpine", "busybox"),
     );
     let out = strata(&["verify", "out", "--rebuild", "app.yaml"], &d);
     refused(&out, "resource Task legacy (tekton.dev/v1): differs");
@@ -271,13 +271,9 @@ fn tekton_bundle_contract_is_enforced_naming_the_rule() {
     let d = scratch("contract");
     example(&d);
     let many: String = (0..21).map(|i| format!("- t{i}.yaml\n")).collect();
-    write(
-        &d,
-        "many/kustomization.yaml",
-        &format!("resources:\n{many}"),
-    );
+    write(&d, "many/kustomization.yaml", format!("resources:\n{many}"));
     for i in 0..21 {
-        write(&d, &format!("many/t{i}.yaml"), &task(&format!("t{i}")));
+        write(&d, &format!("many/t{i}.yaml"), task(&format!("t{i}")));
     }
     refused(
         &strata(&["bundle", "many", "-o", "out", "--tekton"], &d),
@@ -288,7 +284,7 @@ fn tekton_bundle_contract_is_enforced_naming_the_rule() {
         "deploy/kustomization.yaml",
         "resources:\n- t.yaml\n- d.yaml\n",
     );
-    write(&d, "deploy/t.yaml", &task("t"));
+    write(&d, "deploy/t.yaml", task("t"));
     write(
         &d,
         "deploy/d.yaml",
@@ -306,12 +302,12 @@ fn tekton_bundle_contract_is_enforced_naming_the_rule() {
     write(
         &d,
         "twice/a.yaml",
-        &task("same").replace("metadata:\n", "metadata:\n  namespace: a\n"),
+        task("same").replace("metadata:\n", "metadata:\n  namespace: a\n"),
     );
     write(
         &d,
         "twice/b.yaml",
-        &task("same").replace("metadata:\n", "metadata:\n  namespace: b\n"),
+        task("same").replace("metadata:\n", "metadata:\n  namespace: b\n"),
     );
     refused(
         &strata(&["bundle", "twice", "-o", "out", "--tekton"], &d),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The workspace root (the engine's parent directory).
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -18,7 +18,7 @@ pub fn repo() -> PathBuf {
 
 /// A fresh directory `area/name` under the target dir, emptied first (`area` keeps the
 /// modules of this binary, which run in parallel, apart).
-pub fn scratch(area: &str, name: &str) -> PathBuf {
+pub(crate) fn scratch(area: &str, name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(area).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -26,7 +26,7 @@ pub fn scratch(area: &str, name: &str) -> PathBuf {
 }
 
 /// Writes `text` to `dir/rel`, creating the directories on the way.
-pub fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
+pub(crate) fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
     let p = dir.join(rel);
     if let Some(parent) = p.parent() {
         std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
@@ -35,7 +35,7 @@ pub fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
 }
 
 /// Runs the real binary in `cwd` with `env` added to the environment.
-pub fn strata_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
+pub(crate) fn strata_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
     c.args(args).current_dir(cwd);
     for (k, v) in env {
