@@ -29,6 +29,8 @@ pub mod registry;
 pub mod replacement;
 pub mod resource;
 pub mod schema;
+#[cfg(test)]
+mod testing;
 pub mod transform;
 pub mod yaml;
 

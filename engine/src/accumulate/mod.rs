@@ -602,25 +602,8 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
     use super::*;
-    use crate::fs::overlay::OverlayFs;
-
-    /// Builds a tree held in memory with `opts`; the printed output or the error text.
-    fn build_in_memory(
-        files: &[(&str, &str)],
-        opts: &BuildOptions,
-    ) -> std::result::Result<String, String> {
-        let inner = crate::fs::EmptyFs;
-        let mut fs = OverlayFs::new(&inner);
-        for (name, text) in files {
-            fs.add_file(PathBuf::from("/t").join(name), text.as_bytes().to_vec());
-        }
-        build(&fs, Path::new("/t"), opts)
-            .map_err(|e| e.to_string())
-            .and_then(|r| crate::print(r.as_slice()).map_err(|e| e.to_string()))
-    }
+    use crate::testing::build_in_memory;
 
     /// An env-file line that is a bare key reads the environment the caller handed over in
     /// `BuildOptions` (the library reads none itself); unset, the value is empty.

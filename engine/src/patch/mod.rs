@@ -601,26 +601,15 @@ pub fn transformer_from_config(
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
-    use crate::fs::overlay::OverlayFs;
     use crate::{BuildOptions, Reorder};
 
     /// Builds a one-directory tree and prints it (or the error).
     pub(crate) fn build(files: &[(&str, &str)]) -> String {
-        let inner = crate::fs::EmptyFs;
-        let mut fs = OverlayFs::new(&inner);
-        for (name, text) in files {
-            fs.add_file(PathBuf::from("/t").join(name), text.as_bytes().to_vec());
-        }
         let opts = BuildOptions {
             reorder: Reorder::None,
             ..Default::default()
         };
-        match crate::build(&fs, Path::new("/t"), &opts) {
-            Ok(r) => crate::print(r.as_slice()).unwrap_or_else(|e| format!("error: {e}")),
-            Err(e) => format!("error: {e}"),
-        }
+        crate::testing::build_in_memory(files, &opts).unwrap_or_else(|e| format!("error: {e}"))
     }
 
     const RES: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n";
