@@ -27,7 +27,12 @@ fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_default());
     println!("cargo:rerun-if-env-changed=STRATA_SKIP_PLUGIN_BUILD");
     println!("cargo:rerun-if-changed=build.rs");
-    for p in ["plugins/sdk", "plugins/reference", "Cargo.lock"] {
+    for p in [
+        "plugins/abi",
+        "plugins/sdk",
+        "plugins/reference",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
     }
     let skip = env::var_os("STRATA_SKIP_PLUGIN_BUILD").is_some_and(|v| !v.is_empty() && v != "0");

@@ -88,17 +88,21 @@ fn main() {
             let m = Module::builtin(name).unwrap_or_else(|e| panic!("{e}"));
             cache::clear_memory();
             let t = Instant::now();
-            cache::load(&m.bytes, &m.sha256, None, 30_000).unwrap_or_else(|e| panic!("{e}"));
+            cache::load(&m.bytes, &m.sha256, None, 30_000, &Default::default())
+                .unwrap_or_else(|e| panic!("{e}"));
             let cold = t.elapsed();
             cache::clear_memory();
-            cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000).unwrap_or_else(|e| panic!("{e}"));
+            cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000, &Default::default())
+                .unwrap_or_else(|e| panic!("{e}"));
             cache::clear_memory();
             let t = Instant::now();
-            let (_, origin) = cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let (_, origin) =
+                cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000, &Default::default())
+                    .unwrap_or_else(|e| panic!("{e}"));
             let disk = t.elapsed();
             let t = Instant::now();
-            cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000).unwrap_or_else(|e| panic!("{e}"));
+            cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000, &Default::default())
+                .unwrap_or_else(|e| panic!("{e}"));
             let warm = t.elapsed();
             let p = WasmPlugin::new(
                 m.clone(),
@@ -228,7 +232,8 @@ fn main() {
                 .unwrap_or_else(|e| panic!("{e}"));
             let verified = t.elapsed();
             let t = Instant::now();
-            cache::load(&m.bytes, &m.sha256, None, 600_000).unwrap_or_else(|e| panic!("{e}"));
+            cache::load(&m.bytes, &m.sha256, None, 600_000, &Default::default())
+                .unwrap_or_else(|e| panic!("{e}"));
             println!(
                 "compile {what} ({:.1} MiB): verify {}, compile {}",
                 size as f64 / f64::from(1 << 20),

@@ -1,6 +1,8 @@
 //! The library's error type: every variant names the file and, where known, the
 //! resource or field, so the CLI can print one clear paragraph.
 
+pub mod plugin;
+
 use std::path::PathBuf;
 
 use crate::resource::ResId;
@@ -125,7 +127,7 @@ pub enum Error {
         /// The plugin's name (`builtin:NAME` or its path).
         plugin: String,
         /// What went wrong.
-        source: Box<crate::plugin::PluginError>,
+        source: Box<plugin::PluginError>,
     },
     /// A resource cannot have a file of its own in a `build -o DIR` output.
     #[error("cannot write {id} into the output directory: its file name {file:?} {reason}")]

@@ -1,9 +1,10 @@
 //! Strata: a kustomize-compatible overlay engine.
 //!
-//! The modules are listed in the order data flows through a build: YAML and the resource
-//! model at the bottom; the loader and kustomization types; field specs and built-in
-//! transformers; the recursive accumulation; products (apps, bundles, edits) and the CLI
-//! at the top. See ARCHITECTURE.md.
+//! The modules are listed alphabetically; ARCHITECTURE.md draws their layers (YAML, the
+//! file system and the resource model at the bottom; the loader, schema and the
+//! `transform` seam; the built-in, patch, replacement and plugin steps; the `registry`
+//! and the recursive accumulation; products and the CLI at the top), and
+//! `cargo xtask tidy` keeps the import graph free of cycles.
 
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
@@ -26,9 +27,13 @@ pub mod output;
 pub mod par;
 pub mod patch;
 pub mod plugin;
+pub mod registry;
 pub mod replacement;
 pub mod resource;
 pub mod schema;
+#[cfg(test)]
+mod testing;
+pub mod transform;
 pub mod yaml;
 
 use std::path::Path;

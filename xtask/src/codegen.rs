@@ -27,16 +27,46 @@ use serde_json::Value;
 
 use crate::util;
 
-/// Runs the generator.
+/// Runs the generator; `--check` compares instead of writing and fails on a difference.
 pub fn run(args: &[String]) -> Result<()> {
-    if args.first().is_some_and(|a| a == "tekton") {
-        return crate::codegen_tekton::run(args.get(1).map(std::path::Path::new));
+    let check_only = args.iter().any(|a| a == "--check");
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--check").collect();
+    if args.first().is_some_and(|a| a.as_str() == "tekton") {
+        return crate::codegen_tekton::run(args.get(1).map(|p| Path::new(p.as_str())));
+    }
+    let (out, table) = generated(args.first().map(|p| PathBuf::from(p.as_str())))?;
+    if check_only {
+        return compare(&out, &table);
     }
     if args.is_empty() {
         crate::codegen_tekton::run(None)?;
     }
-    let input = match args.first() {
-        Some(p) => PathBuf::from(p),
+    std::fs::write(&out, table).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Fails when the committed table differs from a fresh generation from the default input.
+pub fn check() -> Result<()> {
+    let (out, table) = generated(None)?;
+    compare(&out, &table)
+}
+
+fn compare(out: &Path, table: &str) -> Result<()> {
+    let now = std::fs::read_to_string(out).unwrap_or_default();
+    if now != table {
+        bail!(
+            "{} is stale: it differs from a fresh generation (run `cargo xtask codegen`)",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The output path and the text a fresh generation gives.
+fn generated(input: Option<PathBuf>) -> Result<(PathBuf, String)> {
+    let input = match input {
+        Some(p) => p,
         None => util::shared()
             .join("schemas")
             .join("kubernetes-openapi-v1.21.2.bundle.json.gz"),
@@ -51,7 +81,12 @@ pub fn run(args: &[String]) -> Result<()> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     )?;
-    write_generated(&["schema", "kubernetes.txt"], &table)
+    let out = util::root()
+        .join("engine")
+        .join("src")
+        .join("schema")
+        .join("kubernetes.txt");
+    Ok((out, table))
 }
 
 /// Writes a generated table under engine/src.

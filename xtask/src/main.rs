@@ -10,7 +10,10 @@
 //!   reference kustomize on ../shared/bench, measures the oracle's start-up floor and
 //!   runs the criterion hot-path benchmarks; `bench --scale [1000,10000,100000]` runs the synthetic scale
 //!   benchmark (time per resource from 1k to 100k resources, plain and generated trees).
-//! - `codegen [SCHEMA]`: regenerates engine/src/schema/kubernetes.txt (merge keys,
+//! - `tidy [--graph]`: the architecture checks (no import cycle among engine/src's
+//!   top-level modules, who may touch the disk, name wasmtime, print, read the
+//!   environment or exit) and the generated table's freshness (tidy.rs).
+//! - `codegen [--check] [SCHEMA]`: regenerates engine/src/schema/kubernetes.txt (merge keys,
 //!   patch strategies, scopes) from the Kubernetes OpenAPI bundle, and (without SCHEMA)
 //!   engine/src/check/tekton-schemas.txt from ../shared/schemas/tekton.
 //! - `plugins [--check-reproducible]`: builds the shipped wasm plugins reproducibly,
@@ -28,6 +31,7 @@ mod fuzz;
 mod plugins;
 mod prereq;
 mod scale;
+mod tidy;
 mod util;
 
 use anyhow::{Result, bail};
@@ -35,7 +39,7 @@ use anyhow::{Result, bail};
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
-        bail!("usage: cargo xtask <ci|conformance|bench> [options]");
+        bail!("usage: cargo xtask <ci|tidy|conformance|bench|codegen|plugins|fuzz> [options]");
     };
     let rest = &args[1..];
     match cmd.as_str() {
@@ -46,7 +50,10 @@ fn main() -> Result<()> {
         "plugins" => plugins::run(rest),
         "fuzz" => fuzz::run(rest),
         "prereq" => prereq::check(),
-        other => bail!("unknown xtask command {other:?}: use ci, conformance or bench"),
+        "tidy" => tidy::run(rest),
+        other => bail!(
+            "unknown xtask command {other:?}: use ci, prereq, tidy, conformance, bench, codegen, plugins or fuzz"
+        ),
     }
 }
 
@@ -57,6 +64,7 @@ const FUZZ_RUNS: u64 = 5000;
 fn ci() -> Result<()> {
     prereq::check()?;
     util::cargo(&["fmt", "--all", "--check"])?;
+    tidy::run(&[])?;
     util::cargo(&[
         "clippy",
         "--workspace",
@@ -67,6 +75,7 @@ fn ci() -> Result<()> {
     ])?;
     util::cargo(&["build", "--release", "-p", "strata"])?;
     util::cargo(&["test", "--workspace"])?;
+    plugins::run(&["--check-reproducible".to_string()])?;
     conformance::run(&[])?;
     fuzz::run(&["--runs".to_string(), FUZZ_RUNS.to_string()])
 }

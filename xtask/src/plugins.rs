@@ -6,8 +6,8 @@
 //! builds the copies it embeds (same flags, same target directory, source paths
 //! remapped), so the digests here are the digests `strata plugin inspect builtin:NAME`
 //! prints. The C plugin (plugins/other-languages/c-stamp) is built too when clang is
-//! installed. The allow-list is read from engine/src/plugin/sandbox.rs, the one place
-//! it is defined (xtask does not link wasmtime). `--check-reproducible` copies the
+//! installed. The allow-list is `strata_plugin_abi::ALLOWED_IMPORTS`, the one the host
+//! checks (xtask does not link wasmtime). `--check-reproducible` copies the
 //! sources to another directory, builds them again from scratch there, and fails if any
 //! module's sha256 differs.
 #![allow(
@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
+
+use strata_plugin_abi::{ALLOWED_IMPORTS, WASI_MODULE};
 
 use crate::util;
 
@@ -45,14 +46,14 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
     let root = util::root();
-    let allowed = allow_list(&root)?;
+    let allowed = (WASI_MODULE, ALLOWED_IMPORTS);
     let out_dir = root.join("target").join("plugins");
     let built = build_all(&root, &out_dir.clone())?;
     let mut sums = String::new();
     for (name, path) in &built {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         check_imports(name, &bytes, &allowed)?;
-        let _ = writeln!(sums, "{}  {name}.wasm", hex(&Sha256::digest(&bytes)));
+        let _ = writeln!(sums, "{}  {name}.wasm", util::sha256_hex(&bytes));
     }
     let sums_path = out_dir.join("SHA256SUMS");
     std::fs::write(&sums_path, &sums)
@@ -109,47 +110,15 @@ fn build_c(root: &Path, target_dir: &Path) -> Result<Option<PathBuf>> {
     Ok(Some(out))
 }
 
-/// Reads `ALLOWED_IMPORTS` and `WASI_MODULE` from engine/src/plugin/sandbox.rs.
-fn allow_list(root: &Path) -> Result<(String, Vec<String>)> {
-    let path = root.join("engine/src/plugin/sandbox.rs");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let list = text
-        .split_once("pub const ALLOWED_IMPORTS: &[&str] = &[")
-        .and_then(|(_, rest)| rest.split_once("];"))
-        .map(|(body, _)| quoted(body))
-        .filter(|l| !l.is_empty())
-        .with_context(|| format!("{}: no ALLOWED_IMPORTS list", path.display()))?;
-    let module = text
-        .split_once("pub const WASI_MODULE: &str =")
-        .map(|(_, rest)| quoted(rest.split(';').next().unwrap_or_default()))
-        .and_then(|v| v.into_iter().next())
-        .with_context(|| format!("{}: no WASI_MODULE", path.display()))?;
-    Ok((module, list))
-}
-
-/// The double-quoted strings of a piece of Rust source.
-fn quoted(s: &str) -> Vec<String> {
-    s.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
-}
-
 /// Fails, naming the import, when a module imports anything outside the allow-list.
-fn check_imports(
-    name: &str,
-    bytes: &[u8],
-    (module, allowed): &(String, Vec<String>),
-) -> Result<()> {
+fn check_imports(name: &str, bytes: &[u8], (module, allowed): &(&str, &[&str])) -> Result<()> {
     let mut count = 0;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         let payload = payload.with_context(|| format!("{name}.wasm is not a valid module"))?;
         if let wasmparser::Payload::ImportSection(reader) = payload {
             for import in reader.into_imports() {
                 let import = import.with_context(|| format!("{name}.wasm: bad import section"))?;
-                if import.module != module || !allowed.iter().any(|a| a == import.name) {
+                if import.module != *module || !allowed.contains(&import.name) {
                     bail!(
                         "{name}.wasm imports {}::{}, which the plugin host does not provide",
                         import.module,
@@ -174,7 +143,7 @@ fn check_reproducible(root: &Path, sums: &str) -> Result<()> {
         for (name, path) in &built {
             let bytes =
                 std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let _ = writeln!(again, "{}  {name}.wasm", hex(&Sha256::digest(&bytes)));
+            let _ = writeln!(again, "{}  {name}.wasm", util::sha256_hex(&bytes));
         }
         Ok(again)
     });
@@ -216,13 +185,6 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 include!("../../plugins/wasm_build.rs");
 
 #[cfg(test)]
@@ -230,19 +192,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn allow_list_is_read_from_the_host_source() {
-        let (module, list) = allow_list(&util::root()).unwrap();
-        assert_eq!(module, "wasi_snapshot_preview1");
-        assert!(list.iter().any(|i| i == "fd_write"));
-        assert!(!list.iter().any(|i| i == "path_open"));
-    }
-
-    #[test]
     fn imports_outside_the_list_are_named() {
-        let allowed = (
-            "wasi_snapshot_preview1".to_string(),
-            vec!["fd_write".to_string()],
-        );
+        let allowed: (&str, &[&str]) = ("wasi_snapshot_preview1", &["fd_write"]);
         // (module (import "wasi_snapshot_preview1" "path_open" (func)))
         let mut m = b"\0asm\x01\0\0\0".to_vec();
         m.extend_from_slice(&[0x01, 0x04, 0x01, 0x60, 0x00, 0x00]);
@@ -253,10 +204,7 @@ mod tests {
         m.extend_from_slice(import);
         let err = check_imports("bad", &m, &allowed).unwrap_err().to_string();
         assert!(err.contains("path_open"), "{err}");
-        let allowed = (
-            "wasi_snapshot_preview1".to_string(),
-            vec!["path_open".to_string()],
-        );
+        let allowed: (&str, &[&str]) = ("wasi_snapshot_preview1", &["path_open"]);
         assert!(check_imports("ok", &m, &allowed).is_ok());
     }
 }

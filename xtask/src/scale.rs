@@ -18,7 +18,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
 
 use crate::util;
 
@@ -200,10 +199,7 @@ pub fn generate_plugin(dir: &Path, n: usize) -> Result<()> {
         len = list.len()
     );
     let wasm = wat::parse_str(&wat).context("assembling the generator plugin")?;
-    let sha: String = Sha256::digest(&wasm)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha = util::sha256_hex(&wasm);
     std::fs::write(base.join("gen.wasm"), &wasm)?;
     std::fs::write(
         base.join("gen.yaml"),

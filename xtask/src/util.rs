@@ -57,6 +57,19 @@ pub fn output(cmd: &mut Command) -> Result<String> {
     Ok(stdout)
 }
 
+/// Lower-case hex sha256 of bytes (xtask's one definition; the engine's is
+/// `strata::fs::record::sha256_hex`, which xtask does not link).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 fn show(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {

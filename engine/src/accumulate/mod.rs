@@ -1,20 +1,29 @@
 //! The recursive walk of a kustomization tree (kustomize's `KustTarget`).
 //!
 //! For each kustomization: resources (files and sub-kustomizations, each built on its
-//! own), then components (applied onto what has accumulated so far), then field specs
-//! from `configurations:` and `crds:`, then generators, transformers and validators.
+//! own), then field specs from `configurations:` and `crds:`, then generators, then
+//! components (applied onto what has accumulated so far), then transformers and
+//! validators. Besides `loader`, this is the one module that reads files: the config
+//! entries of `transformers:`, `generators:` and `validators:`, field-spec files and the
+//! `openapi:` schema are read here and handed to `registry` and `schema` as values.
 //! At the top only, after the walk: content-hash suffixes, name back-references,
 //! variables, removal of local-config resources, and the output order.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::builtins::{self, Context, sort_order};
+use crate::builtins::{self, sort_order};
 use crate::error::{Error, Result};
 use crate::fieldspec::TransformerConfig;
 use crate::fs::{Fs, Kind};
 use crate::kustomization::{Kustomization, Var};
 use crate::loader::{LoadRestrictor, Loader, Naming, Root, check_identities, looks_remote};
+use crate::plugin::HostOptions;
+use crate::registry;
 use crate::resource::{Behavior, ResMap, Resource};
+use crate::schema::merge::Schema;
+use crate::transform::{Context, Generator, Warnings};
+use crate::yaml::Node;
 
 /// kustomize's `--reorder`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,6 +46,13 @@ pub struct BuildOptions {
     pub reorder: Reorder,
     /// The environment, for env-file lines without a value (empty: none is read).
     pub env: crate::loader::Env,
+    /// Plugin settings: default limits and their caps, the compile cache, the clock.
+    pub plugins: Arc<HostOptions>,
+    /// The schema strategic merge follows when the kustomization names none (`openapi:`);
+    /// None: the built-in one. A build sets it for the configs it builds for itself.
+    pub schema: Option<Arc<Schema>>,
+    /// Where plugin warnings go, in the order of a sequential walk.
+    pub warnings: Warnings,
 }
 
 /// What accumulates while walking a tree.
@@ -51,6 +67,8 @@ pub struct Accumulator {
     /// `buildMetadata: [transformerAnnotations]` of the top kustomization: record which
     /// transformers ran over each resource.
     pub transformer_origins: bool,
+    /// The build's options, with the schema in force; `warnings` is this layer's list.
+    pub opts: BuildOptions,
 }
 
 /// Builds the kustomization in `dir`: what `kustomize build DIR` prints, as resources.
@@ -75,26 +93,29 @@ pub fn build_with_naming(
     let (file, k) = loader.kustomization(&root)?;
     // kustomize builds a Component named on the command line like a Kustomization.
     // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
-    // whole build (as kustomize's global schema); restored when the build ends.
-    let _schema =
-        crate::schema::merge::SchemaGuard::install(crate::schema::merge::for_kustomization(
-            &k,
-            &Root {
-                loader: &loader,
-                dir: &root,
-                file: &file,
-            },
-        )?);
+    // whole build (as kustomize's global schema), and for the configs it builds itself.
+    let schema = openapi_schema(
+        &k,
+        &Root {
+            loader: &loader,
+            dir: &root,
+            file: &file,
+        },
+    )?;
     let mut ra = Accumulator {
         transformer_origins: k
             .build_metadata
             .iter()
             .any(|b| b == "transformerAnnotations"),
+        opts: BuildOptions {
+            schema: schema.map(Arc::new).or_else(|| opts.schema.clone()),
+            ..opts.clone()
+        },
         ..Default::default()
     };
     let mut stack = vec![root.clone()];
     accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
-    finish(&loader, &root, &file, &k, &mut ra)?;
+    finish(&root, &file, &k, &mut ra)?;
     order(&file, &k, opts.reorder, &mut ra.resources)?;
     // kustomize's last step rewrites every resource's annotations without its internal
     // ones, which drops an empty or null `metadata.annotations` (labels are untouched).
@@ -111,24 +132,132 @@ pub fn build_with_naming(
 }
 
 /// The steps kustomize runs once, after the whole tree has accumulated.
-fn finish(
-    _loader: &Loader<'_>,
-    _root: &Path,
-    _file: &Path,
-    _k: &Kustomization,
-    ra: &mut Accumulator,
-) -> Result<()> {
+fn finish(root: &Path, file: &Path, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
     // Content-hash suffixes, then every name reference follows the renames.
     builtins::hash_suffix::add_hashes(&mut ra.resources);
-    builtins::name_reference::fix_back_references(&mut ra.resources, &ra.config, _file)?;
+    builtins::name_reference::fix_back_references(&mut ra.resources, &ra.config, file)?;
     // Legacy `$(VAR)` references, after all names are final.
-    crate::replacement::vars::resolve(&mut ra.resources, &ra.vars, &ra.config, _file)?;
+    crate::replacement::vars::resolve(&mut ra.resources, &ra.vars, &ra.config, file)?;
     // Resources marked `config.kubernetes.io/local-config: "true"` are inputs for other
     // transformers only and never printed.
     ra.resources
         .retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
-    builtins::build_metadata::finish(&mut ra.resources, &_k.build_metadata, _root, _file)?;
+    builtins::build_metadata::finish(&mut ra.resources, &k.build_metadata, root, file)?;
     Ok(())
+}
+
+/// The field specs one kustomization layer contributes: kustomize's defaults plus its
+/// `configurations:` files and `crds:`.
+fn layer_config(k: &Kustomization, root: &Root<'_>) -> Result<TransformerConfig> {
+    let mut tc = TransformerConfig::defaults();
+    for c in &k.configurations {
+        let text = root.read_text(c)?;
+        let extra = TransformerConfig::parse(&text)
+            .map_err(|m| Error::config(root.resolve(c).unwrap_or_else(|_| root.dir.join(c)), m))?;
+        tc.merge(&extra);
+    }
+    for c in &k.crds {
+        let text = root.read_text(c)?;
+        let extra = crate::fieldspec::crds::parse(&text)
+            .map_err(|m| Error::config(root.resolve(c).unwrap_or_else(|_| root.dir.join(c)), m))?;
+        tc.merge(&extra);
+    }
+    Ok(tc)
+}
+
+/// Reads `transformers:` / `generators:` / `validators:` entries: inline YAML, a file
+/// of configs, or a directory whose kustomization builds the configs. Returns each
+/// config with the file it came from.
+fn plugin_configs(
+    entries: &[String],
+    root: &Root<'_>,
+    outer: &BuildOptions,
+) -> Result<Vec<(Node, std::path::PathBuf)>> {
+    let mut out = Vec::new();
+    for e in entries {
+        let inline = e.contains('\n') || e.trim_start().starts_with('{');
+        if inline {
+            let configs = crate::loader::resources_from_text(e, root.file)?;
+            crate::loader::check_identities(&configs, root.loader.naming(), root.file, None)?;
+            for r in configs {
+                out.push((r.node, root.file.to_path_buf()));
+            }
+            continue;
+        }
+        let joined = root.dir.join(e);
+        match root.loader.kind(&joined) {
+            Some(crate::fs::Kind::Dir) => {
+                let dir = root.loader.resolve_dir(root.dir, e)?;
+                let opts = BuildOptions {
+                    reorder: Reorder::None,
+                    env: root.loader.env().clone(),
+                    plugins: outer.plugins.clone(),
+                    schema: outer.schema.clone(),
+                    warnings: outer.warnings.clone(),
+                    ..Default::default()
+                };
+                let built = build(root.loader.fs(), &dir, &opts)?;
+                for r in built.into_vec() {
+                    out.push((r.node, dir.clone()));
+                }
+            }
+            Some(crate::fs::Kind::File) => {
+                let path = root.resolve(e)?;
+                for r in root.loader.resources_from_file(&path)? {
+                    out.push((r.node, path.clone()));
+                }
+            }
+            _ => {
+                return Err(Error::config(
+                    root.file,
+                    format!("'{}' does not exist", joined.display()),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The schema a kustomization's `openapi:` field asks for: None for the built-in one,
+/// the parsed file for `path:`; an unknown `version:` is refused as kustomize refuses it.
+fn openapi_schema(
+    k: &Kustomization,
+    root: &Root<'_>,
+) -> Result<Option<crate::schema::merge::Schema>> {
+    let Some(o) = &k.openapi else { return Ok(None) };
+    if let Some(path) = o.get("path").filter(|p| !p.is_empty()) {
+        let full = root.resolve(path)?;
+        let text = root.loader.read_text(&full)?;
+        let doc = crate::yaml::parse_one(&text).map_err(|e| Error::Yaml {
+            path: full.clone(),
+            source: e,
+        })?;
+        return Ok(Some(crate::schema::merge::Schema::from_openapi(&doc)));
+    }
+    if let Some(v) = o.get("version").filter(|v| !v.is_empty())
+        && v != crate::schema::merge::BUILTIN_VERSION
+    {
+        return Err(Error::config(
+            root.file,
+            "the specified OpenAPI version is not built in",
+        ));
+    }
+    Ok(None)
+}
+
+/// The schema strategic merge follows in this build.
+fn schema_of(opts: &BuildOptions) -> &Schema {
+    opts.schema
+        .as_deref()
+        .unwrap_or_else(|| crate::schema::merge::builtin())
+}
+
+/// What the plugins this layer declares run with.
+fn plugin_host(opts: &BuildOptions) -> registry::PluginHost<'_> {
+    registry::PluginHost {
+        options: &opts.plugins,
+        warnings: &opts.warnings,
+    }
 }
 
 const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
@@ -155,8 +284,7 @@ fn refuse_unsupported(file: &Path, k: &Kustomization) -> Result<()> {
         ),
         ("inventory", k.inventory.is_some()),
     ];
-    let pending = crate::builtins::pending_fields(k);
-    for (field, set) in checks.into_iter().chain(pending) {
+    for (field, set) in checks {
         if set {
             return Err(Error::NotSupported {
                 path: file.to_path_buf(),
@@ -179,22 +307,24 @@ fn accumulate(
     // Each entry of `resources:` is read or built on its own, so the entries are loaded
     // in parallel, then taken in order: the result, the first error and the plugin
     // warnings are those of a sequential walk.
-    let schema = crate::schema::merge::current_custom();
     let origins = ra.transformer_origins;
+    let opts = &ra.opts;
     let pieces = crate::par::map_ordered(&k.resources, |entry| {
-        let _schema = crate::schema::merge::SchemaGuard::install_shared(schema.clone());
         let mut stack = stack.clone();
-        crate::plugin::collect_warnings(|| {
-            load_resource(loader, dir, file, entry, origins, &mut stack)
-        })
+        let own = BuildOptions {
+            warnings: Warnings::default(),
+            ..opts.clone()
+        };
+        let piece = load_resource(loader, dir, file, entry, origins, &own, &mut stack);
+        (piece, own.warnings.take())
     });
     for (piece, warnings) in pieces {
-        crate::plugin::forward_warnings(warnings);
+        ra.opts.warnings.extend(warnings);
         piece?.add_to(ra)?;
     }
     // kustomize's order: configurations, generators, then components, then transformers.
     let root = Root { loader, dir, file };
-    let layer = builtins::layer_config(k, &root)?;
+    let layer = layer_config(k, &root)?;
     ra.config.merge_owned(layer);
     run_generators(&root, k, ra)?;
     for entry in &k.components {
@@ -279,6 +409,7 @@ fn load_resource(
     file: &Path,
     entry: &str,
     transformer_origins: bool,
+    opts: &BuildOptions,
     stack: &mut Vec<PathBuf>,
 ) -> Result<Piece> {
     let joined = dir.join(entry);
@@ -294,6 +425,7 @@ fn load_resource(
             }
             let mut sub_ra = Accumulator {
                 transformer_origins,
+                opts: opts.clone(),
                 ..Default::default()
             };
             stack.push(sub.clone());
@@ -362,17 +494,19 @@ fn run_generators(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> R
     let cx = Context {
         root: *root,
         config: &ra.config,
+        schema: schema_of(&ra.opts),
     };
     let mut generated: Vec<Vec<Resource>> = Vec::new();
-    let run = |g: Box<dyn builtins::Generator>| -> Result<Vec<Resource>> {
+    let run = |g: Box<dyn Generator>| -> Result<Vec<Resource>> {
         let batch = g.generate(&cx)?;
         check_identities(&batch, root.loader.naming(), root.file, Some(g.name()))?;
         Ok(batch)
     };
-    for g in builtins::field_generators(k, root)? {
+    for g in registry::field_generators(k, root)? {
         generated.push(run(g)?);
     }
-    for g in builtins::config_generators(k, root)? {
+    let configs = plugin_configs(&k.generators, root, &ra.opts)?;
+    for g in registry::config_generators(configs, root, plugin_host(&ra.opts))? {
         generated.push(run(g)?);
     }
     for batch in generated {
@@ -428,12 +562,17 @@ fn absorb(file: &Path, resources: &mut ResMap, r: Resource) -> Result<()> {
 }
 
 fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
-    let mut all = builtins::field_transformers(k, root, &ra.config)?;
-    all.extend(builtins::config_transformers(k, root)?);
+    let mut all = registry::field_transformers(k, root, &ra.config)?;
+    all.extend(registry::config_transformers(
+        plugin_configs(&k.transformers, root, &ra.opts)?,
+        root,
+        plugin_host(&ra.opts),
+    )?);
     for t in all {
         let cx = Context {
             root: *root,
             config: &ra.config,
+            schema: schema_of(&ra.opts),
         };
         t.transform(&mut ra.resources, &cx)?;
         // A patch may remove a name or kind (`op: remove, path: /metadata`).
@@ -448,13 +587,89 @@ fn run_transformers(root: &Root<'_>, k: &Kustomization, ra: &mut Accumulator) ->
             builtins::build_metadata::record_transformer(&mut ra.resources, root.file, t.name());
         }
     }
-    for v in builtins::config_validators(k, root)? {
+    let configs = plugin_configs(&k.validators, root, &ra.opts)?;
+    for v in registry::config_validators(configs, root, plugin_host(&ra.opts))? {
         let cx = Context {
             root: *root,
             config: &ra.config,
+            schema: schema_of(&ra.opts),
         };
         v.transform(&mut ra.resources, &cx)?;
         ra.resources.fresh();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::build_in_memory;
+
+    /// An env-file line that is a bare key reads the environment the caller handed over in
+    /// `BuildOptions` (the library reads none itself); unset, the value is empty.
+    #[test]
+    fn env_file_bare_keys_read_the_environment_given_as_a_value() {
+        let files = [
+            (
+                "kustomization.yaml",
+                "configMapGenerator:\n- name: c\n  envs: [vars.env]\n  options:\n    disableNameSuffixHash: true\n",
+            ),
+            ("vars.env", "A=1\nFROM_ENV\nNOT_SET\n"),
+        ];
+        let mut vars = std::collections::BTreeMap::new();
+        vars.insert("FROM_ENV".to_string(), "given".to_string());
+        let given = BuildOptions {
+            env: crate::loader::Env::new(vars),
+            ..Default::default()
+        };
+        let expect = |v: &str| {
+            format!(
+                "apiVersion: v1\ndata:\n  A: \"1\"\n  FROM_ENV: {v}\n  NOT_SET: \"\"\nkind: ConfigMap\nmetadata:\n  name: c\n"
+            )
+        };
+        assert_eq!(build_in_memory(&files, &given), Ok(expect("given")));
+        assert_eq!(
+            build_in_memory(&files, &BuildOptions::default()),
+            Ok(expect("\"\""))
+        );
+    }
+
+    /// The refusal names the kustomization and says what kustomize says (the tree is also
+    /// an oracle case, tests/cases/builtins/replicas-on-a-kind-without-replicas-is-refused).
+    #[test]
+    fn replicas_on_a_kind_without_replicas_is_refused_naming_the_file() {
+        let files = [
+            (
+                "kustomization.yaml",
+                "resources: [cm.yaml]\nreplicas:\n- name: c\n  count: 2\n",
+            ),
+            (
+                "cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            ),
+        ];
+        let err = build_in_memory(&files, &BuildOptions::default())
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("kustomization.yaml"), "{err}");
+        assert!(err.contains("resource with name c does not match a config with the following GVK [Deployment.[noVer].[noGrp] StatefulSet.[noVer].[noGrp] ReplicaSet.[noVer].[noGrp] ReplicationController.[noVer].[noGrp]]"), "{err}");
+    }
+
+    /// The refusal names the kustomization and the missing id, as kustomize does (also an
+    /// oracle case, tests/cases/builtins/a-generator-merging-into-nothing-is-refused).
+    #[test]
+    fn a_generator_merging_into_nothing_is_refused_naming_the_file() {
+        let files = [(
+            "kustomization.yaml",
+            "configMapGenerator:\n- name: x\n  behavior: merge\n  literals: [a=b]\n",
+        )];
+        let err = build_in_memory(&files, &BuildOptions::default())
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.contains("ConfigMap.v1.[noGrp]/x.[noNs] does not exist; cannot merge or replace"),
+            "{err}"
+        );
+        assert!(err.contains("kustomization.yaml"), "{err}");
+    }
 }

@@ -241,7 +241,7 @@ fn render_kfdef(
             declared: &composed.declared,
             file: target,
         };
-        plugins.extend(steps::run(&step, &mut built)?);
+        plugins.extend(steps::run(&step, &mut built, opts)?);
         crate::loader::check_identities(
             &built,
             crate::loader::Naming::Required,

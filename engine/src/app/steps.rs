@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use crate::BuildOptions;
 use crate::error::{Error, Result};
 use crate::plugin::abi::Severity;
 use crate::plugin::transformer::Module;
@@ -62,8 +63,13 @@ pub const PARAM_SUBST: &str = "param-subst";
 pub const NAME_GEN: &str = "name-gen";
 
 /// Runs param-subst (when there are parameters) and name-gen (when a resource has only a
-/// `generateName`) over one application's resources; returns the plugins that ran.
-pub fn run(input: &StepInput<'_>, resources: &mut ResMap) -> Result<Vec<PluginUse>> {
+/// `generateName`) over one application's resources, with the build's plugin settings
+/// and warnings list; returns the plugins that ran.
+pub fn run(
+    input: &StepInput<'_>,
+    resources: &mut ResMap,
+    opts: &BuildOptions,
+) -> Result<Vec<PluginUse>> {
     let mut used = Vec::new();
     let params = referenced(input, effective_parameters(input), resources);
     if !params.is_empty() {
@@ -75,7 +81,7 @@ pub fn run(input: &StepInput<'_>, resources: &mut ResMap) -> Result<Vec<PluginUs
             list.push(Node::Map(m));
         }
         let config = function_config("ParamSubst", input.app, Some(Node::Seq(list)));
-        used.push(run_builtin(input, PARAM_SUBST, &config, resources)?);
+        used.push(run_builtin(input, PARAM_SUBST, &config, resources, opts)?);
     }
     let unnamed = resources.iter().any(|r| {
         r.name().is_empty()
@@ -85,7 +91,7 @@ pub fn run(input: &StepInput<'_>, resources: &mut ResMap) -> Result<Vec<PluginUs
     });
     if unnamed {
         let config = function_config("NameGen", input.app, None);
-        used.push(run_builtin(input, NAME_GEN, &config, resources)?);
+        used.push(run_builtin(input, NAME_GEN, &config, resources, opts)?);
     }
     Ok(used)
 }
@@ -168,11 +174,19 @@ fn run_builtin(
     name: &str,
     config: &Node,
     resources: &mut ResMap,
+    opts: &BuildOptions,
 ) -> Result<PluginUse> {
-    let results = crate::plugin::transformer::run_builtin(name, config, resources)?;
+    let results = crate::plugin::transformer::run_builtin(
+        name,
+        config,
+        resources,
+        &opts.plugins,
+        &opts.warnings,
+    )?;
     for r in results {
         if r.severity == Severity::Warning {
-            crate::plugin::warn(format!("application {}: {name}: {}", input.app, r.message));
+            opts.warnings
+                .push(format!("application {}: {name}: {}", input.app, r.message));
         }
     }
     let module = Module::builtin(name)

@@ -151,8 +151,8 @@ pub(crate) fn from_node_lenient<T: serde::de::DeserializeOwned>(
     let mut m = crate::yaml::Map::new();
     if let Some(src) = n.as_map() {
         for (k, v) in src {
-            if let Some(name) = known.iter().find(|f| f.eq_ignore_ascii_case(k)) {
-                m.insert((*name).to_string(), v.clone());
+            if let Some(name) = crate::kustomization::go_field(known, k) {
+                m.insert(name.to_string(), v.clone());
             }
         }
     }

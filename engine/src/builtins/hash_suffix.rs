@@ -6,7 +6,7 @@
 //! the data (and binaryData / stringData and Secret type); its first ten hex digits
 //! with 0,1,3,a,e mapped to g,h,k,m,t are appended as `-<hash>`.
 
-use sha2::{Digest, Sha256};
+use crate::fs::record::sha256_hex;
 
 use super::{Context, Transformer};
 use crate::error::Result;
@@ -67,21 +67,14 @@ pub fn hash(r: &Resource) -> String {
                 fields.push(("stringData", go_json(b)));
             }
         }
-        _ => return encode(&hex(go_json(&r.node).as_bytes())),
+        _ => return encode(&sha256_hex(go_json(&r.node).as_bytes())),
     }
     fields.sort_by(|a, b| a.0.cmp(b.0));
     let body: Vec<String> = fields
         .iter()
         .map(|(k, v)| format!("{}:{v}", go_string(k)))
         .collect();
-    encode(&hex(format!("{{{}}}", body.join(",")).as_bytes()))
-}
-
-fn hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    encode(&sha256_hex(format!("{{{}}}", body.join(",")).as_bytes()))
 }
 
 fn encode(hex: &str) -> String {

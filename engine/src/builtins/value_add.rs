@@ -9,8 +9,8 @@ use super::{Context, Transformer};
 use crate::error::Result;
 use crate::fieldspec::split_path;
 use crate::kustomization::Selector;
-use crate::patch::target::Target;
 use crate::resource::ResMap;
+use crate::resource::selector::Target;
 use crate::yaml::Node;
 
 /// One target: which resources, which field.

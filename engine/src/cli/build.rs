@@ -2,14 +2,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
 use crate::accumulate::{BuildOptions, Reorder};
 use crate::fs::{self, DiskFs, Fs, Kind};
-use crate::loader::LoadRestrictor;
 use crate::resource::Resource;
+use crate::transform::Warnings;
 use crate::yaml;
 
 /// Arguments of `strata build`.
@@ -36,13 +37,8 @@ pub struct BuildArgs {
 }
 
 /// Parses the build flags into library options.
-pub(super) fn options(a: &BuildArgs) -> Result<BuildOptions> {
-    let load_restrictor = LoadRestrictor::parse(&a.load_restrictor).with_context(|| {
-        format!(
-            "invalid --load-restrictor {:?}: use LoadRestrictionsRootOnly or LoadRestrictionsNone",
-            a.load_restrictor
-        )
-    })?;
+pub(super) fn options(a: &BuildArgs, warnings: &Warnings) -> Result<BuildOptions> {
+    let load_restrictor = super::bundle::parse_load_restrictor(&a.load_restrictor)?;
     let reorder = match a.reorder.as_deref() {
         None | Some("unspecified") => Reorder::Unspecified,
         Some("legacy") => Reorder::Legacy,
@@ -53,6 +49,9 @@ pub(super) fn options(a: &BuildArgs) -> Result<BuildOptions> {
         load_restrictor,
         reorder,
         env: environment(),
+        plugins: Arc::new(super::plugin::host_options(&a.plugin)?),
+        schema: None,
+        warnings: warnings.clone(),
     })
 }
 
@@ -66,9 +65,13 @@ fn environment() -> crate::loader::Env {
 }
 
 /// Runs `strata build`.
-pub(super) fn run(a: &BuildArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<()> {
-    let opts = options(a)?;
-    super::plugin::configure(&a.plugin)?;
+pub(super) fn run(
+    a: &BuildArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    warnings: &Warnings,
+) -> Result<()> {
+    let opts = options(a, warnings)?;
     let list: Vec<Resource> = if crate::app::is_app_file(&DiskFs, &a.dir) || !a.param.is_empty() {
         crate::app::render_with_params(&DiskFs, &a.dir, &opts, &a.param)?.resources
     } else {

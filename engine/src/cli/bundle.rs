@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::bundle::{self, BundleOptions};
 use crate::fs::DiskFs;
+use crate::transform::Warnings;
 
 /// Arguments of `strata bundle`.
 #[derive(Debug, Args)]
@@ -37,14 +38,25 @@ pub struct BundleArgs {
     pub load_restrictor: String,
 }
 
-/// Returns build options with the given `--load-restrictor` and the default order.
-pub(super) fn build_options(load_restrictor: &str) -> Result<crate::BuildOptions> {
-    let load_restrictor = crate::loader::LoadRestrictor::parse(load_restrictor).with_context(|| {
-        format!("invalid --load-restrictor {load_restrictor:?}: use LoadRestrictionsRootOnly or LoadRestrictionsNone")
-    })?;
+/// Returns build options with the given `--load-restrictor`, the default order and
+/// plugin settings, and `warnings` as the list plugin warnings go to.
+pub(super) fn build_options(
+    load_restrictor: &str,
+    warnings: &Warnings,
+) -> Result<crate::BuildOptions> {
     Ok(crate::BuildOptions {
-        load_restrictor,
+        load_restrictor: parse_load_restrictor(load_restrictor)?,
+        warnings: warnings.clone(),
         ..crate::BuildOptions::default()
+    })
+}
+
+/// Reads a `--load-restrictor` value (every command that builds takes the flag).
+pub(super) fn parse_load_restrictor(s: &str) -> Result<crate::loader::LoadRestrictor> {
+    crate::loader::LoadRestrictor::parse(s).with_context(|| {
+        format!(
+            "invalid --load-restrictor {s:?}: use LoadRestrictionsRootOnly or LoadRestrictionsNone"
+        )
     })
 }
 
@@ -80,8 +92,13 @@ fn tekton_path(a: &BundleArgs) -> PathBuf {
 }
 
 /// Runs `strata bundle`.
-pub(super) fn run(a: &BundleArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<()> {
-    let build = build_options(&a.load_restrictor)?;
+pub(super) fn run(
+    a: &BundleArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    warnings: &Warnings,
+) -> Result<()> {
+    let build = build_options(&a.load_restrictor, warnings)?;
     let opts = BundleOptions {
         source_date_epoch: source_date_epoch()?,
         tekton: a.tekton || a.tekton_out.is_some() || a.pin.is_some(),

@@ -9,10 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
-use crate::accumulate::BuildOptions;
 use crate::fs::{DiskFs, Fs as _};
-use crate::loader::LoadRestrictor;
 use crate::resource::Resource;
+use crate::transform::Warnings;
 
 /// Arguments of `strata check`.
 #[derive(Debug, Args)]
@@ -33,7 +32,7 @@ pub struct CheckArgs {
 }
 
 /// Runs `strata check`: prints each problem and fails when there is one.
-pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write) -> Result<()> {
+pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write, warnings: &Warnings) -> Result<()> {
     let release = match a.tekton_release.as_deref() {
         None => None,
         Some(r) => Some(crate::check::schema::Release::parse(r).with_context(|| {
@@ -43,13 +42,7 @@ pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write) -> Result<()> {
     let resources = match &a.built {
         Some(path) => read_built(path)?,
         None => {
-            let load_restrictor = LoadRestrictor::parse(&a.load_restrictor).with_context(|| {
-                format!("invalid --load-restrictor {:?}: use LoadRestrictionsRootOnly or LoadRestrictionsNone", a.load_restrictor)
-            })?;
-            let opts = BuildOptions {
-                load_restrictor,
-                ..BuildOptions::default()
-            };
+            let opts = super::bundle::build_options(&a.load_restrictor, warnings)?;
             crate::app::render(&DiskFs, &a.target, &opts)?.resources
         }
     };

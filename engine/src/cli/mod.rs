@@ -86,13 +86,15 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
     {
         crate::par::set_threads(n);
     }
+    // Plugin warnings of the command, printed after it whether it succeeds or not.
+    let warnings = crate::transform::Warnings::default();
     let result = match cli.command {
-        Command::Build(a) => build::run(&a, stdout, stderr),
-        Command::Bundle(a) => bundle::run(&a, stdout, stderr),
-        Command::Verify(a) => verify::run(&a, stdout),
+        Command::Build(a) => build::run(&a, stdout, stderr, &warnings),
+        Command::Bundle(a) => bundle::run(&a, stdout, stderr, &warnings),
+        Command::Verify(a) => verify::run(&a, stdout, &warnings),
         Command::Edit(a) => edit::run(&a, stderr),
-        Command::Check(a) => check::run(&a, stdout),
-        Command::Plugin(a) => plugin::run(&a, stdout, stderr),
+        Command::Check(a) => check::run(&a, stdout, &warnings),
+        Command::Plugin(a) => plugin::run(&a, stdout, stderr, &warnings),
         Command::Version(a) => version::run(&a, stdout, stderr),
         Command::Create(a) => kustomize::run_create(&a, stderr),
         Command::Localize(a) => kustomize::run_localize(&a, stdout),
@@ -101,7 +103,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         }
         Command::Openapi(c) => kustomize::run_openapi(&c, stdout),
     };
-    plugin::print_warnings(stderr);
+    plugin::print_warnings(stderr, &warnings);
     match result {
         Ok(()) => 0,
         Err(e) => {

@@ -9,8 +9,10 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
 
 use crate::fs::{DiskFs, Fs};
+use crate::plugin::transformer::{LimitError, set_limit};
 use crate::plugin::{self, HostOptions, Module, ModuleSource, WasmPlugin};
 use crate::resource::{ResMap, Resource};
+use crate::transform::Warnings;
 use crate::yaml::Node;
 
 /// `strata plugin ...`.
@@ -74,58 +76,35 @@ pub struct InspectArgs {
     pub module: String,
 }
 
-/// Sets the process-wide plugin host options from flags and the environment.
-#[allow(clippy::disallowed_methods, reason = "cli reads the environment")]
-pub(super) fn configure(a: &LimitArgs) -> Result<()> {
-    let mut o = HostOptions::default();
-    if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH")
-        && !s.is_empty()
-    {
-        o.epoch_seconds = s
-            .trim()
-            .parse()
-            .with_context(|| format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds"))?;
-    }
+/// The plugin settings from flags and the environment (`SOURCE_DATE_EPOCH`, the cache
+/// directory's variables); a flag's limit is read as its `wasm.limits` key is.
+pub(super) fn host_options(a: &LimitArgs) -> Result<HostOptions> {
+    let mut o = HostOptions {
+        epoch_seconds: super::bundle::source_date_epoch()?,
+        ..HostOptions::default()
+    };
     o.cache_dir = match &a.cache_dir {
         Some(d) if d.as_os_str() == "none" => None,
         Some(d) => Some(d.clone()),
         None => default_cache_dir(),
     };
-    let set = |v: Option<u64>, scale: u64, slot: &mut u64, cap: u64, flag: &str| -> Result<()> {
-        if let Some(v) = v {
-            let v = v.saturating_mul(scale);
-            if v > cap {
-                bail!("--{flag} is above the global cap ({cap})");
+    let flags = [
+        (a.fuel, "fuel", "plugin-fuel"),
+        (a.memory_mib, "memoryMiB", "plugin-memory-mib"),
+        (a.timeout_ms, "timeoutMs", "plugin-timeout-ms"),
+        (a.stdout_mib, "stdoutMiB", "plugin-stdout-mib"),
+    ];
+    for (value, key, flag) in flags {
+        let Some(v) = value else { continue };
+        match set_limit(&mut o.defaults, &o.caps, key, v) {
+            Ok(()) => {}
+            Err(LimitError::OverCap { cap, .. }) => {
+                bail!("--{flag} is above the global cap ({cap})")
             }
-            *slot = v;
+            Err(LimitError::Unknown) => bail!("--{flag}: no plugin limit is called {key}"),
         }
-        Ok(())
-    };
-    let caps = o.caps;
-    set(a.fuel, 1, &mut o.defaults.fuel, caps.fuel, "plugin-fuel")?;
-    set(
-        a.memory_mib,
-        1 << 20,
-        &mut o.defaults.memory_bytes,
-        caps.memory_bytes,
-        "plugin-memory-mib",
-    )?;
-    set(
-        a.timeout_ms,
-        1,
-        &mut o.defaults.timeout_ms,
-        caps.timeout_ms,
-        "plugin-timeout-ms",
-    )?;
-    set(
-        a.stdout_mib,
-        1 << 20,
-        &mut o.defaults.stdout_bytes,
-        caps.stdout_bytes,
-        "plugin-stdout-mib",
-    )?;
-    plugin::configure(o);
-    Ok(())
+    }
+    Ok(o)
 }
 
 #[allow(clippy::disallowed_methods, reason = "cli reads the environment")]
@@ -148,8 +127,8 @@ fn default_cache_dir() -> Option<PathBuf> {
 }
 
 /// Prints the warnings plugins reported.
-pub(super) fn print_warnings(stderr: &mut dyn Write) {
-    for w in plugin::take_warnings() {
+pub(super) fn print_warnings(stderr: &mut dyn Write, warnings: &Warnings) {
+    for w in warnings.take() {
         let _ = writeln!(stderr, "Warning: {w}");
     }
 }
@@ -169,10 +148,15 @@ fn load_module(spec: &str, pin: Option<&str>) -> Result<Module> {
 }
 
 /// Runs `strata plugin ...`.
-pub(super) fn run(a: &PluginArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<()> {
+pub(super) fn run(
+    a: &PluginArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    warnings: &Warnings,
+) -> Result<()> {
     match &a.command {
         PluginCommand::Inspect(i) => inspect(i, stdout),
-        PluginCommand::Run(r) => run_plugin(r, stdout, stderr),
+        PluginCommand::Run(r) => run_plugin(r, stdout, stderr, warnings),
     }
 }
 
@@ -214,8 +198,13 @@ fn inspect(a: &InspectArgs, stdout: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn run_plugin(a: &RunArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<()> {
-    configure(&a.limits)?;
+fn run_plugin(
+    a: &RunArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    warnings: &Warnings,
+) -> Result<()> {
+    let host = Arc::new(host_options(&a.limits)?);
     let module = load_module(&a.module, a.sha256.as_deref())?;
     let config: Node = match &a.config {
         Some(p) => {
@@ -235,8 +224,8 @@ fn run_plugin(a: &RunArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Re
         .context("reading resources from stdin")?;
     let resources = crate::loader::resources_from_text(&input, Path::new("<stdin>"))?;
     let mut map: ResMap = resources.into_iter().collect();
-    let limits = crate::plugin::transformer::limits_from(None).map_err(anyhow::Error::msg)?;
-    let p = WasmPlugin::new(module, config, limits, PathBuf::from("<stdin>"));
+    let p = WasmPlugin::new(module, config, host.defaults, PathBuf::from("<stdin>"))
+        .with_host(host.clone(), warnings.clone());
     let results = p
         .transform_map(&mut map)
         .map_err(|e| anyhow::anyhow!("plugin {}: {e}", a.module))?;

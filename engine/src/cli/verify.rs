@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::bundle;
 use crate::fs::DiskFs;
+use crate::transform::Warnings;
 
 /// Arguments of `strata verify`.
 #[derive(Debug, Args)]
@@ -24,7 +25,7 @@ pub struct VerifyArgs {
 }
 
 /// Runs `strata verify`.
-pub(super) fn run(a: &VerifyArgs, stdout: &mut dyn Write) -> Result<()> {
+pub(super) fn run(a: &VerifyArgs, stdout: &mut dyn Write, warnings: &Warnings) -> Result<()> {
     let report = bundle::verify(&DiskFs, &a.bundle)?;
     let digest = report.manifests.first().cloned().unwrap_or_default();
     writeln!(
@@ -33,7 +34,7 @@ pub(super) fn run(a: &VerifyArgs, stdout: &mut dyn Write) -> Result<()> {
         report.blobs, report.pins
     )?;
     if let Some(target) = &a.rebuild {
-        let build = super::bundle::build_options(&a.load_restrictor)?;
+        let build = super::bundle::build_options(&a.load_restrictor, warnings)?;
         let d = bundle::verify_rebuild(&DiskFs, &a.bundle, target, &build)?;
         writeln!(
             stdout,

@@ -61,26 +61,7 @@ impl FieldSpec {
     }
 }
 
-/// Splits `s` on `sep` where it is not inside an `open`…`close` pair: dotted field paths
-/// keep `[name=value]` whole, label selectors keep `in (a, b)` whole.
-pub fn split_outside(s: &str, sep: char, open: char, close: char) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    for c in s.chars() {
-        if c == open {
-            depth += 1;
-        } else if c == close {
-            depth -= 1;
-        } else if c == sep && depth == 0 {
-            out.push(std::mem::take(&mut cur));
-            continue;
-        }
-        cur.push(c);
-    }
-    out.push(cur);
-    out
-}
+pub use crate::resource::selector::split_outside;
 
 /// Splits a field-spec path on `/`, honouring `\/` as a literal slash (kustomize's
 /// `splitPath`).

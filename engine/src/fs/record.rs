@@ -41,12 +41,13 @@ impl<'a> RecordingFs<'a> {
     }
 }
 
-/// Returns the lowercase hex sha256 of `bytes`.
+/// Returns the lowercase hex sha256 of `bytes` (the one definition: bundles, locks,
+/// plugin pins, the plugin cache and content-hash suffixes all use it).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
+    use std::fmt::Write as _;
     let mut s = String::with_capacity(64);
-    for b in d {
-        s.push_str(&format!("{b:02x}"));
+    for b in Sha256::digest(bytes) {
+        let _ = write!(s, "{b:02x}");
     }
     s
 }

@@ -453,6 +453,49 @@ const FIELD_NAMES: &[&str] = &[
     "inventory",
 ];
 
+/// The field of `known` that Go's `encoding/json` (which kustomize reads kustomizations
+/// and plugin configs with) would fill from `key`: names match regardless of ASCII case.
+/// The one definition of that rule (kustomization fields, patch and built-in configs).
+pub fn go_field<'a>(known: &[&'a str], key: &str) -> Option<&'a str> {
+    known.iter().copied().find(|f| f.eq_ignore_ascii_case(key))
+}
+
+/// Converts a plugin config node to a serde type (after dropping apiVersion, kind and
+/// metadata).
+pub fn config_fields<T: serde::de::DeserializeOwned>(
+    node: &crate::yaml::Node,
+) -> std::result::Result<T, String> {
+    let mut c = node.clone();
+    if let Some(m) = c.as_map_mut() {
+        for k in ["apiVersion", "kind", "metadata"] {
+            m.shift_remove(k);
+        }
+        // kustomize reads plugin configs with Go's encoding/json, which matches field
+        // names regardless of case (`Path:` is `path:`).
+        const KNOWN: [&str; 8] = [
+            "path",
+            "patch",
+            "target",
+            "options",
+            "paths",
+            "patches",
+            "jsonOp",
+            "replacements",
+        ];
+        let keys: Vec<String> = m.keys().cloned().collect();
+        for k in keys {
+            if let Some(canon) = go_field(&KNOWN, &k).filter(|c| *c != k)
+                && !m.contains_key(canon)
+                && let Some(v) = m.shift_remove(&k)
+            {
+                m.insert(canon.to_string(), v);
+            }
+        }
+    }
+    let v = crate::yaml::json::to_json(&c).map_err(|e| e.to_string())?;
+    serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
 /// Re-reads a kustomization with top-level keys renamed to their canonical spelling
 /// when they differ only in case; None when nothing changes.
 fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
@@ -463,11 +506,10 @@ fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
     let mut out = serde_yaml_ng::Mapping::new();
     let mut changed = false;
     for (k, val) in m {
-        let key = match k.as_str().and_then(|s| {
-            FIELD_NAMES
-                .iter()
-                .find(|f| f.eq_ignore_ascii_case(s) && **f != s)
-        }) {
+        let key = match k
+            .as_str()
+            .and_then(|s| go_field(FIELD_NAMES, s).filter(|f| *f != s))
+        {
             Some(canon) => {
                 changed = true;
                 serde_yaml_ng::Value::String((*canon).to_string())

@@ -8,21 +8,23 @@
 
 pub mod json6902;
 pub mod strategic_merge;
-pub mod target;
 pub mod yaml11;
 
 use std::path::{Path, PathBuf};
 
 use json_patch::Patch as JsonPatch;
 
-use crate::builtins::{Context, Transformer};
 use crate::error::{Error, Result};
 use crate::kustomization::{Patch, Selector};
 use crate::loader::{Root, resources_from_text};
 use crate::resource::{ResId, ResMap, Resource};
+use crate::schema::merge::Schema;
+use crate::transform::{Context, Transformer};
 use crate::yaml::{Node, parse_documents};
 
-pub use target::Target;
+pub use crate::kustomization::config_fields;
+pub use crate::resource::selector::{self as target, Target};
+pub use crate::resource::stringify_annotations;
 
 /// Where a patch came from, for messages: the kustomization (or plugin config) and the
 /// patch file or "inline".
@@ -71,21 +73,6 @@ fn sm_patches(text: &str, source: &Path) -> Result<Vec<Resource>> {
     Ok(out)
 }
 
-/// kustomize reads annotations back as strings after patches and replacements
-/// (`GetAnnotations`/`SetAnnotations` round trips), so their values print quoted:
-/// `a: 1` becomes `a: "1"`. Labels keep their type.
-pub fn stringify_annotations(node: &mut Node) {
-    if let Some(Node::Map(m)) = node.get_path_mut(&["metadata", "annotations"]) {
-        for v in m.values_mut() {
-            if let Node::Scalar(s) = v
-                && s.tag != crate::yaml::Tag::Null
-            {
-                s.tag = crate::yaml::Tag::Str;
-            }
-        }
-    }
-}
-
 /// Returns the text as strategic-merge patches if it reads as one (every document a
 /// mapping, at least one).
 fn as_sm(text: &str, source: &Path) -> Option<Vec<Resource>> {
@@ -101,6 +88,7 @@ fn as_sm(text: &str, source: &Path) -> Option<Vec<Resource>> {
 /// patch deleted it. `retarget` gives the patch the resource's apiVersion and kind
 /// (kustomize's `ResMap.ApplySmPatch`).
 fn apply_sm_at(
+    schema: &Schema,
     resources: &mut ResMap,
     i: usize,
     patch: &Resource,
@@ -130,7 +118,7 @@ fn apply_sm_at(
     let merged =
         // The node moves into the merge; on failure the build stops, so nothing reads the
         // emptied resource.
-        crate::schema::merge::with_current(|s| strategic_merge::merge(std::mem::take(&mut res.node), p, s))
+        strategic_merge::merge(std::mem::take(&mut res.node), p, schema)
             .map_err(|m| origin.err_on(id, m))?;
     let Some(merged) = merged.filter(|n| n.as_map().is_some_and(|m| !m.is_empty())) else {
         return Ok(false);
@@ -287,14 +275,22 @@ impl Transformer for PatchTransformer {
         "PatchTransformer"
     }
 
-    fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
+    fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
         match &self.body {
             Body::Sm(patches) => {
                 for patch in patches {
                     match &self.target {
                         None => {
                             let i = unique_target(resources, patch, &self.origin)?;
-                            if !apply_sm_at(resources, i, patch, self.opts, false, &self.origin)? {
+                            if !apply_sm_at(
+                                cx.schema,
+                                resources,
+                                i,
+                                patch,
+                                self.opts,
+                                false,
+                                &self.origin,
+                            )? {
                                 resources.remove_at(i);
                             }
                         }
@@ -307,8 +303,15 @@ impl Transformer for PatchTransformer {
                                 .collect();
                             let mut deleted = Vec::new();
                             for i in selected {
-                                if !apply_sm_at(resources, i, patch, self.opts, true, &self.origin)?
-                                {
+                                if !apply_sm_at(
+                                    cx.schema,
+                                    resources,
+                                    i,
+                                    patch,
+                                    self.opts,
+                                    true,
+                                    &self.origin,
+                                )? {
                                     deleted.push(i);
                                 }
                             }
@@ -481,14 +484,22 @@ impl Transformer for PatchStrategicMergeTransformer {
         "PatchStrategicMergeTransformer"
     }
 
-    fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
+    fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
         for patch in &self.patches {
             let mut origin = self.origin.clone();
             if let Some(src) = &patch.source {
                 origin.what = format!("patchesStrategicMerge {src}");
             }
             let i = unique_target(resources, patch, &origin)?;
-            if !apply_sm_at(resources, i, patch, PatchOptions::default(), true, &origin)? {
+            if !apply_sm_at(
+                cx.schema,
+                resources,
+                i,
+                patch,
+                PatchOptions::default(),
+                true,
+                &origin,
+            )? {
                 resources.remove_at(i);
             }
             resources.fresh();
@@ -532,47 +543,9 @@ pub fn field_transformers(
     Ok((early, late))
 }
 
-/// Converts a plugin config node to a serde type (after dropping apiVersion, kind and
-/// metadata).
-pub(crate) fn config_fields<T: serde::de::DeserializeOwned>(
-    node: &Node,
-) -> std::result::Result<T, String> {
-    let mut c = node.clone();
-    if let Some(m) = c.as_map_mut() {
-        for k in ["apiVersion", "kind", "metadata"] {
-            m.shift_remove(k);
-        }
-        // kustomize reads plugin configs with Go's encoding/json, which matches field
-        // names regardless of case (`Path:` is `path:`).
-        const KNOWN: [&str; 8] = [
-            "path",
-            "patch",
-            "target",
-            "options",
-            "paths",
-            "patches",
-            "jsonOp",
-            "replacements",
-        ];
-        let keys: Vec<String> = m.keys().cloned().collect();
-        for k in keys {
-            if let Some(canon) = KNOWN
-                .iter()
-                .find(|c| c.eq_ignore_ascii_case(&k) && **c != k)
-                && !m.contains_key(canon)
-                && let Some(v) = m.shift_remove(&k)
-            {
-                m.insert((*canon).to_string(), v);
-            }
-        }
-    }
-    let v = crate::yaml::json::to_json(&c).map_err(|e| e.to_string())?;
-    serde_json::from_value(v).map_err(|e| e.to_string())
-}
-
 /// The `transformers:` entries this module provides (`apiVersion: builtin` with kind
-/// PatchTransformer, PatchStrategicMergeTransformer, PatchJson6902Transformer or
-/// ReplacementTransformer); None for other kinds.
+/// PatchTransformer, PatchStrategicMergeTransformer or PatchJson6902Transformer); None
+/// for other kinds.
 pub fn transformer_from_config(
     node: &Node,
     root: &Root<'_>,
@@ -622,35 +595,21 @@ pub fn transformer_from_config(
                     .map_err(wrap)?,
             )
         }
-        "ReplacementTransformer" => Box::new(
-            crate::replacement::ReplacementTransformer::from_config(node, root, file)?,
-        ),
         _ => return Ok(None),
     }))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
-    use crate::fs::overlay::OverlayFs;
     use crate::{BuildOptions, Reorder};
 
     /// Builds a one-directory tree and prints it (or the error).
     pub(crate) fn build(files: &[(&str, &str)]) -> String {
-        let inner = crate::fs::EmptyFs;
-        let mut fs = OverlayFs::new(&inner);
-        for (name, text) in files {
-            fs.add_file(PathBuf::from("/t").join(name), text.as_bytes().to_vec());
-        }
         let opts = BuildOptions {
             reorder: Reorder::None,
             ..Default::default()
         };
-        match crate::build(&fs, Path::new("/t"), &opts) {
-            Ok(r) => crate::print(r.as_slice()).unwrap_or_else(|e| format!("error: {e}")),
-            Err(e) => format!("error: {e}"),
-        }
+        crate::testing::build_in_memory(files, &opts).unwrap_or_else(|e| format!("error: {e}"))
     }
 
     const RES: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n";

@@ -14,52 +14,12 @@ use crate::yaml::emit::{JsonScalar, json_scalar};
 use crate::yaml::{Map, Node, Scalar, Tag};
 
 /// The version of the ABI this host speaks (plugins/ABI.md).
-pub const ABI_VERSION: &str = "strata.dev/plugin-abi/v1";
+pub use strata_plugin_abi::ABI_VERSION;
 
 /// The annotation carrying an item's input position through a plugin.
 pub const ITEM_ANNOTATION: &str = "internal.config.kubernetes.io/strata-item";
 
-/// A result a plugin reported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PluginResult {
-    /// `error`, `warning` or `info`.
-    pub severity: Severity,
-    /// The message.
-    pub message: String,
-    /// The resource it concerns, as `kind/name`, if given.
-    pub resource: Option<String>,
-    /// The field path it concerns, if given.
-    pub field: Option<String>,
-}
-
-/// A result's severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// Fails the build.
-    Error,
-    /// Reported, does not fail.
-    Warning,
-    /// Reported.
-    Info,
-}
-
-impl std::fmt::Display for PluginResult {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        };
-        write!(f, "{sev}: {}", self.message)?;
-        if let Some(r) = &self.resource {
-            write!(f, " (resource {r})")?;
-        }
-        if let Some(p) = &self.field {
-            write!(f, " (field {p})")?;
-        }
-        Ok(())
-    }
-}
+pub use crate::error::plugin::{PluginResult, Severity};
 
 /// A decoded output `ResourceList`.
 #[derive(Debug, Default)]

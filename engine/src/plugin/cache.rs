@@ -25,11 +25,12 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, InstancePre, Module};
 
+use super::PluginError;
 use super::engine;
 use super::sandbox::State;
-use super::verify::{hex, sha256_hex};
-use super::{PluginError, warn};
+use super::verify::sha256_hex;
 use crate::fs::{DiskFs, Fs};
+use crate::transform::Warnings;
 
 /// Names the entry format; a new layout gets a new number.
 const MAGIC: &[u8] = b"STRATA-CWASM-2\n";
@@ -55,11 +56,13 @@ fn table() -> &'static Table {
 /// Returns the module, ready to instantiate: from the process table, the disk cache in
 /// `cache_dir` (if any and private), or by compiling within `timeout_ms`. `sha256` is the
 /// digest of `bytes` (the process table is keyed by it); the disk cache computes its own.
+/// A cache directory that is not private is not used, with a message in `warnings`.
 pub fn load(
     bytes: &Arc<[u8]>,
     sha256: &str,
     cache_dir: Option<&Path>,
     timeout_ms: u64,
+    warnings: &Warnings,
 ) -> Result<(Arc<InstancePre<State>>, Origin), PluginError> {
     if let Ok(t) = table().lock()
         && let Some(pre) = t.get(sha256)
@@ -74,7 +77,7 @@ pub fn load(
         )));
     }
     let entry = match cache_dir {
-        Some(d) => private_entry(d, &actual)?,
+        Some(d) => private_entry(d, &actual, warnings)?,
         None => None,
     };
     let mut origin = Origin::Compiled;
@@ -137,16 +140,20 @@ pub fn clear_memory() {
 /// The cache file for a module (a name only: what an entry is for is checked inside).
 pub fn entry_path(dir: &Path, sha256: &str) -> Result<PathBuf, PluginError> {
     let fp = engine::fingerprint()?;
-    let key = hex(&Sha256::digest(format!("{sha256}\n{fp}").as_bytes()));
+    let key = sha256_hex(format!("{sha256}\n{fp}").as_bytes());
     Ok(dir.join(format!("{key}.cwasm")))
 }
 
 /// The entry path when `dir` is private; None (and a warning) when it is not.
-fn private_entry(dir: &Path, sha256: &str) -> Result<Option<PathBuf>, PluginError> {
+fn private_entry(
+    dir: &Path,
+    sha256: &str,
+    warnings: &Warnings,
+) -> Result<Option<PathBuf>, PluginError> {
     match crate::fs::private::ensure_private_dir(dir) {
         Ok(()) => entry_path(dir, sha256).map(Some),
         Err(e) => {
-            warn(format!(
+            warnings.push(format!(
                 "plugin cache {} is not used: {e}; compiled plugins run native code, so their cache must be private to you (plugins/ABI.md, \"Caching\")",
                 dir.display()
             ));

@@ -306,30 +306,8 @@ const EFAULT: i32 = 21;
 const EINVAL: i32 = 28;
 const ESPIPE: i32 = 70;
 
-/// The `wasi_snapshot_preview1` functions a plugin may import, and nothing else.
-pub const ALLOWED_IMPORTS: &[&str] = &[
-    "args_get",
-    "args_sizes_get",
-    "environ_get",
-    "environ_sizes_get",
-    "fd_read",
-    "fd_write",
-    "fd_close",
-    "fd_seek",
-    "fd_fdstat_get",
-    "fd_fdstat_set_flags",
-    "fd_filestat_get",
-    "fd_prestat_get",
-    "fd_prestat_dir_name",
-    "clock_time_get",
-    "clock_res_get",
-    "random_get",
-    "proc_exit",
-    "sched_yield",
-];
-
-/// The import module name of WASI preview 1.
-pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
+/// The allow-list and module name are the ABI's (one definition, shared with xtask).
+pub use strata_plugin_abi::{ALLOWED_IMPORTS, WASI_MODULE};
 
 type Cx<'a> = Caller<'a, State>;
 

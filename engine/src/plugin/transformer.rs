@@ -16,11 +16,11 @@ use sha2::{Digest, Sha256};
 
 use super::abi::{self, Output, PluginResult, Severity};
 use super::sandbox::{self, Call, Limits};
-use super::{FUNCTION_ANNOTATION, PluginError, cache, engine, options, verify, warn};
-use crate::builtins::{Context, Generator, Transformer};
+use super::{CAPS, FUNCTION_ANNOTATION, HostOptions, PluginError, cache, engine, verify};
 use crate::error::{Error, Result};
 use crate::loader::Root;
 use crate::resource::{ResMap, Resource};
+use crate::transform::{Context, Generator, Transformer, Warnings};
 use crate::yaml::{Map, Node};
 
 mod embedded {
@@ -76,7 +76,7 @@ impl Module {
                 });
             }
         }
-        let shape = verify::check(&bytes, &options().caps)?;
+        let shape = verify::check(&bytes, &CAPS)?;
         Ok(Module {
             source,
             bytes,
@@ -139,10 +139,15 @@ pub struct WasmPlugin {
     /// The file that declared it, for messages.
     pub declared_in: PathBuf,
     name: String,
+    /// The build's plugin settings (cache, clock).
+    host: Arc<HostOptions>,
+    /// Where its warnings go.
+    warnings: Warnings,
 }
 
-/// Reads the `wasm:` function annotation of a plugin config.
-pub fn from_config(node: &Node, root: &Root<'_>) -> Result<Option<WasmPlugin>> {
+/// Reads the `wasm:` function annotation of a plugin config; its `limits:` start from
+/// `host`'s defaults within `host`'s caps.
+pub fn from_config(node: &Node, root: &Root<'_>, host: &HostOptions) -> Result<Option<WasmPlugin>> {
     let Some(text) = node.str_at(&["metadata", "annotations", FUNCTION_ANNOTATION]) else {
         return Ok(None);
     };
@@ -200,21 +205,19 @@ pub fn from_config(node: &Node, root: &Root<'_>) -> Result<Option<WasmPlugin>> {
         }
     };
     let name = module.display_name();
-    let limits = limits_from(w.get("limits"))
+    let limits = limits_from(w.get("limits"), host)
         .map_err(|m| Error::plugin(root.file, &name, PluginError::Config(m)))?;
-    Ok(Some(WasmPlugin {
+    Ok(Some(WasmPlugin::new(
         module,
-        function_config: node.clone(),
+        node.clone(),
         limits,
-        declared_in: root.file.to_path_buf(),
-        name,
-    }))
+        root.file.to_path_buf(),
+    )))
 }
 
-/// Reads `wasm.limits`, checked against the process caps.
-pub fn limits_from(n: Option<&Node>) -> std::result::Result<Limits, String> {
-    let opts = options();
-    let mut l = opts.defaults;
+/// Reads `wasm.limits`: `host`'s defaults, changed within `host`'s caps.
+pub fn limits_from(n: Option<&Node>, host: &HostOptions) -> std::result::Result<Limits, String> {
+    let mut l = host.defaults;
     let Some(n) = n else { return Ok(l) };
     let Some(m) = n.as_map() else {
         return Err("wasm.limits must be a mapping".into());
@@ -224,48 +227,82 @@ pub fn limits_from(n: Option<&Node>) -> std::result::Result<Limits, String> {
             .as_str()
             .and_then(|s| s.parse::<u64>().ok())
             .ok_or_else(|| format!("wasm.limits.{k} must be a non-negative integer"))?;
-        let (slot, value, cap, unit) = match k.as_str() {
-            "fuel" => (&mut l.fuel, num, opts.caps.fuel, ""),
-            "memoryMiB" => (
-                &mut l.memory_bytes,
-                num.saturating_mul(1 << 20),
-                opts.caps.memory_bytes,
-                " bytes",
-            ),
-            "timeoutMs" => (&mut l.timeout_ms, num, opts.caps.timeout_ms, " ms"),
-            "stdoutMiB" => (
-                &mut l.stdout_bytes,
-                num.saturating_mul(1 << 20),
-                opts.caps.stdout_bytes,
-                " bytes",
-            ),
-            "stderrKiB" => (
-                &mut l.stderr_bytes,
-                num.saturating_mul(1 << 10),
-                opts.caps.stderr_bytes,
-                " bytes",
-            ),
-            "moduleMiB" => (
-                &mut l.module_bytes,
-                num.saturating_mul(1 << 20),
-                opts.caps.module_bytes,
-                " bytes",
-            ),
-            "functions" => (&mut l.functions, num, opts.caps.functions, ""),
-            _ => {
+        match set_limit(&mut l, &host.caps, k, num) {
+            Ok(()) => {}
+            Err(LimitError::Unknown) => {
                 return Err(format!(
                     "unknown limit {k} (expected fuel, memoryMiB, timeoutMs, stdoutMiB, stderrKiB, moduleMiB, functions)"
                 ));
             }
-        };
-        if value > cap {
-            return Err(format!(
-                "wasm.limits.{k} asks for {value}{unit}, more than the global cap of {cap}{unit}"
-            ));
+            Err(LimitError::OverCap { value, cap, unit }) => {
+                return Err(format!(
+                    "wasm.limits.{k} asks for {value}{unit}, more than the global cap of {cap}{unit}"
+                ));
+            }
         }
-        *slot = value;
     }
     Ok(l)
+}
+
+/// Why a limit could not be set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitError {
+    /// No limit has that key.
+    Unknown,
+    /// The value (in bytes, ms or units, with `unit` naming it in messages) is above the cap.
+    OverCap {
+        /// What was asked for, scaled.
+        value: u64,
+        /// The cap.
+        cap: u64,
+        /// ` bytes`, ` ms` or empty.
+        unit: &'static str,
+    },
+}
+
+/// Sets one limit by its `wasm.limits` key (`memoryMiB` counts MiB, `stderrKiB` KiB, ...),
+/// refusing a value above `caps`: the one reading of a limit, for plugin configs and flags.
+pub fn set_limit(
+    l: &mut Limits,
+    caps: &Limits,
+    key: &str,
+    num: u64,
+) -> std::result::Result<(), LimitError> {
+    let (slot, value, cap, unit) = match key {
+        "fuel" => (&mut l.fuel, num, caps.fuel, ""),
+        "memoryMiB" => (
+            &mut l.memory_bytes,
+            num.saturating_mul(1 << 20),
+            caps.memory_bytes,
+            " bytes",
+        ),
+        "timeoutMs" => (&mut l.timeout_ms, num, caps.timeout_ms, " ms"),
+        "stdoutMiB" => (
+            &mut l.stdout_bytes,
+            num.saturating_mul(1 << 20),
+            caps.stdout_bytes,
+            " bytes",
+        ),
+        "stderrKiB" => (
+            &mut l.stderr_bytes,
+            num.saturating_mul(1 << 10),
+            caps.stderr_bytes,
+            " bytes",
+        ),
+        "moduleMiB" => (
+            &mut l.module_bytes,
+            num.saturating_mul(1 << 20),
+            caps.module_bytes,
+            " bytes",
+        ),
+        "functions" => (&mut l.functions, num, caps.functions, ""),
+        _ => return Err(LimitError::Unknown),
+    };
+    if value > cap {
+        return Err(LimitError::OverCap { value, cap, unit });
+    }
+    *slot = value;
+    Ok(())
 }
 
 impl WasmPlugin {
@@ -283,7 +320,25 @@ impl WasmPlugin {
             limits,
             declared_in,
             name,
+            host: Arc::default(),
+            warnings: Warnings::default(),
         }
+    }
+
+    /// Runs with `host`'s settings (cache, clock) and records warnings in `warnings`
+    /// (a new plugin has the default settings and a list of its own).
+    pub fn with_host(self, host: Arc<HostOptions>, warnings: Warnings) -> WasmPlugin {
+        WasmPlugin {
+            host,
+            warnings,
+            ..self
+        }
+    }
+
+    /// The warnings it has recorded (its results of severity warning or info, and the
+    /// cache's), shared with whoever gave it the list.
+    pub fn warnings(&self) -> &Warnings {
+        &self.warnings
     }
 
     fn err(&self, e: PluginError) -> Error {
@@ -318,7 +373,7 @@ impl WasmPlugin {
     /// Runs the module on raw stdin bytes (for `strata plugin run` and benchmarks).
     /// Compiling (when the module is not cached) and running share one deadline.
     pub fn run_raw(&self, input: Vec<u8>) -> std::result::Result<sandbox::RunOutput, PluginError> {
-        let opts = options();
+        let opts = &*self.host;
         verify::within_size(self.module.bytes.len() as u64, &self.limits)?;
         verify::within_functions(self.module.functions, &self.limits)?;
         let mut h = Sha256::new();
@@ -332,6 +387,7 @@ impl WasmPlugin {
             &self.module.sha256,
             opts.cache_dir.as_deref(),
             self.limits.timeout_ms,
+            &self.warnings,
         )?;
         let spent = engine::ticks().saturating_sub(before) * engine::TICK_MS;
         let budget = self.limits.timeout_ms.saturating_sub(spent);
@@ -407,7 +463,7 @@ impl WasmPlugin {
 
     fn report(&self, results: Vec<PluginResult>) {
         for r in results {
-            warn(format!(
+            self.warnings.push(format!(
                 "{}: plugin {}: {r}",
                 self.declared_in.display(),
                 self.name
@@ -497,15 +553,19 @@ fn strip_empty_labels(mut n: Node) -> Node {
 }
 
 /// Runs a plugin shipped inside strata (`param-subst`, `name-gen`) over resources, with
-/// the default limits; returns its non-error results (warnings, infos).
+/// `host`'s default limits; returns its non-error results (warnings, infos), and
+/// records the cache's warnings in `warnings`.
 pub fn run_builtin(
     name: &str,
     function_config: &Node,
     resources: &mut ResMap,
+    host: &Arc<HostOptions>,
+    warnings: &Warnings,
 ) -> Result<Vec<PluginResult>> {
     let who = format!("builtin:{name}");
     let at = PathBuf::from("functionConfig");
     let module = Module::builtin(name).map_err(|e| Error::plugin(&at, &who, e))?;
-    let p = WasmPlugin::new(module, function_config.clone(), options().defaults, at);
+    let p = WasmPlugin::new(module, function_config.clone(), host.defaults, at)
+        .with_host(host.clone(), warnings.clone());
     p.transform_map(resources).map_err(|e| p.err(e))
 }

@@ -6,7 +6,6 @@
 //! parsed and its function count before anything is compiled; and it refuses what would
 //! split the memory budget (more than one memory, shared or 64-bit memories, many tables).
 
-use sha2::{Digest, Sha256};
 use wasmparser::{Encoding, ExternalKind, Parser, Payload, TypeRef};
 
 use super::PluginError;
@@ -36,20 +35,7 @@ pub struct Inspection {
     pub problems: Vec<String>,
 }
 
-/// Returns the lower-case hex sha256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+pub use crate::fs::record::sha256_hex;
 
 fn kind_name(k: ExternalKind) -> &'static str {
     match k {

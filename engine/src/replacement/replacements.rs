@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::builtins::{Context, Transformer};
 use crate::error::{Error, Result};
 use crate::kustomization::{ReplacementField, Selector};
 use crate::loader::Root;
-use crate::patch::Target;
+use crate::resource::selector::Target;
 use crate::resource::{Gvk, ResId, ResMap, Resource};
+use crate::transform::{Context, Transformer};
 use crate::yaml::{Node, Scalar, Tag};
 
 use super::path::{CreateKind, for_each_match, lookup, split};
@@ -199,7 +199,7 @@ impl ReplacementTransformer {
             #[serde(default)]
             replacements: Vec<Entry>,
         }
-        let c: C = crate::patch::config_fields(node).map_err(|m| {
+        let c: C = crate::kustomization::config_fields(node).map_err(|m| {
             Error::config(
                 file,
                 format!("plugin {} fails configuration: {m}", ResId::of(node)),
@@ -357,7 +357,7 @@ fn apply_target(
             }
         }
         r.reconcile_aliases();
-        crate::patch::stringify_annotations(&mut r.node);
+        crate::resource::stringify_annotations(&mut r.node);
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 mod id;
 mod resmap;
+pub mod selector;
 
 pub use id::{Gvk, ResId};
 pub use resmap::ResMap;
@@ -321,4 +322,19 @@ fn alias_slot<'n>(node: &'n mut Node, map: &[Step], key: &str) -> Option<&'n mut
         };
     }
     cur.as_map_mut()?.get_mut(key)
+}
+
+/// kustomize reads annotations back as strings after patches and replacements
+/// (`GetAnnotations`/`SetAnnotations` round trips), so their values print quoted:
+/// `a: 1` becomes `a: "1"`. Labels keep their type.
+pub fn stringify_annotations(node: &mut Node) {
+    if let Some(Node::Map(m)) = node.get_path_mut(&["metadata", "annotations"]) {
+        for v in m.values_mut() {
+            if let Node::Scalar(s) = v
+                && s.tag != crate::yaml::Tag::Null
+            {
+                s.tag = crate::yaml::Tag::Str;
+            }
+        }
+    }
 }

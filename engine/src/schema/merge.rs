@@ -9,9 +9,8 @@
 //! from the Kubernetes v1.21.2 OpenAPI bundle kustomize embeds. A kustomization's
 //! `openapi: {path: ...}` replaces it for the whole build, as in kustomize.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use crate::resource::Gvk;
 use crate::yaml::Node;
@@ -304,86 +303,6 @@ impl<'a> SchemaRef<'a> {
 pub fn builtin() -> &'static Schema {
     static S: OnceLock<Schema> = OnceLock::new();
     S.get_or_init(|| Schema::from_table(TABLE))
-}
-
-thread_local! {
-    static CUSTOM: RefCell<Option<Arc<Schema>>> = const { RefCell::new(None) };
-}
-
-/// Installs the schema of a kustomization's `openapi: {path: ...}` for the builds run on
-/// this thread (None restores the built-in one). kustomize keeps this schema global too.
-pub fn set_custom(schema: Option<Schema>) {
-    CUSTOM.with(|c| *c.borrow_mut() = schema.map(Arc::new));
-}
-
-/// Restores the previous custom schema when dropped (builds nest: a `transformers:`
-/// directory is built inside another build).
-pub struct SchemaGuard(Option<Arc<Schema>>);
-
-impl SchemaGuard {
-    /// Installs `schema` (None keeps the current one) and remembers the previous one.
-    pub fn install(schema: Option<Schema>) -> SchemaGuard {
-        let prev = CUSTOM.with(|c| c.borrow().clone());
-        if let Some(s) = schema {
-            CUSTOM.with(|c| *c.borrow_mut() = Some(Arc::new(s)));
-        }
-        SchemaGuard(prev)
-    }
-
-    /// Installs the schema another thread has in force (see [`current_custom`]), so that
-    /// work handed to a helper thread merges as it would on the thread that started it.
-    pub fn install_shared(schema: Option<Arc<Schema>>) -> SchemaGuard {
-        let prev = CUSTOM.with(|c| std::mem::replace(&mut *c.borrow_mut(), schema));
-        SchemaGuard(prev)
-    }
-}
-
-/// The custom schema in force on this thread, if any, to pass to helper threads.
-pub fn current_custom() -> Option<Arc<Schema>> {
-    CUSTOM.with(|c| c.borrow().clone())
-}
-
-impl Drop for SchemaGuard {
-    fn drop(&mut self) {
-        let prev = self.0.take();
-        CUSTOM.with(|c| *c.borrow_mut() = prev);
-    }
-}
-
-/// The schema a kustomization's `openapi:` field asks for: None for the built-in one,
-/// the parsed file for `path:`; an unknown `version:` is refused as kustomize refuses it.
-pub fn for_kustomization(
-    k: &crate::kustomization::Kustomization,
-    root: &crate::loader::Root<'_>,
-) -> crate::error::Result<Option<Schema>> {
-    let Some(o) = &k.openapi else { return Ok(None) };
-    if let Some(path) = o.get("path").filter(|p| !p.is_empty()) {
-        let full = root.resolve(path)?;
-        let text = root.loader.read_text(&full)?;
-        let doc = crate::yaml::parse_one(&text).map_err(|e| crate::error::Error::Yaml {
-            path: full.clone(),
-            source: e,
-        })?;
-        return Ok(Some(Schema::from_openapi(&doc)));
-    }
-    if let Some(v) = o.get("version").filter(|v| !v.is_empty())
-        && v != BUILTIN_VERSION
-    {
-        return Err(crate::error::Error::config(
-            root.file,
-            "the specified OpenAPI version is not built in",
-        ));
-    }
-    Ok(None)
-}
-
-/// Runs `f` with the schema in force: the custom one if set, else the built-in one.
-pub fn with_current<R>(f: impl FnOnce(&Schema) -> R) -> R {
-    let custom = CUSTOM.with(|c| c.borrow().clone());
-    match custom {
-        Some(s) => f(&s),
-        None => f(builtin()),
-    }
 }
 
 #[cfg(test)]

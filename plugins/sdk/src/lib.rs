@@ -22,34 +22,13 @@ use std::io::{Read, Write};
 use serde_json::value::RawValue;
 pub use serde_json::{Map, Value, json};
 
-/// The ABI version this SDK speaks (`plugins/ABI.md`).
-pub const ABI_VERSION: &str = "strata.dev/plugin-abi/v1";
+/// The ABI version this SDK speaks (`plugins/ABI.md`), and how serious a result is
+/// (`Error` fails the build): the host's definitions.
+pub use strata_plugin_abi::{ABI_VERSION, Severity};
 
 /// Annotations under this prefix belong to the host (item tracking); plugins keep them
 /// as they are and leave them out of content hashes.
 pub const INTERNAL_ANNOTATION_PREFIX: &str = "internal.config.kubernetes.io/";
-
-/// How serious a result is. `Error` fails the build.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// Fails the build.
-    Error,
-    /// Printed, does not fail.
-    Warning,
-    /// Informational.
-    Info,
-}
-
-impl Severity {
-    /// The KRM spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
 
 /// One entry of the output `results:` list.
 #[derive(Clone, Debug, PartialEq)]

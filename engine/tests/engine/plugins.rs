@@ -9,17 +9,19 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use strata::plugin::{Limits, Module, ModuleSource, PluginError, WasmPlugin, run_builtin};
+use strata::plugin::{
+    HostOptions, Limits, Module, ModuleSource, PluginError, WasmPlugin, run_builtin,
+};
 use strata::resource::ResMap;
+use strata::transform::Warnings;
 use strata::yaml::{Node, parse_one};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+use super::support::repo;
+
+/// The default plugin settings, as a build without flags has them.
+fn host() -> Arc<HostOptions> {
+    Arc::default()
 }
 
 fn wat_module(path: &Path) -> Module {
@@ -47,9 +49,10 @@ fn resources(text: &str) -> ResMap {
 
 const ONE: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
 
-/// Runs a module as a transformer over one ConfigMap; returns the error and the time
-/// it took. The input must be left untouched on failure.
-fn refuse(module: Module, limits: Limits) -> (PluginError, Duration) {
+/// Runs a module as a transformer over one ConfigMap; returns the error. The input must
+/// be left untouched on failure. (How long it took is the benchmarks' business: a test
+/// asserts the variant, and `PluginError::Timeout` is itself the proof of the deadline.)
+fn refuse(module: Module, limits: Limits) -> PluginError {
     let p = WasmPlugin::new(
         module,
         Node::map(),
@@ -58,17 +61,15 @@ fn refuse(module: Module, limits: Limits) -> (PluginError, Duration) {
     );
     let mut map = resources(ONE);
     let before = map.clone().into_vec();
-    let t = Instant::now();
     let e = p
         .transform_map(&mut map)
         .expect_err("the hostile plugin must be refused");
-    let took = t.elapsed();
     assert_eq!(
         map.into_vec(),
         before,
         "a failed plugin must not change the resources"
     );
-    (e, took)
+    e
 }
 
 fn small() -> Limits {
@@ -142,7 +143,7 @@ fn hostile_case(name: &str) {
         _ => {}
     }
     let limits = small();
-    let (e, took) = refuse(wat_module(&path), limits);
+    let e = refuse(wat_module(&path), limits);
     let msg = e.to_string();
     match name {
         "infinite_loop" => assert!(matches!(e, PluginError::OutOfFuel { .. }), "{msg}"),
@@ -198,10 +199,6 @@ fn hostile_case(name: &str) {
         ),
         other => panic!("no expectation for {other}"),
     }
-    assert!(
-        took < Duration::from_secs(limits.timeout_ms / 1000),
-        "{name} took {took:?}"
-    );
 }
 
 #[test]
@@ -234,9 +231,8 @@ fn timeout_is_a_backstop_behind_fuel() {
         timeout_ms: 200,
         ..small()
     };
-    let (e, took) = refuse(wat_module(&hostile("infinite_loop")), limits);
+    let e = refuse(wat_module(&hostile("infinite_loop")), limits);
     assert!(matches!(e, PluginError::Timeout { ms: 200 }), "{e}");
-    assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
 #[test]
@@ -283,7 +279,8 @@ fn builtin_param_subst_substitutes_declared_names_only() {
     let mut map = resources(
         "apiVersion: tekton.dev/v1beta1\nkind: Task\nmetadata:\n  name: t\nspec:\n  steps:\n  - image: gcr.io/$(project)/img\n    args: [\"$(params.x)\", \"$(inputs.resources.y.url)\", \"$$(project)\"]\n",
     );
-    let results = run_builtin("param-subst", &cfg, &mut map).unwrap();
+    let results =
+        run_builtin("param-subst", &cfg, &mut map, &host(), &Warnings::default()).unwrap();
     let out = strata::print(&map.into_vec()).unwrap();
     assert!(out.contains("image: gcr.io/kf-ci/img"), "{out}");
     assert!(
@@ -299,7 +296,7 @@ fn builtin_param_subst_substitutes_declared_names_only() {
 fn builtin_param_subst_required_without_value_fails_naming_the_plugin() {
     let cfg = parse_one("parameters:\n- name: project\n  required: true\n").unwrap();
     let mut map = resources(ONE);
-    let e = run_builtin("param-subst", &cfg, &mut map)
+    let e = run_builtin("param-subst", &cfg, &mut map, &host(), &Warnings::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -313,8 +310,22 @@ fn builtin_name_gen_is_deterministic_and_renames_references() {
     let text = "apiVersion: tekton.dev/v1beta1\nkind: Pipeline\nmetadata:\n  generateName: ci-\n---\napiVersion: tekton.dev/v1beta1\nkind: PipelineRun\nmetadata:\n  generateName: run-\nspec:\n  pipelineRef:\n    name: ci-\n";
     let mut a = resources(text);
     let mut b = resources(text);
-    run_builtin("name-gen", &Node::map(), &mut a).unwrap();
-    run_builtin("name-gen", &Node::map(), &mut b).unwrap();
+    run_builtin(
+        "name-gen",
+        &Node::map(),
+        &mut a,
+        &host(),
+        &Warnings::default(),
+    )
+    .unwrap();
+    run_builtin(
+        "name-gen",
+        &Node::map(),
+        &mut b,
+        &host(),
+        &Warnings::default(),
+    )
+    .unwrap();
     let (a, b) = (a.into_vec(), b.into_vec());
     assert_eq!(a, b);
     let name = a[0].name().to_string();
@@ -350,7 +361,7 @@ fn reference_plugin_fixtures() {
             let read = |f: &str| std::fs::read_to_string(case.join(f)).ok();
             let cfg = parse_one(&read("config.yaml").unwrap_or_default()).unwrap();
             let mut map = resources(&read("input.yaml").unwrap());
-            let got = run_builtin(plugin, &cfg, &mut map);
+            let got = run_builtin(plugin, &cfg, &mut map, &host(), &Warnings::default());
             match (read("expected.yaml"), read("error.txt")) {
                 (Some(want), None) => {
                     got.unwrap_or_else(|e| panic!("{}: {e}", case.display()));
@@ -395,13 +406,23 @@ fn declared_in_a_kustomization_with_path_and_pin() {
         dir: &canon,
         file: &file,
     };
-    let p = strata::plugin::from_config(&parse_one(&decl(&sha)).unwrap(), &root)
-        .unwrap()
-        .unwrap();
+    let p = strata::plugin::from_config(
+        &parse_one(&decl(&sha)).unwrap(),
+        &root,
+        &host(),
+        &Warnings::default(),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(p.limits.memory_bytes, 32 << 20);
-    let e = strata::plugin::from_config(&parse_one(&decl(&"a".repeat(64))).unwrap(), &root)
-        .unwrap_err()
-        .to_string();
+    let e = strata::plugin::from_config(
+        &parse_one(&decl(&"a".repeat(64))).unwrap(),
+        &root,
+        &host(),
+        &Warnings::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("sha256 mismatch") && e.contains("plugins/echo.wasm"),
         "{e}"
@@ -409,9 +430,21 @@ fn declared_in_a_kustomization_with_path_and_pin() {
     let none =
         parse_one("apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: x\n")
             .unwrap();
-    assert!(strata::plugin::from_config(&none, &root).unwrap().is_none());
+    assert!(
+        strata::plugin::from_config(&none, &root, &host(), &Warnings::default())
+            .unwrap()
+            .is_none()
+    );
     let outside = decl(&sha).replace("plugins/echo.wasm", "../outside.wasm");
-    assert!(strata::plugin::from_config(&parse_one(&outside).unwrap(), &root).is_err());
+    assert!(
+        strata::plugin::from_config(
+            &parse_one(&outside).unwrap(),
+            &root,
+            &host(),
+            &Warnings::default()
+        )
+        .is_err()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -537,8 +570,18 @@ fn cache_dir(tag: &str) -> PathBuf {
 /// Loads through the cache in `dir` and runs the module; returns where the code came
 /// from and the exit code.
 fn load_and_run(bytes: &Arc<[u8]>, sha: &str, dir: &Path) -> (strata::plugin::cache::Origin, i32) {
+    load_and_run_warning(bytes, sha, dir, &Warnings::default())
+}
+
+/// [`load_and_run`], recording the cache's warnings in `warnings`.
+fn load_and_run_warning(
+    bytes: &Arc<[u8]>,
+    sha: &str,
+    dir: &Path,
+    warnings: &Warnings,
+) -> (strata::plugin::cache::Origin, i32) {
     use strata::plugin::{cache, sandbox};
-    let (pre, origin) = cache::load(bytes, sha, Some(dir), 30_000).unwrap();
+    let (pre, origin) = cache::load(bytes, sha, Some(dir), 30_000, warnings).unwrap();
     let call = sandbox::Call {
         name: "t",
         stdin: Vec::new(),
@@ -623,9 +666,12 @@ fn a_cache_others_may_write_is_not_used() {
     // A directory others may write is not read at all, and the build says so.
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     cache::clear_memory();
-    let _ = strata::plugin::take_warnings();
-    assert_eq!(load_and_run(&bytes, &sha, &dir), (Origin::Compiled, 3));
-    let warnings = strata::plugin::take_warnings();
+    let warnings = Warnings::default();
+    assert_eq!(
+        load_and_run_warning(&bytes, &sha, &dir, &warnings),
+        (Origin::Compiled, 3)
+    );
+    let warnings = warnings.take();
     assert!(
         warnings
             .iter()
@@ -658,7 +704,7 @@ fn generated(name: &str, n: usize) -> Module {
 /// by its declaration (global cap) or before compiling (the plugin's own limit).
 #[test]
 fn modules_over_the_compile_bounds_are_refused_before_compiling() {
-    let caps = strata::plugin::options().caps;
+    let caps = strata::plugin::CAPS;
     let over_cap = with_functions(caps.functions as usize);
     let e = Module::new(
         ModuleSource::Path("big.wasm".into()),
@@ -682,7 +728,7 @@ fn modules_over_the_compile_bounds_are_refused_before_compiling() {
     };
     let m = generated("mid.wasm", 1000);
     assert_eq!(m.functions, 1001);
-    let (e, _) = refuse(m, limits);
+    let e = refuse(m, limits);
     assert!(
         matches!(
             e,
@@ -699,7 +745,7 @@ fn modules_over_the_compile_bounds_are_refused_before_compiling() {
         ..small()
     };
     let m = generated("mid.wasm", 2000);
-    let (e, _) = refuse(m, tiny);
+    let e = refuse(m, tiny);
     assert!(
         matches!(e, PluginError::ModuleTooLarge { what: "bytes", .. }),
         "{e}"
@@ -715,7 +761,7 @@ fn compiling_is_inside_the_deadline() {
         ..small()
     };
     let m = generated("slow.wasm", 3001);
-    let (e, _) = refuse(m, limits);
+    let e = refuse(m, limits);
     assert!(matches!(e, PluginError::CompileTimeout { ms: 1 }), "{e}");
 }
 
@@ -751,14 +797,14 @@ fn host_calls_are_metered_per_byte() {
     )
     .unwrap();
     // Compiled beforehand, so the whole 10 ms are the run's.
-    strata::plugin::cache::load(&m.bytes, &m.sha256, None, 30_000).unwrap();
+    strata::plugin::cache::load(&m.bytes, &m.sha256, None, 30_000, &Default::default()).unwrap();
     let limits = Limits {
         fuel: u64::MAX / 2,
         timeout_ms: 10,
         memory_bytes: 128 << 20,
         ..small()
     };
-    let (e, _) = refuse(m, limits);
+    let e = refuse(m, limits);
     assert!(matches!(e, PluginError::Timeout { ms: 10 }), "{e}");
 }
 
@@ -971,9 +1017,9 @@ fn plugin_warnings_keep_the_declaration_order() {
         .unwrap();
     }
     std::fs::write(dir.join("kustomization.yaml"), top).unwrap();
-    let _ = strata::plugin::take_warnings();
-    let built = strata::build(&strata::fs::DiskFs, &dir, &strata::BuildOptions::default());
-    let warnings = strata::plugin::take_warnings();
+    let opts = strata::BuildOptions::default();
+    let built = strata::build(&strata::fs::DiskFs, &dir, &opts);
+    let warnings = opts.warnings.take();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(built.is_ok(), "{:?}", built.err());
     let order: Vec<String> = warnings

@@ -1,4 +1,5 @@
-//! Patch and replacement targets: kustomize's `types.Selector` matched as `ResMap.Select`
+//! Which resources a selector picks (patch and replacement targets, ValueAddTransformer):
+//! kustomize's `types.Selector` matched as `ResMap.Select`
 //! matches it.
 //!
 //! group, version, kind, name and namespace are regular expressions anchored at both
@@ -136,7 +137,7 @@ impl Requirement {
 
 /// Splits on commas that are not inside parentheses.
 fn split_top(s: &str) -> Vec<String> {
-    crate::fieldspec::split_outside(s, ',', '(', ')')
+    split_outside(s, ',', '(', ')')
 }
 
 fn parse_set(s: &str) -> Result<Vec<String>, String> {
@@ -213,6 +214,27 @@ fn parse_selector(s: &str) -> Result<Vec<Requirement>, String> {
         out.push(req);
     }
     Ok(out)
+}
+
+/// Splits `s` on `sep` where it is not inside an `open`…`close` pair: dotted field paths
+/// keep `[name=value]` whole, label selectors keep `in (a, b)` whole.
+pub fn split_outside(s: &str, sep: char, open: char, close: char) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    for c in s.chars() {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+        } else if c == sep && depth == 0 {
+            out.push(std::mem::take(&mut cur));
+            continue;
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The one test file that runs the real `strata` binary: exit codes, the stdout/stderr
-//! split, no half-written output, and the conformance floor.
+//! The real `strata` binary's contract: exit codes, the stdout/stderr split, no
+//! half-written output, and the conformance floor (bundle.rs runs the binary too, for
+//! `strata bundle`).
 #![allow(
     clippy::disallowed_methods,
     reason = "tests and fixtures create trees on disk"
@@ -7,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use super::support::write;
 
 fn strata(args: &[&str], cwd: &Path) -> Output {
     strata_threads(args, cwd, None)
@@ -35,18 +38,7 @@ fn assert_ok(out: &Output) {
 
 /// A fresh directory under the target dir, emptied first.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
-    }
-    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    super::support::scratch("process", name)
 }
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n";

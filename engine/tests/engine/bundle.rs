@@ -16,34 +16,14 @@ use std::time::{Duration, SystemTime};
 
 use strata::fs::record::sha256_hex;
 
-fn strata_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
-    c.args(args).current_dir(cwd);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().unwrap_or_else(|e| panic!("running strata: {e}"))
-}
+use super::support::{strata_env, write};
 
 fn strata(args: &[&str], cwd: &Path) -> Output {
     strata_env(args, cwd, &[])
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bundle")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
-    }
-    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    super::support::scratch("bundle", name)
 }
 
 fn ok(out: &Output) -> String {
@@ -266,7 +246,7 @@ fn verify_checks_every_digest_and_names_what_a_rebuild_changes() {
     write(
         &d,
         "manifests/ci/ci-pipeline/overlays/legacy-task/task.yaml",
-        &task("legacy").replace("alpine", "busybox"),
+        task("legacy").replace("alpine", "busybox"),
     );
     let out = strata(&["verify", "out", "--rebuild", "app.yaml"], &d);
     refused(&out, "resource Task legacy (tekton.dev/v1): differs");
@@ -291,13 +271,9 @@ fn tekton_bundle_contract_is_enforced_naming_the_rule() {
     let d = scratch("contract");
     example(&d);
     let many: String = (0..21).map(|i| format!("- t{i}.yaml\n")).collect();
-    write(
-        &d,
-        "many/kustomization.yaml",
-        &format!("resources:\n{many}"),
-    );
+    write(&d, "many/kustomization.yaml", format!("resources:\n{many}"));
     for i in 0..21 {
-        write(&d, &format!("many/t{i}.yaml"), &task(&format!("t{i}")));
+        write(&d, &format!("many/t{i}.yaml"), task(&format!("t{i}")));
     }
     refused(
         &strata(&["bundle", "many", "-o", "out", "--tekton"], &d),
@@ -308,7 +284,7 @@ fn tekton_bundle_contract_is_enforced_naming_the_rule() {
         "deploy/kustomization.yaml",
         "resources:\n- t.yaml\n- d.yaml\n",
     );
-    write(&d, "deploy/t.yaml", &task("t"));
+    write(&d, "deploy/t.yaml", task("t"));
     // A tekton.dev kind the resolver does not serve is refused; other API groups (the
     // run's ServiceAccount, RBAC, claims) stay in the main bundle only.
     write(
@@ -328,12 +304,12 @@ fn tekton_bundle_contract_is_enforced_naming_the_rule() {
     write(
         &d,
         "twice/a.yaml",
-        &task("same").replace("metadata:\n", "metadata:\n  namespace: a\n"),
+        task("same").replace("metadata:\n", "metadata:\n  namespace: a\n"),
     );
     write(
         &d,
         "twice/b.yaml",
-        &task("same").replace("metadata:\n", "metadata:\n  namespace: b\n"),
+        task("same").replace("metadata:\n", "metadata:\n  namespace: b\n"),
     );
     refused(
         &strata(&["bundle", "twice", "-o", "out", "--tekton"], &d),
