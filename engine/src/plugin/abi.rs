@@ -14,7 +14,7 @@ use crate::yaml::emit::{JsonScalar, json_scalar};
 use crate::yaml::{Map, Node, Scalar, Tag};
 
 /// The version of the ABI this host speaks (plugins/ABI.md).
-pub const ABI_VERSION: &str = "strata.dev/plugin-abi/v1";
+pub const ABI_VERSION: &str = "strata.dev/plugin-abi/v2";
 
 /// The annotation carrying an item's input position through a plugin.
 pub const ITEM_ANNOTATION: &str = "internal.config.kubernetes.io/strata-item";

@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 pub use serde_json::{Map, Value, json};
 
 /// The ABI version this SDK speaks (`plugins/ABI.md`).
-pub const ABI_VERSION: &str = "strata.dev/plugin-abi/v1";
+pub const ABI_VERSION: &str = "strata.dev/plugin-abi/v2";
 
 /// Annotations under this prefix belong to the host (item tracking); plugins keep them
 /// as they are and leave them out of content hashes.
