@@ -279,6 +279,129 @@ fn go_and_assemblyscript_modules_are_reproducible() {
     );
 }
 
+/// Runs the real `strata` binary.
+fn strata(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .env("STRATA_CACHE_DIR", scratch().join("cache"))
+        .output()
+        .unwrap()
+}
+
+/// `strata plugin new --lang LANG NAME` in a fresh directory; returns the plugin's dir.
+fn scaffold(lang: &str, name: &str) -> PathBuf {
+    let parent = scratch().join(format!("new-{lang}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&parent);
+    std::fs::create_dir_all(&parent).unwrap();
+    let out = strata(&[
+        "plugin".as_ref(),
+        "new".as_ref(),
+        "--lang".as_ref(),
+        lang.as_ref(),
+        name.as_ref(),
+        "--parent".as_ref(),
+        parent.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = strata(&[
+        "plugin".as_ref(),
+        "new".as_ref(),
+        "--lang".as_ref(),
+        lang.as_ref(),
+        name.as_ref(),
+        "--parent".as_ref(),
+        parent.as_os_str(),
+    ]);
+    assert!(
+        !again.status.success()
+            && String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "a second `plugin new` must not overwrite the first"
+    );
+    parent.join(name)
+}
+
+/// `strata plugin test DIR`: its stdout, and whether it passed.
+fn plugin_test(dir: &Path) -> (String, bool) {
+    let out = strata(&[
+        "plugin".as_ref(),
+        "test".as_ref(),
+        dir.as_os_str(),
+        "--plugin-timeout-ms".as_ref(),
+        "600000".as_ref(),
+    ]);
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.success(),
+    )
+}
+
+#[test]
+fn go_skeleton_builds_and_passes_its_fixture() {
+    let dir = scaffold("go", "team-note");
+    let mut cmd = go_build_command(&dir, &dir.join("team-note.wasm"), &scratch().join("go"));
+    run(&mut cmd, "building the Go skeleton");
+    let (out, ok) = plugin_test(&dir);
+    assert!(ok && out.contains("1 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn assemblyscript_skeleton_builds_passes_and_shows_a_diff() {
+    let dir = scaffold("assemblyscript", "as-note");
+    std::os::unix::fs::symlink(
+        repo().join("plugins/sdk-as/node_modules"),
+        dir.join("node_modules"),
+    )
+    .unwrap();
+    let mut cmd = asc_build_command(
+        &dir,
+        Path::new("assembly/index.ts"),
+        &dir.join("as-note.wasm"),
+    );
+    run(&mut cmd, "building the AssemblyScript skeleton");
+    let (out, ok) = plugin_test(&dir);
+    assert!(
+        ok && out.contains("ok   basic") && out.contains("1 passed, 0 failed"),
+        "{out}"
+    );
+    let expected = dir.join("tests/fixtures/basic/expected.yaml");
+    let text = std::fs::read_to_string(&expected).unwrap();
+    std::fs::write(&expected, text.replace("hello", "goodbye")).unwrap();
+    let (out, ok) = plugin_test(&dir);
+    assert!(
+        !ok && out.contains("FAIL basic") && out.contains("0 passed, 1 failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("-    example.com/as-note: goodbye\n+    example.com/as-note: hello\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn c_skeleton_builds_and_passes_its_fixture() {
+    let dir = scaffold("c", "c-note");
+    let mut cmd = std::process::Command::new("clang");
+    cmd.current_dir(&dir).args([
+        "--target=wasm32-wasi",
+        "--sysroot=/usr",
+        "-O2",
+        "-s",
+        "-o",
+        "c-note.wasm",
+        "c-note.c",
+    ]);
+    run(
+        &mut cmd,
+        "building the C skeleton (clang lld wasi-libc libclang-rt-dev-wasm32)",
+    );
+    let (out, ok) = plugin_test(&dir);
+    assert!(ok && out.contains("1 passed, 0 failed"), "{out}");
+}
+
 #[test]
 fn every_sdk_speaks_the_hosts_abi_version() {
     let want = strata::plugin::abi::ABI_VERSION;
@@ -293,4 +416,34 @@ fn every_sdk_speaks_the_hosts_abi_version() {
             "{sdk} does not say {want}"
         );
     }
+}
+
+#[test]
+fn rust_skeleton_builds_and_passes_its_fixture() {
+    let dir = scaffold("rust", "rs-note");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.current_dir(&dir)
+        .args([
+            "build",
+            "--release",
+            "--offline",
+            "--target",
+            "wasm32-wasip1",
+            "--target-dir",
+        ])
+        .arg(scratch().join("rust-target"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    run(
+        &mut cmd,
+        "building the Rust skeleton (rustup target add wasm32-wasip1)",
+    );
+    std::fs::copy(
+        scratch().join("rust-target/wasm32-wasip1/release/rs-note.wasm"),
+        dir.join("rs-note.wasm"),
+    )
+    .unwrap();
+    let (out, ok) = plugin_test(&dir);
+    assert!(ok && out.contains("1 passed, 0 failed"), "{out}");
 }

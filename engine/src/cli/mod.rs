@@ -8,6 +8,7 @@ mod bundle;
 mod check;
 mod edit;
 mod plugin;
+mod plugin_dev;
 mod verify;
 
 use std::ffi::OsString;
