@@ -9,11 +9,7 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-
-use strata::plugin::{Limits, Module, ModuleSource, WasmPlugin};
-use strata::resource::ResMap;
-use strata::yaml::parse_one;
+use std::sync::OnceLock;
 
 include!("../../plugins/lang_build.rs");
 
@@ -94,63 +90,28 @@ fn as_module() -> &'static [u8] {
     })
 }
 
-/// Compiling a 4 MiB Go module on a loaded 2-core machine can take longer than the
-/// default deadline; fuel still decides.
-fn limits() -> Limits {
-    Limits {
-        timeout_ms: 600_000,
-        ..Limits::default()
-    }
-}
-
-fn resources(text: &str) -> ResMap {
-    strata::loader::resources_from_text(text, Path::new("<test>"))
-        .unwrap()
-        .into_iter()
-        .collect()
-}
-
-/// Runs a plugin's fixtures (plugins/reference/NAME/tests/fixtures/<case>/).
+/// Runs a plugin's fixtures (plugins/reference/NAME/tests/fixtures/<case>/) with
+/// `strata plugin test`; returns how many passed.
 fn fixtures(name: &str, bytes: &[u8]) -> usize {
-    let module = Module::new(
-        ModuleSource::Path(format!("{name}.wasm")),
-        Arc::from(bytes),
-        None,
-    )
-    .unwrap();
-    let dir = repo()
-        .join("plugins/reference")
-        .join(name)
-        .join("tests/fixtures");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    cases.sort();
-    for case in &cases {
-        let read = |f: &str| std::fs::read_to_string(case.join(f)).ok();
-        let cfg = parse_one(&read("config.yaml").unwrap()).unwrap();
-        let p = WasmPlugin::new(module.clone(), cfg, limits(), case.join("config.yaml"));
-        let mut map = resources(&read("input.yaml").unwrap());
-        let got = p.transform_map(&mut map);
-        match (read("expected.yaml"), read("error.txt")) {
-            (Some(want), None) => {
-                got.unwrap_or_else(|e| panic!("{}: {e}", case.display()));
-                assert_eq!(
-                    strata::print(&map.into_vec()).unwrap(),
-                    want,
-                    "{}",
-                    case.display()
-                );
-            }
-            (None, Some(want)) => {
-                let e = got.expect_err("expected an error").to_string();
-                assert!(e.contains(want.trim()), "{}: {e}", case.display());
-            }
-            _ => panic!("{}: needs expected.yaml or error.txt", case.display()),
-        }
-    }
-    cases.len()
+    let module = scratch().join(format!("fixtures-{name}-{}.wasm", std::process::id()));
+    std::fs::write(&module, bytes).unwrap();
+    let dir = repo().join("plugins/reference").join(name);
+    let out = strata(&[
+        "plugin".as_ref(),
+        "test".as_ref(),
+        dir.as_os_str(),
+        "--module".as_ref(),
+        module.as_os_str(),
+        "--plugin-timeout-ms".as_ref(),
+        "600000".as_ref(),
+    ]);
+    let _ = std::fs::remove_file(&module);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success() && text.contains(" passed, 0 failed"),
+        "{text}"
+    );
+    text.lines().filter(|l| l.starts_with("ok ")).count()
 }
 
 #[test]
@@ -293,29 +254,24 @@ fn scaffold(lang: &str, name: &str) -> PathBuf {
     let parent = scratch().join(format!("new-{lang}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&parent);
     std::fs::create_dir_all(&parent).unwrap();
-    let out = strata(&[
-        "plugin".as_ref(),
-        "new".as_ref(),
-        "--lang".as_ref(),
-        lang.as_ref(),
-        name.as_ref(),
-        "--parent".as_ref(),
-        parent.as_os_str(),
-    ]);
+    let new = || {
+        strata(&[
+            "plugin".as_ref(),
+            "new".as_ref(),
+            "--lang".as_ref(),
+            lang.as_ref(),
+            name.as_ref(),
+            "--parent".as_ref(),
+            parent.as_os_str(),
+        ])
+    };
+    let out = new();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let again = strata(&[
-        "plugin".as_ref(),
-        "new".as_ref(),
-        "--lang".as_ref(),
-        lang.as_ref(),
-        name.as_ref(),
-        "--parent".as_ref(),
-        parent.as_os_str(),
-    ]);
+    let again = new();
     assert!(
         !again.status.success()
             && String::from_utf8_lossy(&again.stderr).contains("already exists"),
