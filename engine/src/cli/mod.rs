@@ -9,6 +9,7 @@ mod check;
 mod edit;
 mod kustomize;
 mod plugin;
+mod plugin_dev;
 mod verify;
 mod version;
 

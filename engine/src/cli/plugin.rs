@@ -30,6 +30,10 @@ pub enum PluginCommand {
     Run(RunArgs),
     /// Print a module's sha256, imports and exports, and whether it fits the ABI.
     Inspect(InspectArgs),
+    /// Write a plugin skeleton (Rust, Go, C or AssemblyScript) that passes its fixture.
+    New(super::plugin_dev::NewArgs),
+    /// Run a plugin on its fixture directories; show a diff where the output differs.
+    Test(super::plugin_dev::TestArgs),
 }
 
 /// Limits and cache flags, shared by `build` and `plugin run`.
@@ -157,6 +161,8 @@ pub(super) fn run(
     match &a.command {
         PluginCommand::Inspect(i) => inspect(i, stdout),
         PluginCommand::Run(r) => run_plugin(r, stdout, stderr, warnings),
+        PluginCommand::New(n) => super::plugin_dev::new(n, stdout),
+        PluginCommand::Test(t) => super::plugin_dev::test(t, stdout, warnings),
     }
 }
 

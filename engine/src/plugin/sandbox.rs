@@ -5,7 +5,9 @@
 //! What the guest sees: stdin is the input `ResourceList`; stdout and stderr are
 //! memory buffers that trap when full; argv is the plugin's name; the environment is
 //! empty; there are no preopened directories (so no file can be opened) and no sockets;
-//! both clocks read the fixed build time (`SOURCE_DATE_EPOCH`, or zero); `random_get`
+//! the real-time clock reads the fixed build time (`SOURCE_DATE_EPOCH`, or zero) and
+//! the monotonic clocks a fixed origin, both moving only when the plugin sleeps in
+//! `poll_oneoff` (virtual time: no wall-clock wait); `random_get`
 //! returns a SHA-256 stream seeded from the module digest and the input. The output
 //! of a plugin therefore depends on its input alone. Imports outside this surface are
 //! refused before anything runs (verify.rs). Guest memory is only touched through
@@ -78,6 +80,14 @@ pub const FUEL_PER_RANDOM_BYTE: u64 = 16;
 /// The most iovecs one `fd_read` or `fd_write` takes (Linux's `IOV_MAX`).
 pub const MAX_IOVECS: i32 = 1024;
 
+/// The most subscriptions one `poll_oneoff` takes (`EINVAL` beyond).
+pub const MAX_SUBSCRIPTIONS: u32 = 1024;
+
+/// How far `poll_oneoff` may move the virtual clock in one run, in nanoseconds (a
+/// day): sleeping is free in wall-clock time, so a plugin waiting for a timer past
+/// this is stopped instead of being answered.
+pub const MAX_VIRTUAL_SLEEP_NS: u64 = 24 * 3600 * 1_000_000_000;
+
 /// Bytes of host memory one table element stands for, in the memory budget.
 const TABLE_ELEMENT_BYTES: u64 = 16;
 
@@ -110,6 +120,15 @@ struct OutputCap {
     cap: u64,
 }
 
+/// A sleep past [`MAX_VIRTUAL_SLEEP_NS`] of virtual time.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the plugin waited for a timer {asked_ns} ns past the start of its run, beyond the virtual clock's bound of {MAX_VIRTUAL_SLEEP_NS} ns (plugins/ABI.md)"
+)]
+struct SleepCap {
+    asked_ns: u64,
+}
+
 /// A memory growth past the limit.
 #[derive(Debug, thiserror::Error)]
 #[error("memory limit of {limit} bytes exceeded (asked for {asked})")]
@@ -127,6 +146,8 @@ pub struct State {
     limits: Limits,
     args: Vec<Vec<u8>>,
     clock_ns: u64,
+    /// Virtual time the plugin has slept in `poll_oneoff`, added to every clock.
+    slept_ns: u64,
     seed: [u8; 32],
     random_block: u64,
     limiter: Limiter,
@@ -221,6 +242,7 @@ pub fn run(
         limits,
         args: vec![call.name.as_bytes().to_vec()],
         clock_ns: call.epoch_seconds.saturating_mul(1_000_000_000),
+        slept_ns: 0,
         seed: call.seed,
         random_block: 0,
         limiter: Limiter {
@@ -269,6 +291,12 @@ fn classify(e: wasmtime::Error, store: &Store<State>, limits: &Limits) -> Result
         return Err(PluginError::OutputTooLarge {
             stream: c.stream,
             cap: c.cap,
+        });
+    }
+    if let Some(c) = e.downcast_ref::<SleepCap>() {
+        return Err(PluginError::Trap {
+            trap: c.to_string(),
+            stderr,
         });
     }
     if let Some((limit, asked)) = store.data().limiter.denied {
@@ -415,7 +443,6 @@ fn errno(r: Option<()>) -> i32 {
 
 /// Adds the WASI surface to a linker. Every call is charged (see [`charge`]).
 pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
-    type R = wasmtime::Result<i32>;
     let m = WASI_MODULE;
     l.func_wrap(
         m,
@@ -634,7 +661,7 @@ pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
             let Some((mem, st)) = parts(&mut cx) else {
                 return Ok(EFAULT);
             };
-            let t = st.clock_ns;
+            let t = st.now_ns(id as u32);
             Ok(errno(put_u64(mem, out, t)))
         },
     )?;
@@ -686,5 +713,153 @@ pub fn add_to_linker(l: &mut Linker<State>) -> wasmtime::Result<()> {
         charge(&mut cx, 0, 0)?;
         Ok(SUCCESS)
     })?;
+    l.func_wrap(
+        m,
+        "poll_oneoff",
+        |mut cx: Cx<'_>, subs: i32, events: i32, n: i32, nevents: i32| -> R {
+            let n = n as u32;
+            if n == 0 || n > MAX_SUBSCRIPTIONS {
+                charge(&mut cx, 0, 0)?;
+                return Ok(EINVAL);
+            }
+            let bytes = u64::from(n) * (SUBSCRIPTION_BYTES + EVENT_BYTES) as u64;
+            charge(&mut cx, bytes, FUEL_PER_BYTE)?;
+            let Some((mem, st)) = parts(&mut cx) else {
+                return Ok(EFAULT);
+            };
+            poll(mem, st, subs, events, n, nevents)
+        },
+    )?;
     Ok(())
 }
+
+/// Where the monotonic clocks start, in nanoseconds: any fixed value but zero (Go's
+/// runtime refuses a monotonic clock that reads 0).
+pub const MONOTONIC_ORIGIN_NS: u64 = 1_000_000_000;
+
+impl State {
+    /// The clock's fixed starting point: the build time for the real-time clock (id 0),
+    /// [`MONOTONIC_ORIGIN_NS`] for the others.
+    fn origin_ns(&self, id: u32) -> u64 {
+        if id == 0 {
+            self.clock_ns
+        } else {
+            MONOTONIC_ORIGIN_NS
+        }
+    }
+
+    /// What a clock reads: its origin plus the virtual time slept.
+    fn now_ns(&self, id: u32) -> u64 {
+        self.origin_ns(id).saturating_add(self.slept_ns)
+    }
+}
+
+/// Size of a WASI `subscription` in guest memory.
+const SUBSCRIPTION_BYTES: usize = 48;
+/// Size of a WASI `event` in guest memory.
+const EVENT_BYTES: usize = 32;
+
+/// One parsed `subscription`.
+enum Sub {
+    /// Fires when the virtual clock reaches the deadline (ns), or refused with the errno.
+    Clock(Result<u64, i32>),
+    /// A descriptor to wait on: (readable?, fd).
+    Fd(bool, u32),
+}
+
+/// `poll_oneoff` over stdio and the virtual clock, without blocking: stdin is always
+/// readable (whatever is left, hang-up at the end), stdout and stderr always writable,
+/// any other descriptor (or direction) an `EBADF` event, an unknown clock `EINVAL`. When no descriptor event is ready, the call
+/// "sleeps": the virtual clock jumps to the earliest deadline (so timers make progress
+/// in no wall-clock time), within [`MAX_VIRTUAL_SLEEP_NS`] for the run.
+fn poll(mem: &mut [u8], st: &mut State, subs: i32, events: i32, n: u32, nevents: i32) -> R {
+    let mut list = Vec::with_capacity(n as usize);
+    for i in 0..n as usize {
+        let at = subs.wrapping_add((i * SUBSCRIPTION_BYTES) as i32);
+        let Some(raw) = slice(mem, at, SUBSCRIPTION_BYTES as u64) else {
+            return Ok(EFAULT);
+        };
+        let word = |o: usize| u64::from_le_bytes(raw[o..o + 8].try_into().unwrap_or_default());
+        let userdata = word(0);
+        let sub = match raw[8] {
+            0 => {
+                let id = u32::from_le_bytes(raw[16..20].try_into().unwrap_or_default());
+                let timeout = word(24);
+                let absolute = raw[40] & 1 == 1;
+                // Deadlines are kept as virtual time slept, whatever the clock.
+                Sub::Clock(if id > 3 {
+                    Err(EINVAL)
+                } else if absolute {
+                    Ok(timeout.saturating_sub(st.origin_ns(id)))
+                } else {
+                    Ok(st.slept_ns.saturating_add(timeout))
+                })
+            }
+            tag @ (1 | 2) => Sub::Fd(
+                tag == 1,
+                u32::from_le_bytes(raw[16..20].try_into().unwrap_or_default()),
+            ),
+            _ => return Ok(EINVAL),
+        };
+        list.push((userdata, sub));
+    }
+    if slice(mem, events, (n as usize * EVENT_BYTES) as u64).is_none()
+        || slice(mem, nevents, 4).is_none()
+    {
+        return Ok(EFAULT);
+    }
+    let fd_ready = list
+        .iter()
+        .any(|(_, s)| matches!(s, Sub::Fd(..) | Sub::Clock(Err(_))));
+    if !fd_ready {
+        let earliest = list
+            .iter()
+            .filter_map(|(_, s)| match s {
+                Sub::Clock(Ok(t)) => Some(*t),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(0);
+        if earliest > st.slept_ns {
+            if earliest > MAX_VIRTUAL_SLEEP_NS {
+                return Err(wasmtime::Error::new(SleepCap { asked_ns: earliest }));
+            }
+            st.slept_ns = earliest;
+        }
+    }
+    let now = st.slept_ns;
+    let stdin_left = (st.stdin.len() - st.stdin_pos) as u64;
+    let mut written = 0u32;
+    for (userdata, sub) in list {
+        // (errno, type, nbytes, hang-up)
+        let (err, kind, nbytes, hangup) = match sub {
+            Sub::Clock(Ok(t)) if t <= now => (SUCCESS, 0u8, 0, false),
+            Sub::Clock(Ok(_)) => continue,
+            Sub::Clock(Err(e)) => (e, 0, 0, false),
+            Sub::Fd(true, 0) => (SUCCESS, 1, stdin_left, stdin_left == 0),
+            Sub::Fd(false, fd @ (1 | 2)) => {
+                let (used, cap) = if fd == 1 {
+                    (st.stdout.len() as u64, st.limits.stdout_bytes)
+                } else {
+                    (st.stderr.len() as u64, st.limits.stderr_bytes)
+                };
+                (SUCCESS, 2, cap.saturating_sub(used), false)
+            }
+            Sub::Fd(read, _) => (EBADF, if read { 1 } else { 2 }, 0, false),
+        };
+        let at = events.wrapping_add((written as usize * EVENT_BYTES) as i32);
+        let Some(ev) = slice_mut(mem, at, EVENT_BYTES as u64) else {
+            return Ok(EFAULT);
+        };
+        ev.fill(0);
+        ev[0..8].copy_from_slice(&userdata.to_le_bytes());
+        ev[8..10].copy_from_slice(&(err as u16).to_le_bytes());
+        ev[10] = kind;
+        ev[16..24].copy_from_slice(&nbytes.to_le_bytes());
+        ev[24] = u8::from(hangup);
+        written += 1;
+    }
+    Ok(errno(put_u32(mem, nevents, written)))
+}
+
+type R = wasmtime::Result<i32>;

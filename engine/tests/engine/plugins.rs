@@ -109,6 +109,8 @@ hostile_tests!(
     open_socket,
     deep_output_yaml,
     deep_output_json,
+    poll_bad_args,
+    sleep_forever,
 );
 
 fn hostile_case(name: &str) {
@@ -195,6 +197,15 @@ fn hostile_case(name: &str) {
         ),
         "deep_output_json" => assert!(
             matches!(&e, PluginError::InvalidOutput(m) if m.contains("recursion limit")),
+            "{msg}"
+        ),
+        "poll_bad_args" => assert!(
+            matches!(e, PluginError::Exit { code: 5, .. })
+                && msg.contains("refused every bad argument"),
+            "{msg}"
+        ),
+        "sleep_forever" => assert!(
+            matches!(&e, PluginError::Trap { trap, .. } if trap.contains("virtual clock's bound")),
             "{msg}"
         ),
         other => panic!("no expectation for {other}"),

@@ -7,7 +7,7 @@
 //! list; the SDK writes [`ABI_VERSION`] and [`Severity`] into its output.
 
 /// The version of the ABI (plugins/ABI.md).
-pub const ABI_VERSION: &str = "strata.dev/plugin-abi/v1";
+pub const ABI_VERSION: &str = "strata.dev/plugin-abi/v2";
 
 /// The import module name of WASI preview 1.
 pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
@@ -32,6 +32,7 @@ pub const ALLOWED_IMPORTS: &[&str] = &[
     "random_get",
     "proc_exit",
     "sched_yield",
+    "poll_oneoff",
 ];
 
 /// How serious a plugin's result is. `Error` fails the build.

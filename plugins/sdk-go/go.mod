@@ -1,0 +1,3 @@
+module strata.dev/plugin-sdk-go
+
+go 1.24
