@@ -781,7 +781,7 @@ fn bundle_refuses_to_replace_what_it_did_not_write() {
         "not an OCI layout",
     );
     // An archive replaces no input file and no archive it did not make.
-    write(&d, "other.tar", &"x".repeat(1024));
+    write(&d, "other.tar", "x".repeat(1024));
     for out in ["k/kustomization.yaml", "file.txt", "other.tar"] {
         assert_refused(
             &strata(&["bundle", "k", "--tar", "-o", out], &d),
