@@ -62,6 +62,7 @@ const SDK_GO_MOD: &str = include_str!("../../../plugins/sdk-go/go.mod");
 const SDK_AS_KRM: &str = include_str!("../../../plugins/sdk-as/assembly/krm.ts");
 const SDK_AS_JSON: &str = include_str!("../../../plugins/sdk-as/assembly/json.ts");
 const SDK_RUST: &str = include_str!("../../../plugins/sdk/src/lib.rs");
+const ABI_RUST: &str = include_str!("../../../plugins/abi/src/lib.rs");
 
 /// The files of a skeleton, as (path, text with `@NAME@` for the name).
 fn skeleton(lang: Lang) -> Vec<(&'static str, &'static str)> {
@@ -90,6 +91,11 @@ fn skeleton(lang: Lang) -> Vec<(&'static str, &'static str)> {
                 include_str!("scaffold/rust-sdk-Cargo.toml"),
             ),
             ("sdk/src/lib.rs", SDK_RUST),
+            (
+                "abi/Cargo.toml",
+                include_str!("scaffold/rust-abi-Cargo.toml"),
+            ),
+            ("abi/src/lib.rs", ABI_RUST),
         ]),
         Lang::Go => files.extend([
             ("go.mod", include_str!("scaffold/go-go.mod")),

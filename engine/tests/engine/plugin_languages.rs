@@ -362,7 +362,7 @@ fn c_skeleton_builds_and_passes_its_fixture() {
 fn every_sdk_speaks_the_hosts_abi_version() {
     let want = strata::plugin::abi::ABI_VERSION;
     for sdk in [
-        "plugins/sdk/src/lib.rs",
+        "plugins/abi/src/lib.rs",
         "plugins/sdk-go/krm.go",
         "plugins/sdk-as/assembly/krm.ts",
     ] {
