@@ -14,6 +14,7 @@ pub mod builtins;
 pub mod bundle;
 pub mod check;
 pub mod cli;
+pub mod compat;
 pub mod edit;
 pub mod error;
 pub mod fieldspec;

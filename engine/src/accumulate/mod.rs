@@ -37,6 +37,10 @@ pub struct BuildOptions {
     pub reorder: Reorder,
     /// The environment, for env-file lines without a value (empty: none is read).
     pub env: crate::loader::Env,
+    /// `--enable-managedby-label`: label every resource `app.kubernetes.io/managed-by`.
+    pub managed_by_label: bool,
+    /// What KRM functions may run (`--enable-alpha-plugins`, `--enable-exec`, ...).
+    pub functions: crate::plugin::exec::FunctionOptions,
 }
 
 /// What accumulates while walking a tree.
@@ -70,7 +74,8 @@ pub fn build_with_naming(
     // (name-gen) can name the resource; a build that ends without a name fails below.
     let loader = Loader::new(fs, opts.load_restrictor)
         .with_naming(Naming::GenerateName)
-        .with_env(opts.env.clone());
+        .with_env(opts.env.clone())
+        .with_functions(opts.functions.clone());
     let root = loader.canonical_dir(dir)?;
     let (file, k) = loader.kustomization(&root)?;
     // kustomize builds a Component named on the command line like a Kustomization.
@@ -94,7 +99,7 @@ pub fn build_with_naming(
     };
     let mut stack = vec![root.clone()];
     accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
-    finish(&loader, &root, &file, &k, &mut ra)?;
+    finish(&loader, &root, &file, &k, &mut ra, opts.managed_by_label)?;
     order(&file, &k, opts.reorder, &mut ra.resources)?;
     // kustomize's last step rewrites every resource's annotations without its internal
     // ones, which drops an empty or null `metadata.annotations` (labels are untouched).
@@ -117,6 +122,7 @@ fn finish(
     _file: &Path,
     _k: &Kustomization,
     ra: &mut Accumulator,
+    managed_by_label: bool,
 ) -> Result<()> {
     // Content-hash suffixes, then every name reference follows the renames.
     builtins::hash_suffix::add_hashes(&mut ra.resources);
@@ -127,7 +133,13 @@ fn finish(
     // transformers only and never printed.
     ra.resources
         .retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
-    builtins::build_metadata::finish(&mut ra.resources, &_k.build_metadata, _root, _file)?;
+    builtins::build_metadata::finish(
+        &mut ra.resources,
+        &_k.build_metadata,
+        _root,
+        _file,
+        managed_by_label,
+    )?;
     Ok(())
 }
 
@@ -146,15 +158,26 @@ fn order(file: &Path, k: &Kustomization, reorder: Reorder, res: &mut ResMap) -> 
 /// Refuses the fields whose transforms this build cannot apply yet, so that nothing is
 /// silently ignored.
 fn refuse_unsupported(file: &Path, k: &Kustomization) -> Result<()> {
-    let checks: [(&str, bool); 4] = [
+    let helm = [
         ("helmCharts", !k.helm_charts.is_empty()),
         ("helmGlobals", k.helm_globals.is_some()),
         (
             "helmChartInflationGenerator",
             !k.helm_chart_inflation_generator.is_empty(),
         ),
-        ("inventory", k.inventory.is_some()),
     ];
+    if let Some((field, _)) = helm.iter().find(|(_, set)| *set) {
+        // `--enable-helm` is accepted, but kustomize inflates charts by running the helm
+        // binary, and there is none to run.
+        return Err(Error::config(
+            file,
+            format!(
+                "{field} needs the helm binary (kustomize build --enable-helm runs `helm template`), which Strata does not have; \
+                 render the chart with `helm template` and list the output under resources:, or generate it with a wasm plugin (plugins/ABI.md)"
+            ),
+        ));
+    }
+    let checks: [(&str, bool); 1] = [("inventory", k.inventory.is_some())];
     let pending = crate::builtins::pending_fields(k);
     for (field, set) in checks.into_iter().chain(pending) {
         if set {

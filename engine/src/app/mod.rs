@@ -137,7 +137,9 @@ fn render_kfdef(rec: &RecordingFs<'_>, target: &Path, opts: &BuildOptions) -> Re
         path: target.to_path_buf(),
         source: e,
     })?;
-    let loader = Loader::new(rec, opts.load_restrictor).with_env(opts.env.clone());
+    let loader = Loader::new(rec, opts.load_restrictor)
+        .with_env(opts.env.clone())
+        .with_functions(opts.functions.clone());
     let text = loader.read_text(&file)?;
     let kf = KfDef::parse(&text, target)?;
     let base = file.parent().map(Path::to_path_buf).unwrap_or_default();

@@ -364,6 +364,9 @@ fn external_transformer(
     if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
         return Ok(crate::plugin::boxed_transformer(p));
     }
+    if let Some(f) = crate::plugin::exec::from_config(node, &Root { file, ..*root })? {
+        return Ok(Box::new(f));
+    }
     Err(unknown_plugin(node, file))
 }
 
@@ -375,6 +378,9 @@ fn external_generator(
     if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
         return Ok(crate::plugin::boxed_generator(p));
     }
+    if let Some(f) = crate::plugin::exec::from_config(node, &Root { file, ..*root })? {
+        return Ok(Box::new(f));
+    }
     Err(unknown_plugin(node, file))
 }
 
@@ -385,6 +391,9 @@ fn external_validator(
 ) -> Result<Box<dyn Transformer>> {
     if let Some(p) = crate::plugin::from_config(node, &Root { file, ..*root })? {
         return Ok(crate::plugin::boxed_validator(p));
+    }
+    if let Some(f) = crate::plugin::exec::from_config(node, &Root { file, ..*root })? {
+        return Ok(Box::new(crate::plugin::exec::ExecValidator(f)));
     }
     Err(unknown_plugin(node, file))
 }
@@ -427,6 +436,7 @@ pub fn plugin_configs(
                 let opts = crate::accumulate::BuildOptions {
                     reorder: crate::accumulate::Reorder::None,
                     env: root.loader.env().clone(),
+                    functions: root.loader.functions().clone(),
                     ..Default::default()
                 };
                 let built = crate::accumulate::build(root.loader.fs(), &dir, &opts)?;

@@ -19,6 +19,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "strata", version, about, disable_help_subcommand = true)]
 pub struct Cli {
+    /// print a stack-trace on error (kustomize's global flag; accepted, errors are one paragraph)
+    #[arg(long = "stack-trace", global = true)]
+    pub stack_trace: bool,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,

@@ -150,7 +150,7 @@ fn default_cache_dir() -> Option<PathBuf> {
 /// Prints the warnings plugins reported.
 pub(super) fn print_warnings(stderr: &mut dyn Write) {
     for w in plugin::take_warnings() {
-        let _ = writeln!(stderr, "Warning: {w}");
+        let _ = writeln!(stderr, "{w}");
     }
 }
 

@@ -50,6 +50,11 @@ impl Env {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
     }
+
+    /// Every variable, in name order (what an exec function inherits).
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 impl std::fmt::Debug for Env {
@@ -118,6 +123,7 @@ pub struct Loader<'f> {
     /// What YAML aliases may still expand to in this build's files.
     aliases: AliasBudget,
     env: Env,
+    functions: crate::plugin::exec::FunctionOptions,
 }
 
 /// A kustomization root: its directory and the loader, for reading files relative to it.
@@ -141,6 +147,7 @@ impl<'f> Loader<'f> {
             dirs: Mutex::new(HashMap::new()),
             aliases: AliasBudget::default(),
             env: Env::default(),
+            functions: Default::default(),
         }
     }
 
@@ -153,6 +160,17 @@ impl<'f> Loader<'f> {
     /// The environment the caller handed over.
     pub fn env(&self) -> &Env {
         &self.env
+    }
+
+    /// The same loader, with what KRM functions may run.
+    pub fn with_functions(mut self, functions: crate::plugin::exec::FunctionOptions) -> Loader<'f> {
+        self.functions = functions;
+        self
+    }
+
+    /// What KRM functions may run (`build --enable-alpha-plugins --enable-exec`).
+    pub fn functions(&self) -> &crate::plugin::exec::FunctionOptions {
+        &self.functions
     }
 
     /// Sets what resources must carry to load (kustomize's rule by default).

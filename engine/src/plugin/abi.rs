@@ -589,7 +589,7 @@ pub const MAX_DEPTH: usize = 128;
 /// the node it names, by one pass over the (non-recursive) parser's events, before the
 /// tree builder (which recurses) sees the text; a syntax error is reported here too, so
 /// the builder never descends into text this pass did not measure.
-fn within_depth(text: &str) -> Result<(), String> {
+pub(super) fn within_depth(text: &str) -> Result<(), String> {
     use yaml_rust2::parser::{Event, Parser};
     let too_deep = |line: usize| {
         Err(format!(

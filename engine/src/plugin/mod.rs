@@ -11,11 +11,13 @@
 //!
 //! Files: engine.rs (the engine and linker, built once), sandbox.rs (limits and the
 //! WASI surface), abi.rs (ResourceList codec), verify.rs (static import allow-list),
-//! cache.rs (compiled-module cache), transformer.rs (running a plugin over a ResMap).
+//! cache.rs (compiled-module cache), transformer.rs (running a plugin over a ResMap),
+//! exec.rs (kustomize's unsandboxed exec functions, behind `--enable-alpha-plugins --enable-exec`).
 
 pub mod abi;
 pub mod cache;
 pub mod engine;
+pub mod exec;
 pub mod sandbox;
 pub mod transformer;
 pub mod verify;
@@ -232,7 +234,13 @@ pub fn options() -> HostOptions {
 
 /// Records a non-fatal message (a plugin's warning) for the CLI to print.
 pub fn warn(msg: String) {
-    WARNINGS.with(|w| w.borrow_mut().push(msg));
+    note(format!("Warning: {msg}"));
+}
+
+/// Records a line for the CLI to print on stderr as it is (kustomize's `# Warning:`
+/// lines for deprecated fields, what an exec function printed on stderr).
+pub fn note(line: String) {
+    WARNINGS.with(|w| w.borrow_mut().push(line));
 }
 
 /// Takes the messages recorded so far on this thread.
