@@ -171,3 +171,26 @@ fn exec_functions_run_only_behind_both_flags() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a-b\n"
     );
 }
+
+#[test]
+fn deprecated_fields_print_kustomizes_warning_lines_on_stderr() {
+    let d = scratch("deprecated");
+    std::fs::write(
+        d.join("kustomization.yaml"),
+        "resources:\n- cm.yaml\nvars: []\ncommonLabels:\n  a: b1\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("cm.yaml"), CM).unwrap();
+    let out = strata(&["build", "."], &d);
+    let _ = std::fs::remove_dir_all(&d);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically.\n\
+         # Warning: 'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] Run 'kustomize edit fix' to update your Kustomization automatically.\n"
+    );
+}

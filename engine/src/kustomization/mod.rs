@@ -453,6 +453,41 @@ const FIELD_NAMES: &[&str] = &[
     "inventory",
 ];
 
+const EDIT_FIX: &str = "Run 'kustomize edit fix' to update your Kustomization automatically.";
+
+/// kustomize's deprecated fields, in the order it checks them, with what replaces each.
+const DEPRECATED: [(&str, &str, &str); 6] = [
+    ("bases", "resources", ""),
+    ("commonLabels", "labels", ""),
+    ("imageTags", "images", ""),
+    ("patchesJson6902", "patches", ""),
+    ("patchesStrategicMerge", "patches", ""),
+    ("vars", "replacements", "[EXPERIMENTAL] "),
+];
+
+/// The `# Warning:` lines kustomize prints for a kustomization file's deprecated fields:
+/// one per field that is set, even to an empty list or map (a null is unset, as for Go's
+/// decoder, which also matches field names regardless of case).
+pub fn deprecation_warnings(text: &str) -> Vec<String> {
+    use serde_yaml_ng::Value;
+    let v = serde_yaml_ng::from_str::<Value>(text)
+        .or_else(|_| serde_yaml_ng::from_str::<Value>(&last_top_level_keys(text)));
+    let Ok(Value::Mapping(m)) = v else {
+        return Vec::new();
+    };
+    DEPRECATED
+        .iter()
+        .filter(|(field, _, _)| {
+            m.iter().any(|(k, v)| {
+                k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(field)) && !v.is_null()
+            })
+        })
+        .map(|(field, instead, tag)| {
+            format!("# Warning: '{field}' is deprecated. Please use '{instead}' instead. {tag}{EDIT_FIX}")
+        })
+        .collect()
+}
+
 /// Re-reads a kustomization with top-level keys renamed to their canonical spelling
 /// when they differ only in case; None when nothing changes.
 fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
@@ -477,6 +512,28 @@ fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
         out.insert(key, val);
     }
     changed.then_some(serde_yaml_ng::Value::Mapping(out))
+}
+
+/// Re-reads a kustomization with every mapping entry whose value is null left out, as
+/// Go's decoder leaves such fields unset; None when the text is not a mapping.
+fn without_nulls(text: &str) -> Option<serde_yaml_ng::Value> {
+    use serde_yaml_ng::Value;
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Mapping(m) => {
+                m.retain(|_, v| !v.is_null());
+                m.values_mut().for_each(strip);
+            }
+            Value::Sequence(s) => s.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v: Value = serde_yaml_ng::from_str(text).ok()?;
+    if !v.is_mapping() {
+        return None;
+    }
+    strip(&mut v);
+    Some(v)
 }
 
 /// kustomize reads label and annotation maps into Go strings and refuses numbers and
@@ -537,6 +594,14 @@ impl Kustomization {
                     None => return Err(e.to_string()),
                 }
             }
+            // Go's decoder leaves a field set to null unset (`bases: ~`); serde refuses a
+            // null where it wants a list or a map.
+            Err(e) if e.to_string().contains("invalid type: unit value") => {
+                match without_nulls(text) {
+                    Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string())?,
+                    None => return Err(e.to_string()),
+                }
+            }
             Err(e) => return Err(e.to_string()),
         };
         k.check_kind()?;
@@ -576,6 +641,19 @@ mod tests {
     fn unknown_fields_are_refused() {
         let e = Kustomization::parse("resources: [a.yaml]\nresourcez: []\n").err();
         assert!(e.is_some_and(|m| m.contains("resourcez")));
+    }
+
+    #[test]
+    fn deprecated_fields_warn_when_set_even_empty_but_not_when_null() {
+        let w = deprecation_warnings("vars:\nbases: []\nCommonLabels: {}\nresources: [a]\n");
+        assert_eq!(
+            w,
+            vec![
+                "# Warning: 'bases' is deprecated. Please use 'resources' instead. Run 'kustomize edit fix' to update your Kustomization automatically.",
+                "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically.",
+            ]
+        );
+        assert!(deprecation_warnings("resources: [a]\n").is_empty());
     }
 
     #[test]

@@ -304,6 +304,10 @@ impl<'f> Loader<'f> {
         };
         let text = self.read_text(&file)?;
         let mut k = Kustomization::parse(&text).map_err(|m| Error::config(&file, m))?;
+        // kustomize warns on stderr for each deprecated field, as it loads each file.
+        for w in crate::kustomization::deprecation_warnings(&text) {
+            crate::plugin::note(w.to_string());
+        }
         k.fix_legacy();
         Ok((file, k))
     }
