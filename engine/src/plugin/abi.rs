@@ -231,6 +231,7 @@ pub fn write_json(out: &mut String, n: &Node) -> Result<(), String> {
         Node::Scalar(Scalar {
             tag: Tag::Str,
             value,
+            ..
         }) => json_string(out, value),
         Node::Scalar(s) => match json_scalar(s).map_err(|e| e.0)? {
             JsonScalar::Null => out.push_str("null"),
@@ -663,7 +664,7 @@ impl<'de> DeserializeSeed<'de> for NodeSeed {
 struct NodeVisitor(usize);
 
 fn scalar(tag: Tag, value: String) -> Node {
-    Node::Scalar(Scalar { tag, value })
+    Node::Scalar(Scalar::new(tag, value))
 }
 
 impl<'de> Visitor<'de> for NodeVisitor {
