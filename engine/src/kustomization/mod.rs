@@ -536,6 +536,49 @@ fn without_nulls(text: &str) -> Option<serde_yaml_ng::Value> {
     Some(v)
 }
 
+/// kustomize converts the file to JSON with YAML 1.1 rules before decoding it, so a plain
+/// `yes`, `on`, `y` (booleans there) or an unquoted number where a string belongs is
+/// refused (`namespace: y`, `newTag: 1.20`); serde_yaml_ng reads YAML 1.2 and would
+/// take them as strings. The typed fields are checked against that JSON, one top-level
+/// field at a time, to name the field.
+fn check_yaml11_types(text: &str) -> Result<(), String> {
+    use serde_json::Value;
+    fn strip_nulls(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.retain(|_, v| !v.is_null());
+                m.values_mut().for_each(strip_nulls);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+            _ => {}
+        }
+    }
+    let Ok(Value::Object(top)) = crate::patch::yaml11::to_json(text) else {
+        return Ok(());
+    };
+    for (key, mut value) in top {
+        // Other readings (field names in another case, untyped fields) are the main
+        // reader's business; only a value of the wrong type is refused here.
+        let Some(field) = FIELD_NAMES.iter().find(|f| f.eq_ignore_ascii_case(&key)) else {
+            continue;
+        };
+        if value.is_null() {
+            continue;
+        }
+        strip_nulls(&mut value);
+        let one = Value::Object([(field.to_string(), value)].into_iter().collect());
+        if let Err(e) = serde_json::from_value::<Kustomization>(one) {
+            let e = e.to_string();
+            if e.starts_with("invalid type") {
+                return Err(format!(
+                    "invalid Kustomization: field {field}: {e} (kustomize reads the file as YAML 1.1, where plain yes, no, on, off, y, n are booleans; quote the value)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// kustomize reads label and annotation maps into Go strings and refuses numbers and
 /// booleans there (`commonLabels: {a: 1}`); serde would quietly stringify them.
 fn check_string_maps(text: &str) -> Result<(), String> {
@@ -606,6 +649,7 @@ impl Kustomization {
         };
         k.check_kind()?;
         check_string_maps(text)?;
+        check_yaml11_types(text)?;
         Ok(k)
     }
 
@@ -654,6 +698,30 @@ mod tests {
             ]
         );
         assert!(deprecation_warnings("resources: [a]\n").is_empty());
+    }
+
+    #[test]
+    fn yaml11_booleans_and_numbers_are_refused_where_strings_belong() {
+        for bad in [
+            "namespace: y\n",
+            "namespace: 1\n",
+            "images:\n- name: a\n  newTag: 1.20\n",
+            "configMapGenerator:\n- name: a\n  namespace: on\n",
+        ] {
+            let e = Kustomization::parse(bad).err();
+            assert!(
+                e.as_deref().is_some_and(|m| m.contains("invalid type")),
+                "{bad}: {e:?}"
+            );
+        }
+        for good in [
+            "namespace: \"y\"\n",
+            "namespace: yo\n",
+            "images:\n- name: a\n  newTag: \"1.20\"\n",
+            "bases: ~\nnamePrefix: x-\n",
+        ] {
+            assert!(Kustomization::parse(good).is_ok(), "{good}");
+        }
     }
 
     #[test]
