@@ -25,16 +25,28 @@ fn scratch(name: &str) -> PathBuf {
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
 
+/// Builds a tree of `kustomization` and one ConfigMap with `args` after `build .`, and
+/// asserts it succeeds.
+fn build_ok(name: &str, kustomization: &str, args: &[&str]) -> Output {
+    let d = scratch(name);
+    std::fs::write(d.join("kustomization.yaml"), kustomization).unwrap();
+    std::fs::write(d.join("cm.yaml"), CM).unwrap();
+    let out = strata(&[&["build", "."], args].concat(), &d);
+    let _ = std::fs::remove_dir_all(&d);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 #[test]
 fn every_kustomize_build_flag_is_accepted() {
-    let d = scratch("all");
-    std::fs::write(d.join("kustomization.yaml"), "resources:\n- cm.yaml\n").unwrap();
-    std::fs::write(d.join("cm.yaml"), CM).unwrap();
-    let out = strata(
+    let out = build_ok(
+        "all",
+        "resources:\n- cm.yaml\n",
         &[
-            "--stack-trace",
-            "build",
-            ".",
             "--enable-alpha-plugins",
             "--enable-exec",
             "--enable-helm",
@@ -63,28 +75,18 @@ fn every_kustomize_build_flag_is_accepted() {
             "none",
             "--stack-trace",
         ],
-        &d,
-    );
-    let _ = std::fs::remove_dir_all(&d);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), CM);
 }
 
 #[test]
 fn managedby_label_flag_labels_every_resource_with_kustomizes_release() {
-    let d = scratch("managedby");
-    std::fs::write(d.join("kustomization.yaml"), "resources:\n- cm.yaml\n").unwrap();
-    std::fs::write(d.join("cm.yaml"), CM).unwrap();
-    let out = strata(&["build", ".", "--enable-managedby-label"], &d);
-    let _ = std::fs::remove_dir_all(&d);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = build_ok(
+        "managedby",
+        "resources:
+- cm.yaml
+",
+        &["--enable-managedby-label"],
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -174,19 +176,15 @@ fn exec_functions_run_only_behind_both_flags() {
 
 #[test]
 fn deprecated_fields_print_kustomizes_warning_lines_on_stderr() {
-    let d = scratch("deprecated");
-    std::fs::write(
-        d.join("kustomization.yaml"),
-        "resources:\n- cm.yaml\nvars: []\ncommonLabels:\n  a: b1\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("cm.yaml"), CM).unwrap();
-    let out = strata(&["build", "."], &d);
-    let _ = std::fs::remove_dir_all(&d);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = build_ok(
+        "deprecated",
+        "resources:
+- cm.yaml
+vars: []
+commonLabels:
+  a: b1
+",
+        &[],
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
