@@ -85,7 +85,7 @@ pub fn config_generators(
                 ..iam_policy_generator::IamPolicyGenerator::from_config(&node).map_err(bad)?
             }),
             Some(other) => return Err(not_loadable(other, &file)),
-            _ => external(&node, root, &file, host).map(crate::plugin::boxed_generator)?,
+            _ => external(&node, root, &file, host)?.generator(),
         };
         out.push(g);
     }
@@ -274,10 +274,10 @@ fn builtin_transformer(
             "PatchTransformer" | "PatchStrategicMergeTransformer" | "PatchJson6902Transformer",
         ) => match crate::patch::transformer_from_config(node, root, file)? {
             Some(t) => t,
-            None => external(node, root, file, host).map(crate::plugin::boxed_transformer)?,
+            None => external(node, root, file, host)?.transformer(),
         },
         Some(other) => return Err(not_loadable(other, file)),
-        _ => external(node, root, file, host).map(crate::plugin::boxed_transformer)?,
+        _ => external(node, root, file, host)?.transformer(),
     })
 }
 
@@ -298,7 +298,7 @@ pub fn config_validators(
 ) -> Result<Vec<Box<dyn Transformer>>> {
     let mut out: Vec<Box<dyn Transformer>> = Vec::new();
     for (node, file) in configs {
-        out.push(external(&node, root, &file, host).map(crate::plugin::boxed_validator)?);
+        out.push(external(&node, root, &file, host)?.validator());
     }
     Ok(out)
 }
@@ -312,15 +312,51 @@ fn builtin_kind(node: &Node) -> Option<&str> {
     }
 }
 
-/// The plugin a config of no built-in kind declares; an error when it declares none.
+/// A function a config of no built-in kind declares: a sandboxed wasm plugin, or an
+/// exec function (behind `--enable-alpha-plugins --enable-exec`).
+enum External {
+    Wasm(WasmPlugin),
+    Exec(crate::plugin::exec::ExecFunction),
+}
+
+impl External {
+    fn transformer(self) -> Box<dyn Transformer> {
+        match self {
+            External::Wasm(p) => crate::plugin::boxed_transformer(p),
+            External::Exec(f) => Box::new(f),
+        }
+    }
+
+    fn generator(self) -> Box<dyn Generator> {
+        match self {
+            External::Wasm(p) => crate::plugin::boxed_generator(p),
+            External::Exec(f) => Box::new(f),
+        }
+    }
+
+    fn validator(self) -> Box<dyn Transformer> {
+        match self {
+            External::Wasm(p) => crate::plugin::boxed_validator(p),
+            External::Exec(f) => Box::new(crate::plugin::exec::ExecValidator(f)),
+        }
+    }
+}
+
+/// The function a config of no built-in kind declares; an error when it declares none.
 fn external(
     node: &Node,
     root: &Root<'_>,
     file: &std::path::Path,
     host: PluginHost<'_>,
-) -> Result<WasmPlugin> {
-    crate::plugin::from_config(node, &Root { file, ..*root }, host.options, host.warnings)?
-        .ok_or_else(|| unknown_plugin(node, file))
+) -> Result<External> {
+    let root = &Root { file, ..*root };
+    if let Some(p) = crate::plugin::from_config(node, root, host.options, host.warnings)? {
+        return Ok(External::Wasm(p));
+    }
+    if let Some(f) = crate::plugin::exec::from_config(node, root, host.options, host.warnings)? {
+        return Ok(External::Exec(f));
+    }
+    Err(unknown_plugin(node, file))
 }
 
 fn unknown_plugin(node: &Node, file: &std::path::Path) -> Error {

@@ -33,10 +33,16 @@ pub struct Context<'a> {
 pub struct Warnings(Arc<Mutex<Vec<String>>>);
 
 impl Warnings {
-    /// Records a message.
-    pub fn push(&self, msg: String) {
+    /// Records a warning, printed as `Warning: MSG`.
+    pub fn warn(&self, msg: String) {
+        self.note(format!("Warning: {msg}"));
+    }
+
+    /// Records a line printed on stderr as it is (kustomize's `# Warning:` lines for
+    /// deprecated fields, what an exec function printed on stderr).
+    pub fn note(&self, line: String) {
         if let Ok(mut w) = self.0.lock() {
-            w.push(msg);
+            w.push(line);
         }
     }
 

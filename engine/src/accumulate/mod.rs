@@ -53,6 +53,10 @@ pub struct BuildOptions {
     pub schema: Option<Arc<Schema>>,
     /// Where plugin warnings go, in the order of a sequential walk.
     pub warnings: Warnings,
+    /// `--enable-managedby-label`: label every resource `app.kubernetes.io/managed-by`.
+    pub managed_by_label: bool,
+    /// What KRM functions may run (`--enable-alpha-plugins`, `--enable-exec`, ...).
+    pub functions: crate::loader::FunctionOptions,
 }
 
 /// What accumulates while walking a tree.
@@ -88,9 +92,11 @@ pub fn build_with_naming(
     // (name-gen) can name the resource; a build that ends without a name fails below.
     let loader = Loader::new(fs, opts.load_restrictor)
         .with_naming(Naming::GenerateName)
-        .with_env(opts.env.clone());
+        .with_env(opts.env.clone())
+        .with_functions(opts.functions.clone());
     let root = loader.canonical_dir(dir)?;
     let (file, k) = loader.kustomization(&root)?;
+    note_deprecations(&k, &opts.warnings);
     // kustomize builds a Component named on the command line like a Kustomization.
     // `openapi:` of the top kustomization sets the schema strategic merge uses, for the
     // whole build (as kustomize's global schema), and for the configs it builds itself.
@@ -115,7 +121,7 @@ pub fn build_with_naming(
     };
     let mut stack = vec![root.clone()];
     accumulate(&loader, &root, &file, &k, &mut ra, &mut stack)?;
-    finish(&root, &file, &k, &mut ra)?;
+    finish(&root, &file, &k, &mut ra, opts.managed_by_label)?;
     order(&file, &k, opts.reorder, &mut ra.resources)?;
     // kustomize's last step rewrites every resource's annotations without its internal
     // ones, which drops an empty or null `metadata.annotations` (labels are untouched).
@@ -131,8 +137,22 @@ pub fn build_with_naming(
     Ok(ra.resources)
 }
 
+/// kustomize prints a file's deprecation warnings as it loads the file: here, in the
+/// order of a sequential walk.
+fn note_deprecations(k: &Kustomization, warnings: &Warnings) {
+    for w in &k.deprecations {
+        warnings.note(w.clone());
+    }
+}
+
 /// The steps kustomize runs once, after the whole tree has accumulated.
-fn finish(root: &Path, file: &Path, k: &Kustomization, ra: &mut Accumulator) -> Result<()> {
+fn finish(
+    root: &Path,
+    file: &Path,
+    k: &Kustomization,
+    ra: &mut Accumulator,
+    managed_by_label: bool,
+) -> Result<()> {
     // Content-hash suffixes, then every name reference follows the renames.
     builtins::hash_suffix::add_hashes(&mut ra.resources);
     builtins::name_reference::fix_back_references(&mut ra.resources, &ra.config, file)?;
@@ -142,7 +162,13 @@ fn finish(root: &Path, file: &Path, k: &Kustomization, ra: &mut Accumulator) -> 
     // transformers only and never printed.
     ra.resources
         .retain(|r| r.annotation(LOCAL_CONFIG) != Some("true"));
-    builtins::build_metadata::finish(&mut ra.resources, &k.build_metadata, root, file)?;
+    builtins::build_metadata::finish(
+        &mut ra.resources,
+        &k.build_metadata,
+        root,
+        file,
+        managed_by_label,
+    )?;
     Ok(())
 }
 
@@ -191,6 +217,7 @@ fn plugin_configs(
                 let opts = BuildOptions {
                     reorder: Reorder::None,
                     env: root.loader.env().clone(),
+                    functions: root.loader.functions().clone(),
                     plugins: outer.plugins.clone(),
                     schema: outer.schema.clone(),
                     warnings: outer.warnings.clone(),
@@ -275,15 +302,26 @@ fn order(file: &Path, k: &Kustomization, reorder: Reorder, res: &mut ResMap) -> 
 /// Refuses the fields whose transforms this build cannot apply yet, so that nothing is
 /// silently ignored.
 fn refuse_unsupported(file: &Path, k: &Kustomization) -> Result<()> {
-    let checks: [(&str, bool); 4] = [
+    let helm = [
         ("helmCharts", !k.helm_charts.is_empty()),
         ("helmGlobals", k.helm_globals.is_some()),
         (
             "helmChartInflationGenerator",
             !k.helm_chart_inflation_generator.is_empty(),
         ),
-        ("inventory", k.inventory.is_some()),
     ];
+    if let Some((field, _)) = helm.iter().find(|(_, set)| *set) {
+        // `--enable-helm` is accepted, but kustomize inflates charts by running the helm
+        // binary, and there is none to run.
+        return Err(Error::config(
+            file,
+            format!(
+                "{field} needs the helm binary (kustomize build --enable-helm runs `helm template`), which Strata does not have; \
+                 render the chart with `helm template` and list the output under resources:, or generate it with a wasm plugin (plugins/ABI.md)"
+            ),
+        ));
+    }
+    let checks: [(&str, bool); 1] = [("inventory", k.inventory.is_some())];
     for (field, set) in checks {
         if set {
             return Err(Error::NotSupported {
@@ -330,6 +368,7 @@ fn accumulate(
     for entry in &k.components {
         let sub = sub_root(loader, dir, file, entry, stack)?;
         let (sub_file, sub_k) = loader.kustomization(&sub)?;
+        note_deprecations(&sub_k, &ra.opts.warnings);
         if !sub_k.is_component() {
             return Err(Error::config(
                 &sub_file,
@@ -417,6 +456,7 @@ fn load_resource(
         Some(Kind::Dir) => {
             let sub = sub_root(loader, dir, file, entry, stack)?;
             let (sub_file, sub_k) = loader.kustomization(&sub)?;
+            note_deprecations(&sub_k, &opts.warnings);
             if sub_k.is_component() {
                 return Err(Error::config(
                     &sub_file,

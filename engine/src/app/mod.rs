@@ -159,7 +159,9 @@ fn render_kfdef(
         path: target.to_path_buf(),
         source: e,
     })?;
-    let loader = Loader::new(rec, opts.load_restrictor).with_env(opts.env.clone());
+    let loader = Loader::new(rec, opts.load_restrictor)
+        .with_env(opts.env.clone())
+        .with_functions(opts.functions.clone());
     let text = loader.read_text(&file)?;
     let mut kf = KfDef::parse(&text, target)?;
     kf.apply_overrides(params, target)?;

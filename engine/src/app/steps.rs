@@ -186,7 +186,7 @@ fn run_builtin(
     for r in results {
         if r.severity == Severity::Warning {
             opts.warnings
-                .push(format!("application {}: {name}: {}", input.app, r.message));
+                .warn(format!("application {}: {name}: {}", input.app, r.message));
         }
     }
     let module = Module::builtin(name)

@@ -13,8 +13,8 @@ use crate::resource::{Origin, ResMap};
 /// The annotation kustomize lists transformers under.
 pub const TRANSFORMATIONS: &str = "alpha.config.kubernetes.io/transformations";
 
-/// The label `managedByLabel` sets, and the value the reference kustomize library writes.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kustomize-(devel)");
+/// The label `managedByLabel` (and `build --enable-managedby-label`) sets.
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
 /// Records that the built-in transformer `kind`, declared in `file`, ran over every
 /// resource now in the map (a resource without any origin takes it as its origin).
@@ -34,8 +34,15 @@ pub fn record_transformer(resources: &mut ResMap, file: &Path, kind: &str) {
     }
 }
 
-/// Applies the top kustomization's `buildMetadata` at the end of a build.
-pub fn finish(resources: &mut ResMap, entries: &[String], top: &Path, file: &Path) -> Result<()> {
+/// Applies the top kustomization's `buildMetadata` at the end of a build; `managed_by`
+/// is `--enable-managedby-label`, which adds the label as `managedByLabel` does.
+pub fn finish(
+    resources: &mut ResMap,
+    entries: &[String],
+    top: &Path,
+    file: &Path,
+    managed_by: bool,
+) -> Result<()> {
     validate(entries, file)?;
     let has = |x: &str| entries.iter().any(|e| e == x);
     if has("originAnnotations") {
@@ -57,10 +64,12 @@ pub fn finish(resources: &mut ResMap, entries: &[String], top: &Path, file: &Pat
             r.set_annotation(TRANSFORMATIONS, &text);
         }
     }
-    if has("managedByLabel") {
+    if managed_by || has("managedByLabel") {
+        // kustomize writes its own release: `kustomize-v5.8.1`.
+        let value = format!("kustomize-{}", crate::compat::KUSTOMIZE_VERSION);
         for r in resources.iter_mut() {
             if let Some(crate::yaml::Node::Map(m)) = r.node.ensure_path(&["metadata", "labels"]) {
-                m.insert(MANAGED_BY.0.into(), crate::yaml::Node::str(MANAGED_BY.1));
+                m.insert(MANAGED_BY.into(), crate::yaml::Node::str(&value));
             }
         }
     }

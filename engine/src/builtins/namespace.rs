@@ -66,6 +66,17 @@ impl NamespaceTransformer {
     }
 
     fn set(&self, n: &mut Node) -> std::result::Result<(), String> {
+        // kustomize refuses a field spec that lands on a map or a list.
+        let kind = match n {
+            Node::Scalar(_) => None,
+            Node::Map(_) => Some("MappingNode"),
+            Node::Seq(_) => Some("SequenceNode"),
+        };
+        if let Some(kind) = kind {
+            return Err(format!(
+                "namespace field specs must target scalar nodes: wrong node kind: expected ScalarNode but got {kind}"
+            ));
+        }
         if self.unset_only {
             let empty = match n {
                 Node::Scalar(s) => s.tag == Tag::Null || s.value.is_empty(),

@@ -34,6 +34,55 @@ pub struct BuildArgs {
     /// Override a KfDef parameter, `[APPLICATION.]NAME=VALUE` (repeatable).
     #[arg(long = "param", value_name = "[APPLICATION.]NAME=VALUE")]
     pub param: Vec<String>,
+    /// kustomize's function and helm flags.
+    #[command(flatten)]
+    pub kustomize: KustomizeFlags,
+}
+
+/// The rest of `kustomize build`'s flags (v5.8), with kustomize's names, defaults and
+/// meaning. Container functions and helm charts are still refused when used: no
+/// container runtime or helm binary is at hand (the refusal names the wasm alternative).
+#[derive(Debug, Args)]
+pub struct KustomizeFlags {
+    /// enable kustomize plugins (exec functions also need --enable-exec; wasm plugins need neither)
+    #[arg(long = "enable-alpha-plugins")]
+    pub enable_alpha_plugins: bool,
+    /// enable support for exec functions (raw executables); do not use for untrusted configs! (Alpha)
+    #[arg(long = "enable-exec")]
+    pub enable_exec: bool,
+    /// enable adding app.kubernetes.io/managed-by (deprecated: use buildMetadata: [managedByLabel])
+    #[arg(long = "enable-managedby-label")]
+    pub enable_managedby_label: bool,
+    /// Enable use of the Helm chart inflator generator.
+    #[arg(long = "enable-helm")]
+    pub enable_helm: bool,
+    /// helm command (path to executable)
+    #[arg(long = "helm-command", default_value = "helm")]
+    pub helm_command: String,
+    /// Kubernetes api versions used by Helm for Capabilities.APIVersions
+    #[arg(long = "helm-api-versions")]
+    pub helm_api_versions: Vec<String>,
+    /// Kubernetes version used by Helm for Capabilities.KubeVersion
+    #[arg(long = "helm-kube-version", default_value = "")]
+    pub helm_kube_version: String,
+    /// Enable debug output from the Helm chart inflator generator.
+    #[arg(long = "helm-debug")]
+    pub helm_debug: bool,
+    /// use the uid and gid of the command executor to run the function in the container
+    #[arg(long = "as-current-user")]
+    pub as_current_user: bool,
+    /// enable network access for functions that declare it
+    #[arg(long)]
+    pub network: bool,
+    /// the docker network to run the container in
+    #[arg(long = "network-name", default_value = "bridge")]
+    pub network_name: String,
+    /// a list of storage options read from the filesystem
+    #[arg(long)]
+    pub mount: Vec<String>,
+    /// a list of environment variables to be used by functions
+    #[arg(short = 'e', long = "env")]
+    pub env: Vec<String>,
 }
 
 /// Parses the build flags into library options.
@@ -45,6 +94,7 @@ pub(super) fn options(a: &BuildArgs, warnings: &Warnings) -> Result<BuildOptions
         Some("none") => Reorder::None,
         Some(other) => bail!("invalid --reorder {other:?}: use legacy or none"),
     };
+    let k = &a.kustomize;
     Ok(BuildOptions {
         load_restrictor,
         reorder,
@@ -52,6 +102,12 @@ pub(super) fn options(a: &BuildArgs, warnings: &Warnings) -> Result<BuildOptions
         plugins: Arc::new(super::plugin::host_options(&a.plugin)?),
         schema: None,
         warnings: warnings.clone(),
+        managed_by_label: k.enable_managedby_label,
+        functions: crate::loader::FunctionOptions {
+            enable_alpha_plugins: k.enable_alpha_plugins,
+            enable_exec: k.enable_exec,
+            env: k.env.clone(),
+        },
     })
 }
 
@@ -72,6 +128,13 @@ pub(super) fn run(
     warnings: &Warnings,
 ) -> Result<()> {
     let opts = options(a, warnings)?;
+    if a.kustomize.enable_managedby_label {
+        // cobra's notice for a deprecated flag, as kustomize prints it.
+        let _ = writeln!(
+            stderr,
+            "Flag --enable-managedby-label has been deprecated, The flag `enable-managedby-label` has been deprecated. Use the `managedByLabel` option in the `buildMetadata` field instead."
+        );
+    }
     let list: Vec<Resource> = if crate::app::is_app_file(&DiskFs, &a.dir) || !a.param.is_empty() {
         crate::app::render_with_params(&DiskFs, &a.dir, &opts, &a.param)?.resources
     } else {

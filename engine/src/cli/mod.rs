@@ -22,8 +22,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "strata", version, about, disable_help_subcommand = true)]
 pub struct Cli {
-    /// Accepted for kustomize compatibility: errors always print in full.
-    #[arg(long, global = true, hide = true)]
+    /// print a stack-trace on error (kustomize's global flag; accepted, errors are one paragraph)
+    #[arg(long = "stack-trace", global = true)]
     pub stack_trace: bool,
     /// The subcommand.
     #[command(subcommand)]

@@ -133,7 +133,7 @@ fn default_cache_dir() -> Option<PathBuf> {
 /// Prints the warnings plugins reported.
 pub(super) fn print_warnings(stderr: &mut dyn Write, warnings: &Warnings) {
     for w in warnings.take() {
-        let _ = writeln!(stderr, "Warning: {w}");
+        let _ = writeln!(stderr, "{w}");
     }
 }
 

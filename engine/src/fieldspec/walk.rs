@@ -152,10 +152,7 @@ fn walk<'p>(
 fn empty(kind: Create) -> Node {
     match kind {
         Create::Map => Node::map(),
-        Create::Scalar | Create::No => Node::Scalar(Scalar {
-            tag: Tag::Str,
-            value: String::new(),
-        }),
+        Create::Scalar | Create::No => Node::Scalar(Scalar::new(Tag::Str, String::new())),
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod overlay;
 pub mod private;
+pub mod process;
 pub mod record;
 mod write;
 

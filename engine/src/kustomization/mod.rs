@@ -19,6 +19,11 @@ pub type StrMap = indexmap::IndexMap<String, String>;
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Kustomization {
+    /// The `# Warning:` lines kustomize prints for this file's deprecated fields
+    /// ([`deprecation_warnings`]), noted by the loader as it reads the file, for the build
+    /// to report in walk order. Not a field of the file.
+    #[serde(skip)]
+    pub deprecations: Vec<String>,
     /// `kustomize.config.k8s.io/v1beta1` or `v1alpha1` (components).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub api_version: String,
@@ -496,6 +501,41 @@ pub fn config_fields<T: serde::de::DeserializeOwned>(
     serde_json::from_value(v).map_err(|e| e.to_string())
 }
 
+const EDIT_FIX: &str = "Run 'kustomize edit fix' to update your Kustomization automatically.";
+
+/// kustomize's deprecated fields, in the order it checks them, with what replaces each.
+const DEPRECATED: [(&str, &str, &str); 6] = [
+    ("bases", "resources", ""),
+    ("commonLabels", "labels", ""),
+    ("imageTags", "images", ""),
+    ("patchesJson6902", "patches", ""),
+    ("patchesStrategicMerge", "patches", ""),
+    ("vars", "replacements", "[EXPERIMENTAL] "),
+];
+
+/// The `# Warning:` lines kustomize prints for a kustomization file's deprecated fields:
+/// one per field that is set, even to an empty list or map (a null is unset, as for Go's
+/// decoder, which also matches field names regardless of case).
+pub fn deprecation_warnings(text: &str) -> Vec<String> {
+    use serde_yaml_ng::Value;
+    let v = serde_yaml_ng::from_str::<Value>(text)
+        .or_else(|_| serde_yaml_ng::from_str::<Value>(&last_top_level_keys(text)));
+    let Ok(Value::Mapping(m)) = v else {
+        return Vec::new();
+    };
+    DEPRECATED
+        .iter()
+        .filter(|(field, _, _)| {
+            m.iter().any(|(k, v)| {
+                k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(field)) && !v.is_null()
+            })
+        })
+        .map(|(field, instead, tag)| {
+            format!("# Warning: '{field}' is deprecated. Please use '{instead}' instead. {tag}{EDIT_FIX}")
+        })
+        .collect()
+}
+
 /// Re-reads a kustomization with top-level keys renamed to their canonical spelling
 /// when they differ only in case; None when nothing changes.
 fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
@@ -519,6 +559,71 @@ fn case_folded_top_level(text: &str) -> Option<serde_yaml_ng::Value> {
         out.insert(key, val);
     }
     changed.then_some(serde_yaml_ng::Value::Mapping(out))
+}
+
+/// Re-reads a kustomization with every mapping entry whose value is null left out, as
+/// Go's decoder leaves such fields unset; None when the text is not a mapping.
+fn without_nulls(text: &str) -> Option<serde_yaml_ng::Value> {
+    use serde_yaml_ng::Value;
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Mapping(m) => {
+                m.retain(|_, v| !v.is_null());
+                m.values_mut().for_each(strip);
+            }
+            Value::Sequence(s) => s.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v: Value = serde_yaml_ng::from_str(text).ok()?;
+    if !v.is_mapping() {
+        return None;
+    }
+    strip(&mut v);
+    Some(v)
+}
+
+/// kustomize converts the file to JSON with YAML 1.1 rules before decoding it, so a plain
+/// `yes`, `on`, `y` (booleans there) or an unquoted number where a string belongs is
+/// refused (`namespace: y`, `newTag: 1.20`); serde_yaml_ng reads YAML 1.2 and would
+/// take them as strings. The typed fields are checked against that JSON, one top-level
+/// field at a time, to name the field.
+fn check_yaml11_types(text: &str) -> Result<(), String> {
+    use serde_json::Value;
+    fn strip_nulls(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.retain(|_, v| !v.is_null());
+                m.values_mut().for_each(strip_nulls);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+            _ => {}
+        }
+    }
+    let Ok(Value::Object(top)) = crate::yaml::yaml11::to_json(text) else {
+        return Ok(());
+    };
+    for (key, mut value) in top {
+        // Other readings (field names in another case, untyped fields) are the main
+        // reader's business; only a value of the wrong type is refused here.
+        let Some(field) = FIELD_NAMES.iter().find(|f| f.eq_ignore_ascii_case(&key)) else {
+            continue;
+        };
+        if value.is_null() {
+            continue;
+        }
+        strip_nulls(&mut value);
+        let one = Value::Object([(field.to_string(), value)].into_iter().collect());
+        if let Err(e) = serde_json::from_value::<Kustomization>(one) {
+            let e = e.to_string();
+            if e.starts_with("invalid type") {
+                return Err(format!(
+                    "invalid Kustomization: field {field}: {e} (kustomize reads the file as YAML 1.1, where plain yes, no, on, off, y, n are booleans; quote the value)"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// kustomize reads label and annotation maps into Go strings and refuses numbers and
@@ -579,10 +684,19 @@ impl Kustomization {
                     None => return Err(e.to_string()),
                 }
             }
+            // Go's decoder leaves a field set to null unset (`bases: ~`); serde refuses a
+            // null where it wants a list or a map.
+            Err(e) if e.to_string().contains("invalid type: unit value") => {
+                match without_nulls(text) {
+                    Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string())?,
+                    None => return Err(e.to_string()),
+                }
+            }
             Err(e) => return Err(e.to_string()),
         };
         k.check_kind()?;
         check_string_maps(text)?;
+        check_yaml11_types(text)?;
         Ok(k)
     }
 
@@ -618,6 +732,43 @@ mod tests {
     fn unknown_fields_are_refused() {
         let e = Kustomization::parse("resources: [a.yaml]\nresourcez: []\n").err();
         assert!(e.is_some_and(|m| m.contains("resourcez")));
+    }
+
+    #[test]
+    fn deprecated_fields_warn_when_set_even_empty_but_not_when_null() {
+        let w = deprecation_warnings("vars:\nbases: []\nCommonLabels: {}\nresources: [a]\n");
+        assert_eq!(
+            w,
+            vec![
+                "# Warning: 'bases' is deprecated. Please use 'resources' instead. Run 'kustomize edit fix' to update your Kustomization automatically.",
+                "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically.",
+            ]
+        );
+        assert!(deprecation_warnings("resources: [a]\n").is_empty());
+    }
+
+    #[test]
+    fn yaml11_booleans_and_numbers_are_refused_where_strings_belong() {
+        for bad in [
+            "namespace: y\n",
+            "namespace: 1\n",
+            "images:\n- name: a\n  newTag: 1.20\n",
+            "configMapGenerator:\n- name: a\n  namespace: on\n",
+        ] {
+            let e = Kustomization::parse(bad).err();
+            assert!(
+                e.as_deref().is_some_and(|m| m.contains("invalid type")),
+                "{bad}: {e:?}"
+            );
+        }
+        for good in [
+            "namespace: \"y\"\n",
+            "namespace: yo\n",
+            "images:\n- name: a\n  newTag: \"1.20\"\n",
+            "bases: ~\nnamePrefix: x-\n",
+        ] {
+            assert!(Kustomization::parse(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

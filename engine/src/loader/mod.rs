@@ -50,6 +50,11 @@ impl Env {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
     }
+
+    /// Every variable, in name order (what an exec function inherits).
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 impl std::fmt::Debug for Env {
@@ -106,6 +111,18 @@ pub fn check_identities<'r>(
     Ok(())
 }
 
+/// What KRM functions a build may run: `kustomize build`'s function flags.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FunctionOptions {
+    /// `--enable-alpha-plugins`: functions other than wasm plugins may load at all.
+    pub enable_alpha_plugins: bool,
+    /// `--enable-exec`: exec functions may run (with `--enable-alpha-plugins`).
+    pub enable_exec: bool,
+    /// `-e`/`--env`: `KEY=VALUE` sets a variable for functions; a bare `KEY` passes the
+    /// caller's value (which exec functions inherit anyway).
+    pub env: Vec<String>,
+}
+
 /// Reads files for a build.
 pub struct Loader<'f> {
     fs: &'f dyn Fs,
@@ -118,6 +135,7 @@ pub struct Loader<'f> {
     /// What YAML aliases may still expand to in this build's files.
     aliases: AliasBudget,
     env: Env,
+    functions: FunctionOptions,
 }
 
 /// A kustomization root: its directory and the loader, for reading files relative to it.
@@ -141,6 +159,7 @@ impl<'f> Loader<'f> {
             dirs: Mutex::new(HashMap::new()),
             aliases: AliasBudget::default(),
             env: Env::default(),
+            functions: Default::default(),
         }
     }
 
@@ -153,6 +172,17 @@ impl<'f> Loader<'f> {
     /// The environment the caller handed over.
     pub fn env(&self) -> &Env {
         &self.env
+    }
+
+    /// The same loader, with what KRM functions may run.
+    pub fn with_functions(mut self, functions: FunctionOptions) -> Loader<'f> {
+        self.functions = functions;
+        self
+    }
+
+    /// What KRM functions may run (`build --enable-alpha-plugins --enable-exec`).
+    pub fn functions(&self) -> &FunctionOptions {
+        &self.functions
     }
 
     /// Sets what resources must carry to load (kustomize's rule by default).
@@ -286,6 +316,8 @@ impl<'f> Loader<'f> {
         };
         let text = self.read_text(&file)?;
         let mut k = Kustomization::parse(&text).map_err(|m| Error::config(&file, m))?;
+        // kustomize warns on stderr for each deprecated field, as it loads each file.
+        k.deprecations = crate::kustomization::deprecation_warnings(&text);
         k.fix_legacy();
         Ok((file, k))
     }

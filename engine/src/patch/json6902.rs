@@ -18,7 +18,7 @@ pub fn decode(text: &str) -> Result<Patch, String> {
     let value: serde_json::Value = if text.starts_with('[') {
         serde_json::from_str(text).map_err(|e| e.to_string())?
     } else {
-        super::yaml11::to_json(text)?
+        crate::yaml::yaml11::to_json(text)?
     };
     if !value.is_array() {
         return Err(format!(

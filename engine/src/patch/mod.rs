@@ -8,7 +8,6 @@
 
 pub mod json6902;
 pub mod strategic_merge;
-pub mod yaml11;
 
 use std::path::{Path, PathBuf};
 

@@ -15,7 +15,7 @@
 //!   `$deleteFromPrimitiveList`) are not special to kyaml and stay as plain fields.
 
 use crate::schema::merge::{Schema, SchemaRef};
-use crate::yaml::{Node, Scalar, Tag};
+use crate::yaml::{Node, Scalar, Style, Tag};
 
 /// Merges `patch` into `dest`. Returns None when the patch deletes the whole object.
 pub fn merge(dest: Node, patch: Node, schema: &Schema) -> Result<Option<Node>, String> {
@@ -79,24 +79,30 @@ fn kind_label(n: &Node) -> &'static str {
     }
 }
 
-/// kyaml's merger copies the resource's scalar style onto the patch's value, so a value
-/// replacing a quoted (or block) string stays a string: `cpu: "2"` patched with `cpu: 1`
-/// prints `cpu: "1"`. The node keeps no style, so a string is taken as quoted when its
-/// text would not read back as a string unquoted, or spans lines.
+/// kyaml's merger gives the patch's value the style of the resource's value it replaces,
+/// so a value replacing a quoted (or block) string stays a string: `cpu: "2"` patched
+/// with `cpu: 1` prints `cpu: "1"`, `a: "hello"` patched with `a: 1` prints `a: "1"`,
+/// and a value merged onto a plain one is plain for the next patch. A scalar whose style
+/// is unknown (built or decoded on the way) is taken as quoted when its text would not
+/// read back as a string unquoted, or spans lines.
 fn keep_quoting(dest: Option<&Node>, origin: Node) -> Node {
-    let quoted = |d: &Node| match d {
-        Node::Scalar(s) if s.tag == Tag::Str => {
-            s.value.contains('\n') || crate::yaml::resolve::resolve_plain(&s.value) != Tag::Str
-        }
-        _ => false,
+    let Some(Node::Scalar(d)) = dest else {
+        return origin;
     };
+    let quoted = d.tag == Tag::Str
+        && match d.style {
+            Style::Quoted => true,
+            Style::Plain => false,
+            Style::Unknown => {
+                d.value.contains('\n') || crate::yaml::resolve::resolve_plain(&d.value) != Tag::Str
+            }
+        };
     match origin {
-        Node::Scalar(o) if o.tag != Tag::Null && o.tag != Tag::Str && dest.is_some_and(quoted) => {
-            Node::Scalar(Scalar {
-                tag: Tag::Str,
-                value: o.value,
-            })
-        }
+        Node::Scalar(o) if o.tag != Tag::Null => Node::Scalar(Scalar {
+            tag: if quoted { Tag::Str } else { o.tag },
+            value: o.value,
+            style: if quoted { Style::Quoted } else { d.style },
+        }),
         other => other,
     }
 }
@@ -595,13 +601,7 @@ impl<'s> Walker<'s> {
                     && !m.contains_key(key)
                     && let Some(v) = vv.get(i).filter(|v| !v.is_empty())
                 {
-                    m.insert(
-                        key.clone(),
-                        Node::Scalar(Scalar {
-                            tag: Tag::Str,
-                            value: v.clone(),
-                        }),
-                    );
+                    m.insert(key.clone(), Node::Scalar(Scalar::new(Tag::Str, v.clone())));
                 }
             }
             element_setter(&mut items, Some(val), &vk, &vv)?;

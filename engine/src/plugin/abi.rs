@@ -191,6 +191,7 @@ pub fn write_json(out: &mut String, n: &Node) -> Result<(), String> {
         Node::Scalar(Scalar {
             tag: Tag::Str,
             value,
+            ..
         }) => json_string(out, value),
         Node::Scalar(s) => match json_scalar(s).map_err(|e| e.0)? {
             JsonScalar::Null => out.push_str("null"),
@@ -549,7 +550,7 @@ pub const MAX_DEPTH: usize = 128;
 /// the node it names, by one pass over the (non-recursive) parser's events, before the
 /// tree builder (which recurses) sees the text; a syntax error is reported here too, so
 /// the builder never descends into text this pass did not measure.
-fn within_depth(text: &str) -> Result<(), String> {
+pub(super) fn within_depth(text: &str) -> Result<(), String> {
     use yaml_rust2::parser::{Event, Parser};
     let too_deep = |line: usize| {
         Err(format!(
@@ -623,7 +624,7 @@ impl<'de> DeserializeSeed<'de> for NodeSeed {
 struct NodeVisitor(usize);
 
 fn scalar(tag: Tag, value: String) -> Node {
-    Node::Scalar(Scalar { tag, value })
+    Node::Scalar(Scalar::new(tag, value))
 }
 
 impl<'de> Visitor<'de> for NodeVisitor {

@@ -153,7 +153,7 @@ fn private_entry(
     match crate::fs::private::ensure_private_dir(dir) {
         Ok(()) => entry_path(dir, sha256).map(Some),
         Err(e) => {
-            warnings.push(format!(
+            warnings.warn(format!(
                 "plugin cache {} is not used: {e}; compiled plugins run native code, so their cache must be private to you (plugins/ABI.md, \"Caching\")",
                 dir.display()
             ));

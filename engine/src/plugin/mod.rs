@@ -11,11 +11,13 @@
 //!
 //! Files: engine.rs (the engine and linker, built once), sandbox.rs (limits and the
 //! WASI surface), abi.rs (ResourceList codec), verify.rs (static import allow-list),
-//! cache.rs (compiled-module cache), transformer.rs (running a plugin over a ResMap).
+//! cache.rs (compiled-module cache), transformer.rs (running a plugin over a ResMap),
+//! exec.rs (kustomize's unsandboxed exec functions, behind `--enable-alpha-plugins --enable-exec`).
 
 pub mod abi;
 pub mod cache;
 pub mod engine;
+pub mod exec;
 pub mod sandbox;
 pub mod transformer;
 pub mod verify;

@@ -416,59 +416,11 @@ impl WasmPlugin {
     ) -> std::result::Result<Vec<PluginResult>, PluginError> {
         let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
         let output = self.invoke(&nodes)?;
-        let mut old: Vec<Option<Resource>> = std::mem::take(resources)
-            .into_vec()
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut next = ResMap::new();
-        for (k, mut node) in output.items.into_iter().enumerate() {
-            if let Some(&Some(i)) = output.same.get(k) {
-                // Passed on byte for byte: the input resource, untouched.
-                let r = old.get_mut(i).and_then(Option::take).ok_or_else(|| {
-                    PluginError::InvalidOutput(format!("input item {i} returned twice"))
-                })?;
-                next.append(r).map_err(|d| {
-                    PluginError::InvalidOutput(format!("two output items have the id {}", d.0))
-                })?;
-                continue;
-            }
-            let r = match abi::untag(&mut node)
-                .and_then(|i| old.get_mut(i))
-                .and_then(Option::take)
-            {
-                Some(mut r) => {
-                    let before = r.id();
-                    r.node = node;
-                    // Decoded from the plugin's output: no node is shared any more.
-                    r.aliases.clear();
-                    if r.id() != before && r.previous.last() != Some(&before) {
-                        r.previous.push(before);
-                    }
-                    r
-                }
-                None => {
-                    let mut r = Resource::new(node);
-                    r.source = Some(self.name.clone());
-                    r
-                }
-            };
-            next.append(r).map_err(|d| {
-                PluginError::InvalidOutput(format!("two output items have the id {}", d.0))
-            })?;
-        }
-        *resources = next;
-        Ok(output.results)
+        apply_output(resources, output, &self.name)
     }
 
     fn report(&self, results: Vec<PluginResult>) {
-        for r in results {
-            self.warnings.push(format!(
-                "{}: plugin {}: {r}",
-                self.declared_in.display(),
-                self.name
-            ));
-        }
+        report(&self.warnings, &self.declared_in, &self.name, results);
     }
 }
 
@@ -517,26 +469,96 @@ impl Transformer for Validator {
     fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
         let p = &self.0;
         let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
-        let output = p.invoke(&nodes).map_err(|e| p.err(e))?;
-        let mut same = output.items.len() == nodes.len();
-        for (k, (mut out, before)) in output.items.into_iter().zip(&nodes).enumerate() {
-            if let Some(&Some(i)) = output.same.get(k) {
-                same &= i == k;
-                continue;
-            }
-            abi::untag(&mut out);
-            if let Some(Node::Map(labels)) = out.get_path_mut(&["metadata", "labels"]) {
-                labels.shift_remove("validated-by");
-            }
-            same &= strip_empty_labels(out) == strip_empty_labels((*before).clone());
-        }
-        if !same {
+        let mut output = p.invoke(&nodes).map_err(|e| p.err(e))?;
+        if !unchanged(&mut output, &nodes) {
             return Err(p.err(PluginError::InvalidOutput(
                 "validator shouldn't modify the resource map".into(),
             )));
         }
         p.report(output.results);
         Ok(())
+    }
+}
+
+/// Puts a function's output in place of `resources`: an item carrying the input tag
+/// keeps the bookkeeping of the input item it came from (a renamed one remembers its
+/// old id), any other item is new (`source` made it), and input items left out are gone.
+pub(super) fn apply_output(
+    resources: &mut ResMap,
+    output: Output,
+    source: &str,
+) -> std::result::Result<Vec<PluginResult>, PluginError> {
+    let mut old: Vec<Option<Resource>> = std::mem::take(resources)
+        .into_vec()
+        .into_iter()
+        .map(Some)
+        .collect();
+    let mut next = ResMap::new();
+    for (k, mut node) in output.items.into_iter().enumerate() {
+        if let Some(&Some(i)) = output.same.get(k) {
+            // Passed on byte for byte: the input resource, untouched.
+            let r = old.get_mut(i).and_then(Option::take).ok_or_else(|| {
+                PluginError::InvalidOutput(format!("input item {i} returned twice"))
+            })?;
+            next.append(r).map_err(|d| {
+                PluginError::InvalidOutput(format!("two output items have the id {}", d.0))
+            })?;
+            continue;
+        }
+        let r = match abi::untag(&mut node)
+            .and_then(|i| old.get_mut(i))
+            .and_then(Option::take)
+        {
+            Some(mut r) => {
+                let before = r.id();
+                r.node = node;
+                // Decoded from the plugin's output: no node is shared any more.
+                r.aliases.clear();
+                if r.id() != before && r.previous.last() != Some(&before) {
+                    r.previous.push(before);
+                }
+                r
+            }
+            None => {
+                let mut r = Resource::new(node);
+                r.source = Some(source.to_string());
+                r
+            }
+        };
+        next.append(r).map_err(|d| {
+            PluginError::InvalidOutput(format!("two output items have the id {}", d.0))
+        })?;
+    }
+    *resources = next;
+    Ok(output.results)
+}
+
+/// Whether a validator's output is its input (the `validated-by` label aside).
+pub(super) fn unchanged(output: &mut Output, nodes: &[&Node]) -> bool {
+    let mut same = output.items.len() == nodes.len();
+    for (k, (out, before)) in output.items.iter_mut().zip(nodes).enumerate() {
+        if let Some(&Some(i)) = output.same.get(k) {
+            same &= i == k;
+            continue;
+        }
+        abi::untag(out);
+        if let Some(Node::Map(labels)) = out.get_path_mut(&["metadata", "labels"]) {
+            labels.shift_remove("validated-by");
+        }
+        same &= strip_empty_labels(std::mem::take(out)) == strip_empty_labels((*before).clone());
+    }
+    same
+}
+
+/// Records a function's non-error results as warnings.
+pub(super) fn report(
+    warnings: &Warnings,
+    declared_in: &std::path::Path,
+    name: &str,
+    results: Vec<PluginResult>,
+) {
+    for r in results {
+        warnings.warn(format!("{}: plugin {name}: {r}", declared_in.display()));
     }
 }
 

@@ -292,10 +292,7 @@ fn refine(options: Option<&FieldOptions>, v: &Node) -> std::result::Result<Node,
     let parts: Vec<&str> = s.value.split(o.delimiter.as_str()).collect();
     let part = usize::try_from(o.index).ok().and_then(|i| parts.get(i));
     match part {
-        Some(p) => Ok(Node::Scalar(Scalar {
-            tag: s.tag,
-            value: (*p).to_string(),
-        })),
+        Some(p) => Ok(Node::Scalar(Scalar::new(s.tag, (*p).to_string()))),
         None => Err(format!(
             "options.index {} is out of bounds for value {}",
             o.index, s.value
@@ -388,10 +385,7 @@ fn set_value(
         }
         let joined = parts.join(&o.delimiter);
         value = match value {
-            Node::Scalar(s) => Node::Scalar(Scalar {
-                tag: s.tag,
-                value: joined,
-            }),
+            Node::Scalar(s) => Node::Scalar(Scalar::new(s.tag, joined)),
             _ => Node::str(joined),
         };
     }

@@ -265,15 +265,9 @@ fn substitute(n: &mut Node, values: &[(String, Value)]) -> std::result::Result<(
 
 fn set(v: Value) -> Node {
     match v {
-        Value::Int(i) => Node::Scalar(Scalar {
-            tag: Tag::Int,
-            value: i.to_string(),
-        }),
+        Value::Int(i) => Node::Scalar(Scalar::new(Tag::Int, i.to_string())),
         Value::Bool(b) => Node::bool(b),
-        Value::Float(f) => Node::Scalar(Scalar {
-            tag: Tag::Float,
-            value: crate::yaml::resolve::go_g(f),
-        }),
+        Value::Float(f) => Node::Scalar(Scalar::new(Tag::Float, crate::yaml::resolve::go_g(f))),
         Value::Str(s) => Node::str(s),
         Value::Other => Node::str(""),
     }

@@ -8,7 +8,7 @@
 //! (slower) event parser, which also produces the error messages. A differential test
 //! over every YAML file of the shared corpus holds the two to the same trees.
 
-use super::node::{Map, Node, Scalar, Tag};
+use super::node::{Map, Node, Scalar, Style, Tag};
 use super::parse::{MAX_DEPTH, ParseError, depth_message};
 use super::resolve::resolve_plain;
 
@@ -78,10 +78,7 @@ struct P<'a> {
 
 /// An empty value (`key:` with nothing after it), spelled as the event parser spells it.
 fn empty() -> Node {
-    Node::Scalar(Scalar {
-        tag: Tag::Null,
-        value: String::new(),
-    })
+    Node::Scalar(Scalar::new(Tag::Null, String::new()))
 }
 
 fn is_blank(t: &str) -> bool {
@@ -314,6 +311,7 @@ impl<'a> P<'a> {
             return Some(Node::Scalar(Scalar {
                 tag: resolve_plain(first),
                 value: first.to_string(),
+                style: Style::Plain,
             }));
         }
         // Continuation lines fold into the scalar.
@@ -352,7 +350,11 @@ impl<'a> P<'a> {
         }
         let value = text.unwrap_or_else(|| first.to_string());
         let tag = resolve_plain(&value);
-        Some(Node::Scalar(Scalar { tag, value }))
+        Some(Node::Scalar(Scalar {
+            tag,
+            value,
+            style: Style::Plain,
+        }))
     }
 
     fn quoted(&mut self, v: &'a str) -> Option<Node> {
@@ -404,6 +406,7 @@ impl<'a> P<'a> {
                 return Some(Node::Scalar(Scalar {
                     tag: Tag::Str,
                     value: out,
+                    style: Style::Quoted,
                 }));
             }
             // The scalar goes on: fold the line break.
@@ -545,6 +548,7 @@ impl<'a> P<'a> {
         Some(Node::Scalar(Scalar {
             tag: Tag::Str,
             value: out,
+            style: Style::Quoted,
         }))
     }
 
@@ -950,6 +954,7 @@ impl Flow<'_> {
                 return Some(Node::Scalar(Scalar {
                     tag: Tag::Str,
                     value: out,
+                    style: Style::Quoted,
                 }));
             } else {
                 out.push(c);
@@ -978,7 +983,11 @@ impl Flow<'_> {
             return None;
         }
         let tag = resolve_plain(&value);
-        Some(Node::Scalar(Scalar { tag, value }))
+        Some(Node::Scalar(Scalar {
+            tag,
+            value,
+            style: Style::Plain,
+        }))
     }
 }
 

@@ -49,10 +49,7 @@ pub fn from_json(value: &Value) -> Node {
             } else {
                 Tag::Float
             };
-            Node::Scalar(Scalar {
-                tag,
-                value: n.to_string(),
-            })
+            Node::Scalar(Scalar::new(tag, n.to_string()))
         }
         Value::String(s) => Node::str(s.clone()),
         Value::Array(items) => Node::Seq(items.iter().map(from_json).collect()),
@@ -75,10 +72,7 @@ pub fn from_json_go(value: &Value) -> Node {
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(0.0);
             let text = go_g(f);
-            Node::Scalar(Scalar {
-                tag: resolve_plain(&text),
-                value: text,
-            })
+            Node::Scalar(Scalar::new(resolve_plain(&text), text))
         }
         Value::Array(items) => Node::Seq(items.iter().map(from_json_go).collect()),
         Value::Object(m) => {

@@ -25,12 +25,45 @@ pub enum Tag {
 }
 
 /// A scalar: its text exactly as written (after unquoting) and its resolved tag.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Scalar {
     /// The resolved type.
     pub tag: Tag,
     /// The scalar's text, unquoted, with escapes applied.
     pub value: String,
+    /// How it was written. kyaml's strategic merge gives a value the style of the value
+    /// it replaces, so `a: "hello"` patched with `a: 1` stays a string. The style is not
+    /// part of the value: equality ignores it and the printer never reads it.
+    pub style: Style,
+}
+
+/// How a scalar was written, as far as Strata knows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Style {
+    /// Built or decoded on the way (kyaml's round trips may have given it any style).
+    #[default]
+    Unknown,
+    /// Plain, as read from a file.
+    Plain,
+    /// Quoted or a block scalar, as read from a file.
+    Quoted,
+}
+
+impl Scalar {
+    /// A scalar of unknown style (as every node built in code is).
+    pub fn new(tag: Tag, value: impl Into<String>) -> Scalar {
+        Scalar {
+            tag,
+            value: value.into(),
+            style: Style::Unknown,
+        }
+    }
+}
+
+impl PartialEq for Scalar {
+    fn eq(&self, other: &Scalar) -> bool {
+        self.tag == other.tag && self.value == other.value
+    }
 }
 
 /// A YAML node: scalar, sequence or mapping.
@@ -53,34 +86,22 @@ impl Default for Node {
 impl Node {
     /// Returns a string scalar.
     pub fn str(s: impl Into<String>) -> Node {
-        Node::Scalar(Scalar {
-            tag: Tag::Str,
-            value: s.into(),
-        })
+        Node::Scalar(Scalar::new(Tag::Str, s.into()))
     }
 
     /// Returns an integer scalar.
     pub fn int(i: i64) -> Node {
-        Node::Scalar(Scalar {
-            tag: Tag::Int,
-            value: i.to_string(),
-        })
+        Node::Scalar(Scalar::new(Tag::Int, i.to_string()))
     }
 
     /// Returns a boolean scalar.
     pub fn bool(b: bool) -> Node {
-        Node::Scalar(Scalar {
-            tag: Tag::Bool,
-            value: b.to_string(),
-        })
+        Node::Scalar(Scalar::new(Tag::Bool, b.to_string()))
     }
 
     /// Returns the null scalar.
     pub fn null() -> Node {
-        Node::Scalar(Scalar {
-            tag: Tag::Null,
-            value: "null".into(),
-        })
+        Node::Scalar(Scalar::new(Tag::Null, "null"))
     }
 
     /// Returns an empty mapping.
@@ -115,6 +136,7 @@ impl Node {
             Node::Scalar(Scalar {
                 tag: Tag::Str,
                 value,
+                ..
             }) => Some(value),
             _ => None,
         }
@@ -216,5 +238,32 @@ mod tests {
         }
         assert_eq!(n.str_at(&["a", "b"]), Some("v"));
         assert!(n.ensure_path(&["a", "b", "c"]).is_none());
+    }
+
+    #[test]
+    fn both_readers_record_how_scalars_were_written_and_equality_ignores_it() {
+        let text = "a: plain\nb: \"dq\"\nc: 'sq'\nd: |\n  block\ne: >\n  folded\nf: [x, \"y\"]\n";
+        let style = |docs: &[Node], k: &str, i: Option<usize>| {
+            let n = docs[0].get(k).expect("key");
+            let n = match i {
+                Some(i) => &n.as_seq().expect("seq")[i],
+                None => n,
+            };
+            n.as_scalar().map(|s| s.style)
+        };
+        let fast = crate::yaml::parse_documents_fast(text).expect("fast path takes it");
+        let full = crate::yaml::parse_documents_complete(text).expect("complete parser");
+        for docs in [&fast, &full] {
+            assert_eq!(style(docs, "a", None), Some(Style::Plain));
+            for k in ["b", "c", "d", "e"] {
+                assert_eq!(style(docs, k, None), Some(Style::Quoted), "{k}");
+            }
+            assert_eq!(style(docs, "f", Some(0)), Some(Style::Plain));
+            assert_eq!(style(docs, "f", Some(1)), Some(Style::Quoted));
+        }
+        assert_eq!(
+            Node::str("dq"),
+            fast[0].get("b").cloned().unwrap_or_default()
+        );
     }
 }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use yaml_rust2::parser::{Event, Parser, Tag as YTag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::node::{Map, Node, Scalar, Tag};
+use super::node::{Map, Node, Scalar, Style, Tag};
 use super::resolve::resolve_plain;
 
 /// A YAML syntax or structure error, with its 1-based line and column.
@@ -636,6 +636,16 @@ fn size(n: &Node) -> usize {
 }
 
 fn scalar(value: String, style: TScalarStyle, tag: Option<&YTag>) -> Result<Scalar, String> {
+    let written = if style == TScalarStyle::Plain {
+        Style::Plain
+    } else {
+        Style::Quoted
+    };
+    let with_style = |tag: Tag, value: String| Scalar {
+        tag,
+        value,
+        style: written,
+    };
     if let Some(t) = tag {
         // `!!x`, and the verbatim `!<tag:yaml.org,2002:x>`, however the tokenizer splits it.
         let core = if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" {
@@ -649,12 +659,7 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<&YTag>) -> Result<Scal
             let tag = match suffix {
                 "str" => Some(Tag::Str),
                 // go-yaml reads `!!binary` as the string its base64 decodes to.
-                "binary" => {
-                    return Ok(Scalar {
-                        tag: Tag::Str,
-                        value: decode_binary(&value)?,
-                    });
-                }
+                "binary" => return Ok(with_style(Tag::Str, decode_binary(&value)?)),
                 "int" => Some(Tag::Int),
                 "float" => Some(Tag::Float),
                 "bool" => Some(Tag::Bool),
@@ -663,20 +668,17 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<&YTag>) -> Result<Scal
                 _ => None,
             };
             if let Some(tag) = tag {
-                return Ok(Scalar { tag, value });
+                return Ok(with_style(tag, value));
             }
         } else if t.handle == "!" && t.suffix.is_empty() {
-            return Ok(Scalar {
-                tag: Tag::Str,
-                value,
-            });
+            return Ok(with_style(Tag::Str, value));
         }
     }
     let tag = match style {
         TScalarStyle::Plain => resolve_plain(&value),
         _ => Tag::Str,
     };
-    Ok(Scalar { tag, value })
+    Ok(with_style(tag, value))
 }
 
 /// Decodes a `!!binary` value as Go's `base64.StdEncoding` does (padding required, line
@@ -763,13 +765,7 @@ mod tests {
     fn resolves_and_keeps_spelling() {
         let n = parse_one("a: 0777\nb: '1'\nc: ~\nd: |\n  x\n").unwrap_or_default();
         let a = n.get("a").and_then(Node::as_scalar).cloned();
-        assert_eq!(
-            a,
-            Some(Scalar {
-                tag: Tag::Int,
-                value: "0777".into()
-            })
-        );
+        assert_eq!(a, Some(Scalar::new(Tag::Int, "0777")));
         assert_eq!(n.get("b").and_then(Node::as_string), Some("1"));
         assert!(n.get("c").is_some_and(Node::is_null));
         assert_eq!(n.get("d").and_then(Node::as_string), Some("x\n"));

@@ -1,10 +1,12 @@
 //! The engine's integration tests, one binary (each test binary links wasmtime again,
 //! which is the expensive part of a test build on two cores): `process` (the real
 //! binary's contract), `bundle` (apps and bundles through the binary), `plugins` (the
-//! plugin host), `plugin_languages` (Go and AssemblyScript plugins, the scaffolds),
-//! `edit_cases` (the `edit`/`create` fixture cases under tests/edit), `kustomize_cli`
-//! (kustomize's command line and Argo CD's contract), and `support`, the helpers they share.
+//! plugin host), `build_flags` (kustomize build's flags, exec functions),
+//! `plugin_languages` (Go and AssemblyScript plugins, the scaffolds), `edit_cases` (the
+//! `edit`/`create` fixture cases under tests/edit), `kustomize_cli` (kustomize's command
+//! line and Argo CD's contract), and `support`, the helpers they share.
 
+mod build_flags;
 mod bundle;
 mod edit_cases;
 mod kustomize_cli;

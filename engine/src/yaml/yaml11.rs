@@ -1,5 +1,6 @@
 //! YAML to JSON as `sigs.k8s.io/yaml.YAMLToJSON` does it (go-yaml v2, YAML 1.1), for
-//! JSON 6902 patches written in YAML.
+//! JSON 6902 patches written in YAML and for the kustomization fields kustomize decodes
+//! that way.
 //!
 //! kustomize reads such patches with YAML 1.1 rules, unlike resources: plain `yes`, `on`,
 //! `y` are `true` and `no`, `off`, `n` are `false` (keys too, which become "true" and
@@ -11,7 +12,7 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
-use crate::yaml::resolve::{GoInt, parse_go_int, parse_timestamp, timestamp_json};
+use super::resolve::{GoInt, parse_go_int, parse_timestamp, timestamp_json};
 
 /// The most values aliases may expand to before the patch is refused ("billion laughs"),
 /// as for resources (yaml::parse).
