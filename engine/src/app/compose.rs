@@ -138,7 +138,9 @@ pub fn compose(
             if names_base {
                 k.kind = "Component".into();
                 k.api_version = "kustomize.config.k8s.io/v1alpha1".into();
-                let text = serde_yaml_ng::to_string(&k).map_err(|e| {
+                // JSON, which is YAML: every string quoted, so the YAML 1.1 reading
+                // kustomization files get cannot turn a `"yes"` into a boolean.
+                let text = serde_json::to_string_pretty(&k).map_err(|e| {
                     Error::config(
                         &file,
                         format!("cannot present this overlay as a Component: {e}"),
@@ -193,7 +195,8 @@ pub fn compose(
             ov.add_file(p, new.into_bytes());
         }
     }
-    let text = serde_yaml_ng::to_string(&root)
+    // JSON for the same reason as a Component overlay's text above.
+    let text = serde_json::to_string_pretty(&root)
         .map_err(|e| Error::config(spec.file, format!("application {}: {e}", spec.name)))?;
     ov.add_file(vdir.join(FILE_NAMES[0]), text.into_bytes());
     Ok(Composed {
