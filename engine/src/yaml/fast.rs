@@ -449,16 +449,23 @@ impl<'a> P<'a> {
         let mut chomp = 0i8; // -1 strip, 0 clip, 1 keep
         let mut explicit: Option<usize> = None;
         let mut rest = &v[1..];
+        // At most one chomping indicator and one indentation digit, in either order: a
+        // second of either (`|+-`) is an error, left to the complete parser.
+        let mut chomp_seen = false;
         for _ in 0..2 {
             match rest.as_bytes().first() {
+                Some(b'-' | b'+') if chomp_seen => return None,
                 Some(b'-') => {
                     chomp = -1;
+                    chomp_seen = true;
                     rest = &rest[1..];
                 }
                 Some(b'+') => {
                     chomp = 1;
+                    chomp_seen = true;
                     rest = &rest[1..];
                 }
+                Some(b'1'..=b'9') if explicit.is_some() => return None,
                 Some(d @ b'1'..=b'9') => {
                     explicit = Some((d - b'0') as usize);
                     rest = &rest[1..];
@@ -1041,6 +1048,12 @@ mod tests {
             parse("- x #c\n- y\n").ok().flatten(),
             Some(vec![Node::Seq(vec![Node::str("x"), Node::str("y")])])
         );
+        // One chomping indicator and one indentation digit at most.
+        for bad in ["- |+-\n  x\n", "a: >-+\n  x\n", "a: |12\n   x\n"] {
+            assert!(matches!(parse(bad), Ok(None)), "{bad:?}");
+            assert!(parse_documents_complete(bad).is_err(), "{bad:?}");
+        }
+        assert!(matches!(parse("a: |2-\n   x\n"), Ok(Some(_))));
         // `- x` inside a flow collection is a block entry out of place, not the text `- x`.
         assert!(matches!(parse("r: [- ./base]\n"), Ok(None)));
         assert!(parse_documents_complete("r: [- ./base]\n").is_err());
