@@ -342,7 +342,11 @@ fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
                     return None;
                 }
                 let lead = line_text.bytes().take_while(|&b| b == b' ').count();
-                if !line_text.trim_matches([' ', '\t']).is_empty() && lead < col - 1 {
+                // A blank line folds the same whatever leads it, but one holding a tab
+                // left of the block's indentation is "tab as indentation" to yaml-rust2,
+                // so it is indented too.
+                let blank = line_text.trim_matches([' ', '\t']).is_empty();
+                if (!blank || line_text.contains('\t')) && lead < col - 1 {
                     out.extend(std::iter::repeat_n(' ', col - 1 - lead));
                 }
             }
@@ -996,6 +1000,15 @@ mod tests {
         assert_eq!(
             n.get_path(&["a", "k"]),
             Some(&Node::Seq(vec![Node::str("first second"), Node::str("b")]))
+        );
+        // A blank continuation line holding a tab, left of the block (found by
+        // fuzz/yaml_readers_agree): go-yaml folds it as any blank line.
+        let text = "a:\n  k: 'one\nx\n\t\n{\n\t\n  two'\n  j: v\n";
+        let n = parse_one(text).unwrap_or_default();
+        assert_eq!(n.str_at(&["a", "k"]), Some("one x\n{\ntwo"), "{text:?}");
+        assert_eq!(
+            parse_documents_fast(text),
+            parse_documents_complete(text).ok()
         );
         // After a tab that separates it from its key (found by fuzz/yaml_readers_agree).
         for text in [
