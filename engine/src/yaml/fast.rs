@@ -608,6 +608,11 @@ impl<'a> P<'a> {
             if l.indent <= parent || is_doc_marker(l) {
                 return None;
             }
+            // Folding drops white space before a line break, tabs included: a line that
+            // ends in a tab is left to the complete parser.
+            if text.ends_with('\t') {
+                return None;
+            }
             text.push(' ');
             cur = l.text;
         }
@@ -1047,6 +1052,16 @@ mod tests {
         assert_eq!(
             parse("- x #c\n- y\n").ok().flatten(),
             Some(vec![Node::Seq(vec![Node::str("x"), Node::str("y")])])
+        );
+        // A flow collection continued after a line ending in a tab (found by the fuzzer).
+        let text = "v: [a,. e.\t\n env]\n";
+        assert!(matches!(parse(text), Ok(None)));
+        assert_eq!(
+            parse_documents_complete(text).ok(),
+            Some(vec![Node::Map(Map::from_iter([(
+                "v".to_string(),
+                Node::Seq(vec![Node::str("a"), Node::str(". e. env")])
+            )]))])
         );
         // One chomping indicator and one indentation digit at most.
         for bad in ["- |+-\n  x\n", "a: >-+\n  x\n", "a: |12\n   x\n"] {
