@@ -27,11 +27,7 @@ fn write(dir: &Path, rel: &str, text: &str) {
 }
 
 fn strata(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("running strata: {e}"))
+    crate::support::strata_env(args, cwd, &[])
 }
 
 fn ok(out: &Output) -> String {
