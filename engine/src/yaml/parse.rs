@@ -269,6 +269,11 @@ pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
 /// than the block it sits in, which go-yaml accepts.
 const UNDER_INDENTED_QUOTE: &str = "invalid indentation in quoted scalar";
 
+/// yaml-rust2's message for a tab where it expects indentation, which it also gives for
+/// a line of blanks and tabs alone inside a quoted scalar continued at column 0; go-yaml
+/// folds such a line as any blank line.
+const TAB_INDENT: &str = "tab cannot be used as indentation";
+
 /// The complete parser on normalized text. yaml-rust2 refuses quoted scalars continued
 /// at less than the block's indentation, which go-yaml reads; folding drops a
 /// continuation line's indentation, so indenting those lines changes nothing, and each
@@ -291,9 +296,41 @@ fn complete(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseErr
                 last = Some((e.line, e.col));
                 text = Cow::Owned(fixed);
             }
+            // A blank line folds the same without its blanks, so one holding a tab is
+            // emptied and the text read again (same bound as above).
+            Err(e) if e.msg == TAB_INDENT && last != Some((e.line, e.col)) => {
+                rereads = match rereads.checked_sub(text.len()) {
+                    Some(r) => r,
+                    None => return Err(e),
+                };
+                let Some(fixed) = empty_blank_line(&text, e.line) else {
+                    return Err(e);
+                };
+                last = Some((e.line, e.col));
+                text = Cow::Owned(fixed);
+            }
             r => return r,
         }
     }
+}
+
+/// The text with line `line` (1-based) emptied, when that line holds only blanks and at
+/// least one tab; None otherwise.
+fn empty_blank_line(text: &str, line: usize) -> Option<String> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let rest = text.get(start..)?;
+    let body = rest.split('\n').next()?;
+    if !body.contains('\t') || !body.trim_matches([' ', '\t']).is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    out.push_str(&rest[body.len()..]);
+    Some(out)
 }
 
 /// Indents the continuation lines of the quoted scalar whose opening quote is at `line`,
@@ -1006,6 +1043,14 @@ mod tests {
         let text = "a:\n  k: 'one\nx\n\t\n{\n\t\n  two'\n  j: v\n";
         let n = parse_one(text).unwrap_or_default();
         assert_eq!(n.str_at(&["a", "k"]), Some("one x\n{\ntwo"), "{text:?}");
+        assert_eq!(
+            parse_documents_fast(text),
+            parse_documents_complete(text).ok()
+        );
+        // The same at column 0, under a top-level key.
+        let text = "k: 'one\n\t\ntwo'\nj: v\n";
+        let n = parse_one(text).unwrap_or_default();
+        assert_eq!(n.str_at(&["k"]), Some("one\ntwo"), "{text:?}");
         assert_eq!(
             parse_documents_fast(text),
             parse_documents_complete(text).ok()
