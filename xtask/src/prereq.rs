@@ -24,12 +24,7 @@ struct Need {
 const NEEDS: &[Need] = &[
     Need {
         what: "the wasm32-wasip1 Rust target",
-        probe: || {
-            runs(
-                "rustc",
-                &["--print", "target-libdir", "--target", "wasm32-wasip1"],
-            ) && rustc_libdir_has_std()
-        },
+        probe: rustc_libdir_has_std,
         used_by: "the embedded plugins (engine/build.rs)",
         install: "rustup target add wasm32-wasip1",
     },
@@ -147,6 +142,9 @@ fn rustc_libdir_has_std() -> bool {
     else {
         return false;
     };
+    if !out.status.success() {
+        return false;
+    }
     let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
     std::fs::read_dir(&dir).is_ok_and(|mut d| {
         d.any(|e| {

@@ -314,14 +314,20 @@ fn complete(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseErr
     }
 }
 
+/// The byte offset where line `line` (1-based) of `text` starts; None for line 0.
+fn line_start(text: &str, line: usize) -> Option<usize> {
+    Some(
+        text.split_inclusive('\n')
+            .take(line.checked_sub(1)?)
+            .map(str::len)
+            .sum(),
+    )
+}
+
 /// The text with line `line` (1-based) emptied, when that line holds only blanks and at
 /// least one tab; None otherwise.
 fn empty_blank_line(text: &str, line: usize) -> Option<String> {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.checked_sub(1)?)
-        .map(str::len)
-        .sum();
+    let start = line_start(text, line)?;
     let rest = text.get(start..)?;
     let body = rest.split('\n').next()?;
     if !body.contains('\t') || !body.trim_matches([' ', '\t']).is_empty() {
@@ -336,11 +342,7 @@ fn empty_blank_line(text: &str, line: usize) -> Option<String> {
 /// Indents the continuation lines of the quoted scalar whose opening quote is at `line`,
 /// `col` (1-based) to the quote's column; None where no such scalar closes.
 fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
-    let start = text
-        .split_inclusive('\n')
-        .take(line.checked_sub(1)?)
-        .map(str::len)
-        .sum::<usize>();
+    let start = line_start(text, line)?;
     let rest = &text[start..];
     let quote_at = rest.char_indices().nth(col.checked_sub(1)?)?.0;
     let quote = rest[quote_at..].chars().next()?;
