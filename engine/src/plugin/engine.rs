@@ -3,10 +3,18 @@
 //! Both are built once, on first use, and shared by every call: compiling code and
 //! registering host functions are the expensive parts, instances are cheap. The
 //! configuration favours determinism: fuel metering (the limit that decides), NaN
-//! canonicalisation, no threads, deterministic relaxed SIMD, and epoch interruption as
-//! a wall-clock backstop driven by one background thread. Proposals no plugin toolchain
-//! needs and that would weaken a limit are off: several memories (the memory limit is
-//! one budget), 64-bit memories, shared memories (threads).
+//! canonicalisation, no threads, and epoch interruption as a wall-clock backstop driven
+//! by one background thread. Proposals no plugin toolchain needs and that would weaken
+//! a limit are off: several memories (the memory limit is one budget), 64-bit memories,
+//! shared memories (threads), relaxed SIMD (results that may differ by machine).
+//!
+//! The compiler is Winch, wasmtime's single-pass baseline compiler, where it is
+//! supported (x86-64), and Cranelift elsewhere: a plugin usually runs once per build on
+//! a few resources, so compiling dominates, and Winch compiles a 4 MiB Go module about
+//! 8 times faster than Cranelift while its code runs at 0.6-0.9 times Cranelift's speed
+//! (`cargo bench -p strata --bench plugins`; plugins/ABI.md, section 4). The choice is
+//! fixed per platform, so fuel counts (which differ slightly between compilers) are the
+//! same on every run.
 
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
@@ -32,13 +40,22 @@ struct Shared {
 
 static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
 
+/// The compiler plugins are compiled with on this platform (see the module comment).
+pub const STRATEGY: wasmtime::Strategy = if cfg!(target_arch = "x86_64") {
+    wasmtime::Strategy::Winch
+} else {
+    wasmtime::Strategy::Cranelift
+};
+
 fn config() -> Config {
     let mut c = Config::new();
-    c.consume_fuel(true)
+    c.strategy(STRATEGY)
+        .consume_fuel(true)
         .epoch_interruption(true)
+        // Also read by Winch: the flag is Cranelift's shared setting.
         .cranelift_nan_canonicalization(true)
-        .relaxed_simd_deterministic(true)
         .max_wasm_stack(MAX_WASM_STACK)
+        .wasm_relaxed_simd(false)
         .wasm_multi_memory(false)
         .wasm_memory64(false)
         .wasm_features(wasmtime::WasmFeatures::THREADS, false);
@@ -54,7 +71,11 @@ fn shared() -> Result<&'static Shared, PluginError> {
             sandbox::add_to_linker(&mut linker).map_err(|e| format!("linking WASI: {e}"))?;
             let mut h = std::hash::DefaultHasher::new();
             engine.precompile_compatibility_hash().hash(&mut h);
-            let fingerprint = format!("wasmtime-{}-{:016x}", wasmtime_version(), h.finish());
+            let fingerprint = format!(
+                "wasmtime-{}-{STRATEGY:?}-{:016x}",
+                wasmtime_version(),
+                h.finish()
+            );
             Ok(Shared {
                 engine,
                 linker,
@@ -141,6 +162,26 @@ mod tests {
             "{e}"
         );
         assert!(ticker_started(Ok(())).is_ok());
+    }
+
+    #[test]
+    fn relaxed_simd_modules_do_not_compile() {
+        // f32x4.relaxed_madd may round once or twice depending on the machine.
+        let relaxed = wat::parse_str(
+            "(module (func (export \"_start\") (drop (f32x4.relaxed_madd (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0)))))",
+        )
+        .unwrap();
+        let e = wasmtime::Module::from_binary(engine().unwrap(), &relaxed).unwrap_err();
+        assert!(format!("{e:#}").contains("relaxed SIMD"), "{e:#}");
+    }
+
+    #[test]
+    fn the_fingerprint_names_the_compiler() {
+        let fp = fingerprint().unwrap();
+        assert!(fp.contains(&format!("-{STRATEGY:?}-")), "{fp}");
+        if cfg!(target_arch = "x86_64") {
+            assert!(fp.contains("-Winch-"), "{fp}");
+        }
     }
 
     #[test]
