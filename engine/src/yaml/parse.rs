@@ -54,6 +54,12 @@ impl ParseError {
     pub fn is_too_deep(&self) -> bool {
         self.msg == depth_message() || self.msg == flow_depth_message()
     }
+
+    /// Returns true when the text was refused because its aliases expand too far (in
+    /// the file, or in the build's files together).
+    pub fn is_alias_bound(&self) -> bool {
+        self.msg == alias_message() || self.msg == build_alias_message()
+    }
 }
 
 /// Refuses text nested deeper than [`MAX_DEPTH`], in linear time, before a typed reader
@@ -84,7 +90,7 @@ impl AliasBudget {
     }
 
     /// Takes `n` nodes from the budget; false (taking nothing) when fewer are left.
-    fn take(&self, n: usize) -> bool {
+    pub fn take(&self, n: usize) -> bool {
         self.0
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
                 left.checked_sub(n)
@@ -119,6 +125,10 @@ fn alias_message() -> String {
     "document is too large after expanding aliases".into()
 }
 
+fn build_alias_message() -> String {
+    format!("the build's aliases expand to more than {MAX_ALIAS_NODES_PER_BUILD} nodes")
+}
+
 /// Parses every document of a YAML stream. Empty documents may come back as null nodes
 /// (or not at all), so callers skip null documents.
 ///
@@ -150,7 +160,7 @@ fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, Parse
     // Directives and lone CRs affect the whole stream; otherwise only the documents the
     // fast path declined go through the complete parser.
     if text.contains('\r') || text.lines().any(|l| l.starts_with('%')) {
-        return complete(text, &mut aliases);
+        return complete_document(text, &mut aliases, 0);
     }
     let mut docs = Vec::new();
     for (first_line, chunk) in split_documents(text) {
@@ -160,16 +170,8 @@ fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, Parse
         };
         match super::fast::parse(chunk).map_err(at_file_line)? {
             Some(d) => docs.extend(d),
-            None => match complete(chunk, &mut aliases) {
-                Ok(d) => docs.extend(d),
-                // Parse the whole text again so the error's line numbers are the file's
-                // (and those in its message); the budgets are this chunk's business.
-                Err(e) => {
-                    return Err(complete(text, &mut Aliases::file_only())
-                        .err()
-                        .unwrap_or_else(|| at_file_line(e)));
-                }
-            },
+            None => docs
+                .extend(complete_document(chunk, &mut aliases, first_line).map_err(at_file_line)?),
         }
     }
     Ok(docs)
@@ -265,6 +267,27 @@ pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
     complete(&normalize(text), &mut Aliases::file_only())
 }
 
+/// The complete parser on normalized text, document by document: a `---` or `...` line
+/// at column 0 ends a document wherever it stands (YAML's c-forbidden), which yaml-rust2
+/// misses inside a top-level block scalar whose content starts at column 0 (it reads the
+/// marker as content; go-yaml and the stream reader end the document there). Directives
+/// and lone CRs concern the whole stream, so such a text is read whole. Found by
+/// fuzz/yaml_readers_agree.
+fn complete(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseError> {
+    if text.contains('\r') || text.lines().any(|l| l.starts_with('%')) {
+        return complete_document(text, aliases, 0);
+    }
+    let mut docs = Vec::new();
+    for (first_line, chunk) in split_documents(text) {
+        let d = complete_document(chunk, aliases, first_line).map_err(|mut e| {
+            e.line += first_line;
+            e
+        })?;
+        docs.extend(d);
+    }
+    Ok(docs)
+}
+
 /// yaml-rust2's message for a quoted scalar whose continuation lines are indented less
 /// than the block it sits in, which go-yaml accepts.
 const UNDER_INDENTED_QUOTE: &str = "invalid indentation in quoted scalar";
@@ -274,17 +297,28 @@ const UNDER_INDENTED_QUOTE: &str = "invalid indentation in quoted scalar";
 /// folds such a line as any blank line.
 const TAB_INDENT: &str = "tab cannot be used as indentation";
 
+/// yaml-rust2's message for a line right after a block scalar's header indented less
+/// than the scalar and more than its parent, which it refuses even when the line is a
+/// comment; go-yaml ends the scalar there and reads the comment.
+const WRONG_BLOCK_INDENT: &str = "wrongly indented line in block scalar";
+
 /// The complete parser on normalized text. yaml-rust2 refuses quoted scalars continued
 /// at less than the block's indentation, which go-yaml reads; folding drops a
 /// continuation line's indentation, so indenting those lines changes nothing, and each
 /// such scalar is indented and the text parsed again. The re-reading is bounded by a
 /// multiple of the text's size, so it stays linear; past it the refusal stands.
-fn complete(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseError> {
+/// `text` starts after `line_offset` lines of its file: the lines of errors are the
+/// text's (the caller adds the offset), those named inside messages the file's.
+fn complete_document(
+    text: &str,
+    aliases: &mut Aliases<'_>,
+    line_offset: usize,
+) -> Result<Vec<Node>, ParseError> {
     let mut text = Cow::Borrowed(text);
     let mut rereads = text.len().saturating_mul(8).saturating_add(1 << 20);
     let mut last = None;
     loop {
-        match complete_once(&text, aliases) {
+        match complete_once(&text, aliases, line_offset) {
             Err(e) if e.msg == UNDER_INDENTED_QUOTE && last != Some((e.line, e.col)) => {
                 rereads = match rereads.checked_sub(text.len()) {
                     Some(r) => r,
@@ -304,6 +338,19 @@ fn complete(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseErr
                     None => return Err(e),
                 };
                 let Some(fixed) = empty_blank_line(&text, e.line) else {
+                    return Err(e);
+                };
+                last = Some((e.line, e.col));
+                text = Cow::Owned(fixed);
+            }
+            // A comment line is a comment at any indentation; at column 0 it ends the
+            // block scalar for yaml-rust2 too (same bound as above).
+            Err(e) if e.msg == WRONG_BLOCK_INDENT && last != Some((e.line, e.col)) => {
+                rereads = match rereads.checked_sub(text.len()) {
+                    Some(r) => r,
+                    None => return Err(e),
+                };
+                let Some(fixed) = dedent_comment_line(&text, e.line) else {
                     return Err(e);
                 };
                 last = Some((e.line, e.col));
@@ -336,6 +383,22 @@ fn empty_blank_line(text: &str, line: usize) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     out.push_str(&text[..start]);
     out.push_str(&rest[body.len()..]);
+    Some(out)
+}
+
+/// The text with the blanks leading line `line` (1-based) removed, when that line is a
+/// comment; None otherwise.
+fn dedent_comment_line(text: &str, line: usize) -> Option<String> {
+    let start = line_start(text, line)?;
+    let rest = text.get(start..)?;
+    let body = rest.split('\n').next()?;
+    let comment = body.trim_start_matches([' ', '\t']);
+    if !comment.starts_with('#') || comment.len() == body.len() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    out.push_str(&rest[body.len() - comment.len()..]);
     Some(out)
 }
 
@@ -395,10 +458,15 @@ fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
     None
 }
 
-fn complete_once(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseError> {
+fn complete_once(
+    text: &str,
+    aliases: &mut Aliases<'_>,
+    line_offset: usize,
+) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         text,
+        line_offset,
         line_starts: Vec::new(),
         anchors: HashMap::new(),
         file_left: aliases.file_left,
@@ -435,9 +503,7 @@ fn complete_once(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, Par
         return Err(ParseError {
             line: 1,
             col: 1,
-            msg: format!(
-                "the build's aliases expand to more than {MAX_ALIAS_NODES_PER_BUILD} nodes"
-            ),
+            msg: build_alias_message(),
         });
     }
     aliases.file_left = b.file_left;
@@ -476,6 +542,8 @@ struct Builder<'t> {
     /// The text parsed, for the few places where yaml-rust2's events lose what go-yaml
     /// reads (see [`Builder::block_header_keeps`]).
     text: &'t str,
+    /// Lines of the file before `text` (for line numbers inside messages).
+    line_offset: usize,
     /// Byte offsets of the text's lines, computed the first time they are needed.
     line_starts: Vec<usize>,
     /// Anchored nodes with their depth.
@@ -625,8 +693,9 @@ impl Builder<'_> {
                 return Err(err(
                     kmark,
                     format!(
-                        "mapping key {:?} already defined at line {first}",
-                        key.value
+                        "mapping key {:?} already defined at line {}",
+                        key.value,
+                        first + self.line_offset
                     ),
                 ));
             }
@@ -1086,6 +1155,68 @@ mod tests {
                 _ => doc.str_at(&["a", "i"]).or_else(|| doc.str_at(&["a"])),
             };
             assert_eq!(v, Some(want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_comment_indented_less_than_a_block_scalar_ends_it() {
+        // go-yaml (checked with the oracle): `a: ""`, `b: x`; yaml-rust2 refused the
+        // comment as a wrongly indented line (found by fuzz/yaml_readers_agree).
+        for text in [
+            "resour patch: |2\n #\n",
+            "d:\n  a: |3\n  #\n  b: x\n",
+            "d:\n  a: |3+\n   #x\n\n  #\n  b: x\n",
+        ] {
+            let complete = parse_documents_complete(text).unwrap();
+            assert_eq!(
+                Some(complete.clone()),
+                parse_documents_fast(text),
+                "{text:?}"
+            );
+            assert_eq!(complete, parse_documents(text).unwrap(), "{text:?}");
+        }
+        let d = parse_one("d:\n  a: |3\n  #\n  b: x\n").unwrap();
+        assert_eq!(d.str_at(&["d", "a"]), Some(""));
+        assert_eq!(d.str_at(&["d", "b"]), Some("x"));
+        // Keep chomping keeps the blank line before the comment, as go-yaml does.
+        let d = parse_one("d:\n  a: |3+\n\n   #x\n  b: x\n").unwrap();
+        assert_eq!(d.str_at(&["d", "a"]), Some("\n"));
+        let d = parse_one("d:\n  x: &a y\n  a: |3+\n\n   #x\n  b: *a\n").unwrap();
+        assert_eq!(
+            (d.str_at(&["d", "a"]), d.str_at(&["d", "b"])),
+            (Some("\n"), Some("y"))
+        );
+        // Content there is still an error.
+        assert!(parse_documents_complete("d:\n  a: |3\n  x\n  b: x\n").is_err());
+    }
+
+    #[test]
+    fn a_marker_line_ends_a_top_level_block_scalar_at_column_0() {
+        // yaml-rust2 read the `---` as content of the scalar; go-yaml and the stream
+        // reader end the document there (found by fuzz/yaml_readers_agree).
+        for text in [">+\na\n---\nb\n", "--- >+\na\n---\nb\n", "|\na\n...\nb\n"] {
+            let complete = parse_documents_complete(text).unwrap();
+            assert_eq!(complete, parse_documents(text).unwrap(), "{text:?}");
+            assert_eq!(complete.len(), 2, "{text:?}: {complete:?}");
+            assert_eq!(complete[1].as_str(), Some("b"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn errors_after_a_marker_line_name_the_files_lines() {
+        let text = "a: 1\n---\nb: 1\nc: [\n";
+        let e = parse_documents_complete(text).unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        let text = "a: 1\n---\nb: 1\nb: 2\n";
+        for e in [
+            parse_documents_complete(text).unwrap_err(),
+            parse_documents(text).unwrap_err(),
+        ] {
+            assert_eq!(
+                (e.line, e.msg.as_str()),
+                (4, "mapping key \"b\" already defined at line 3"),
+                "{e}"
+            );
         }
     }
 
