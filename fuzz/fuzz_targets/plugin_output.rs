@@ -33,7 +33,7 @@ fn input() -> &'static (Encoded, Vec<Node>) {
 fuzz_target!(|data: &[u8]| {
     let (enc, tagged) = input();
     let general = decode(data);
-    let against = decode_against(data, enc);
+    let against = decode_against(data, enc, None);
     match (&general, &against) {
         (Err(_), Err(_)) => {}
         (Ok(g), Ok(a)) => {

@@ -163,6 +163,13 @@ impl<'f> Loader<'f> {
         }
     }
 
+    /// The same loader, with a tighter bound on what YAML aliases may expand to in all of
+    /// the build's files together than [`crate::yaml::MAX_ALIAS_NODES_PER_BUILD`].
+    pub fn with_alias_budget(mut self, nodes: usize) -> Loader<'f> {
+        self.aliases = AliasBudget::new(nodes.min(crate::yaml::MAX_ALIAS_NODES_PER_BUILD));
+        self
+    }
+
     /// The same loader, with the environment env files may read.
     pub fn with_env(mut self, env: Env) -> Loader<'f> {
         self.env = env;
@@ -388,6 +395,12 @@ impl<'f> Loader<'f> {
         Ok(resources)
     }
 
+    /// What YAML aliases may still expand to in this build's files, for the readers
+    /// outside this module (JSON 6902 patches in YAML).
+    pub fn alias_budget(&self) -> &AliasBudget {
+        &self.aliases
+    }
+
     /// Parses a file of this build's, its aliases counted against the build's budget.
     pub fn parse_yaml(&self, text: &str, path: &Path) -> Result<Vec<Node>> {
         parse_documents_in(text, &self.aliases).map_err(|e| Error::Yaml {
@@ -425,7 +438,9 @@ pub fn resources_from_text(text: &str, path: &Path) -> Result<Vec<Resource>> {
     resources_from_docs(docs, path)
 }
 
-fn resources_from_docs(docs: Vec<Node>, path: &Path) -> Result<Vec<Resource>> {
+/// Resources from parsed documents (empty ones dropped, `List` kinds flattened); `path`
+/// names the source in errors.
+pub fn resources_from_docs(docs: Vec<Node>, path: &Path) -> Result<Vec<Resource>> {
     let mut out = Vec::new();
     for doc in docs {
         push_resource(doc, path, &mut out)?;

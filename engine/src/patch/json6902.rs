@@ -7,18 +7,24 @@
 
 use json_patch::{Patch, PatchErrorKind, PatchOperation};
 
-use crate::yaml::Node;
 use crate::yaml::json::{from_json_go, to_json};
+use crate::yaml::{AliasBudget, Node};
 
 /// Decodes a patch. `Err` says why the text is not a JSON 6902 patch.
 pub fn decode(text: &str) -> Result<Patch, String> {
+    decode_in(text, &AliasBudget::default())
+}
+
+/// [`decode`] for a patch of a build: what its YAML aliases expand to also counts against
+/// the build's `budget`.
+pub fn decode_in(text: &str, budget: &AliasBudget) -> Result<Patch, String> {
     if text.is_empty() {
         return Err("empty json patch operations".into());
     }
     let value: serde_json::Value = if text.starts_with('[') {
         serde_json::from_str(text).map_err(|e| e.to_string())?
     } else {
-        crate::yaml::yaml11::to_json(text)?
+        crate::yaml::yaml11::to_json_in(text, budget)?
     };
     if !value.is_array() {
         return Err(format!(

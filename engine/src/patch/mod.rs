@@ -15,11 +15,11 @@ use json_patch::Patch as JsonPatch;
 
 use crate::error::{Error, Result};
 use crate::kustomization::{Patch, Selector};
-use crate::loader::{Root, resources_from_text};
+use crate::loader::{Root, resources_from_docs};
 use crate::resource::{ResId, ResMap, Resource};
 use crate::schema::merge::Schema;
 use crate::transform::{Context, Transformer};
-use crate::yaml::{Node, parse_documents};
+use crate::yaml::Node;
 
 pub use crate::kustomization::config_fields;
 pub use crate::resource::selector::{self as target, Target};
@@ -47,12 +47,17 @@ impl Origin {
     }
 }
 
-/// Parsed strategic-merge patch documents (empty documents dropped).
-fn sm_patches(text: &str, source: &Path) -> Result<Vec<Resource>> {
-    let docs = parse_documents(text).map_err(|e| Error::Yaml {
-        path: source.to_path_buf(),
-        source: e,
-    })?;
+/// Parses a patch's text once, its aliases counted against the build's budget.
+fn patch_docs(root: &Root<'_>, text: &str, source: &Path) -> Result<Vec<Node>> {
+    root.loader.parse_yaml(text, source)
+}
+
+/// Strategic-merge patches from a patch's documents (empty documents dropped).
+fn sm_patches(docs: Vec<Node>, source: &Path) -> Result<Vec<Resource>> {
+    if docs.iter().any(|d| !d.is_null() && d.as_map().is_none()) {
+        // Lists and other shapes: the resource loader's rules (flattening, errors).
+        return resources_from_docs(docs, source);
+    }
     let mut out = Vec::new();
     for d in docs {
         match d {
@@ -64,23 +69,22 @@ fn sm_patches(text: &str, source: &Path) -> Result<Vec<Resource>> {
                 r.source = Some(source.display().to_string());
                 out.push(r);
             }
-            n if n.is_null() => {}
-            // Lists and other shapes: the resource loader's rules (flattening, errors).
-            _ => return resources_from_text(text, source),
+            _ => {}
         }
     }
     Ok(out)
 }
 
-/// Returns the text as strategic-merge patches if it reads as one (every document a
-/// mapping, at least one).
-fn as_sm(text: &str, source: &Path) -> Option<Vec<Resource>> {
-    let docs = parse_documents(text).ok()?;
+/// Returns the documents as strategic-merge patches if they read as such (every
+/// document a mapping, at least one).
+fn as_sm(docs: &[Node], source: &Path) -> Option<Vec<Resource>> {
     let real: Vec<&Node> = docs.iter().filter(|d| !d.is_null()).collect();
     if real.is_empty() || real.iter().any(|d| d.as_map().is_none()) {
         return None;
     }
-    sm_patches(text, source).ok().filter(|v| !v.is_empty())
+    sm_patches(docs.to_vec(), source)
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 /// Applies one strategic-merge patch to the resource at `i`; returns false when the
@@ -217,8 +221,9 @@ impl PatchTransformer {
             })?;
             (root.loader.read_text(&path)?, path)
         };
+        let docs = patch_docs(root, &text, &source);
         // A patch file with nothing in it (empty, blank or comments only) is ignored.
-        if !p.path.is_empty() && parse_documents(&text).is_ok_and(|d| d.iter().all(Node::is_null)) {
+        if !p.path.is_empty() && docs.as_ref().is_ok_and(|d| d.iter().all(Node::is_null)) {
             return Ok(PatchTransformer {
                 body: Body::Sm(Vec::new()),
                 target: None,
@@ -226,8 +231,14 @@ impl PatchTransformer {
                 origin,
             });
         }
-        let sm = as_sm(&text, &source);
-        let json = json6902::decode(&text).ok();
+        // Refused for its aliases, the text is no patch of either kind: say why.
+        if let Err(e @ Error::Yaml { source: y, .. }) = &docs
+            && y.is_alias_bound()
+        {
+            return Err(origin.err(e.to_string()));
+        }
+        let sm = docs.ok().and_then(|d| as_sm(&d, &source));
+        let json = json6902::decode_in(&text, root.loader.alias_budget()).ok();
         let body = match (sm, json) {
             (Some(_), Some(_)) => {
                 return Err(origin.err(format!(
@@ -416,7 +427,7 @@ impl PatchJson6902Transformer {
             }
             t
         };
-        let patch = json6902::decode(&text)
+        let patch = json6902::decode_in(&text, root.loader.alias_budget())
             .map_err(|m| origin.err(format!("decoding {}: {m}", text.trim_end())))?;
         if patch.is_empty() {
             return Err(origin.err(format!(
@@ -457,16 +468,16 @@ impl PatchStrategicMergeTransformer {
         }
         let mut patches = Vec::new();
         for p in paths {
-            if let Some(inline) = as_sm(p, file) {
+            if let Some(inline) = patch_docs(root, p, file).ok().and_then(|d| as_sm(&d, file)) {
                 patches.extend(inline);
                 continue;
             }
             let path = root.resolve(p)?;
             let text = root.loader.read_text(&path)?;
-            patches.extend(sm_patches(&text, &path)?);
+            patches.extend(sm_patches(patch_docs(root, &text, &path)?, &path)?);
         }
         if !inline.is_empty() {
-            patches.extend(sm_patches(inline, file)?);
+            patches.extend(sm_patches(patch_docs(root, inline, file)?, file)?);
         }
         if patches.is_empty() {
             return Err(origin.err(format!(
@@ -612,6 +623,76 @@ mod tests {
     }
 
     const RES: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n";
+
+    /// Patches are files of the build: what their aliases expand to counts against the
+    /// build's budget (strategic-merge patches, and JSON 6902 patches written in YAML).
+    #[test]
+    fn patch_aliases_count_against_the_builds_budget() {
+        use super::{PatchJson6902Transformer, PatchTransformer};
+        use crate::fs::overlay::OverlayFs;
+        use crate::kustomization::{Patch, Selector};
+        use crate::loader::{LoadRestrictor, Loader, Root};
+        use std::path::{Path, PathBuf};
+
+        let inner = crate::fs::EmptyFs;
+        let mut fs = OverlayFs::new(&inner);
+        // Each file's aliases expand to a few nodes, far under the per-file bound.
+        let sm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: &d {k: v}\nx: [*d, *d, *d]\n";
+        let json = "- op: add\n  path: /x\n  value: &v [a, b]\n- op: add\n  path: /y\n  value: [*v, *v, *v]\n";
+        for n in ["sm1.yaml", "sm2.yaml"] {
+            fs.add_file(PathBuf::from("/t").join(n), sm.as_bytes().to_vec());
+        }
+        for n in ["j1.yaml", "j2.yaml"] {
+            fs.add_file(PathBuf::from("/t").join(n), json.as_bytes().to_vec());
+        }
+        let file = Path::new("/t/kustomization.yaml");
+        let sm_patch = |loader: &Loader<'_>, name: &str| {
+            let root = Root {
+                loader,
+                dir: Path::new("/t"),
+                file,
+            };
+            let p = Patch {
+                path: name.into(),
+                ..Default::default()
+            };
+            PatchTransformer::new(&p, &root, file)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let json_patch = |loader: &Loader<'_>, name: &str| {
+            let root = Root {
+                loader,
+                dir: Path::new("/t"),
+                file,
+            };
+            let target = Selector {
+                name: "c".into(),
+                kind: "ConfigMap".into(),
+                ..Default::default()
+            };
+            PatchJson6902Transformer::new(Some(&target), name, "", &root, file)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        // With the default budget every patch reads.
+        let roomy = Loader::new(&fs, LoadRestrictor::RootOnly);
+        for n in ["sm1.yaml", "sm2.yaml"] {
+            assert_eq!(sm_patch(&roomy, n), Ok(()));
+        }
+        for n in ["j1.yaml", "j2.yaml"] {
+            assert_eq!(json_patch(&roomy, n), Ok(()));
+        }
+        // With room for one file's expansion, the second file of each kind is refused.
+        let tight = Loader::new(&fs, LoadRestrictor::RootOnly).with_alias_budget(10);
+        assert_eq!(sm_patch(&tight, "sm1.yaml"), Ok(()));
+        let e = sm_patch(&tight, "sm2.yaml").unwrap_err();
+        assert!(e.contains("alias"), "{e}");
+        let tight = Loader::new(&fs, LoadRestrictor::RootOnly).with_alias_budget(10);
+        assert_eq!(json_patch(&tight, "j1.yaml"), Ok(()));
+        let e = json_patch(&tight, "j2.yaml").unwrap_err();
+        assert!(e.contains("files of this build together"), "{e}");
+    }
 
     #[test]
     fn patches_apply_in_kustomize_order() {

@@ -11,7 +11,7 @@
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use crate::yaml::emit::{JsonScalar, json_scalar};
-use crate::yaml::{Map, Node, Scalar, Tag};
+use crate::yaml::{AliasBudget, Map, Node, Scalar, Tag};
 
 /// The version of the ABI this host speaks (plugins/ABI.md).
 pub use strata_plugin_abi::ABI_VERSION;
@@ -254,6 +254,12 @@ fn json_string(out: &mut String, s: &str) {
 
 /// Decodes a plugin's stdout: a `ResourceList` in JSON or YAML.
 pub fn decode(bytes: &[u8]) -> Result<Output, String> {
+    decode_in(bytes, None)
+}
+
+/// [`decode`] for a plugin run by a build: what the aliases of YAML output expand to
+/// also counts against the build's `budget`, as for the build's files.
+pub fn decode_in(bytes: &[u8], budget: Option<&AliasBudget>) -> Result<Output, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "output is not UTF-8 (invalid byte at offset {})",
@@ -272,8 +278,11 @@ pub fn decode(bytes: &[u8]) -> Result<Output, String> {
             .map_err(|e| format!("output is not a valid JSON ResourceList: {e}"))?
     } else {
         within_depth(text)?;
-        let docs = crate::yaml::parse_documents(text)
-            .map_err(|e| format!("output is not valid YAML: {e}"))?;
+        let docs = match budget {
+            Some(b) => crate::yaml::parse_documents_in(text, b),
+            None => crate::yaml::parse_documents(text),
+        }
+        .map_err(|e| format!("output is not valid YAML: {e}"))?;
         let mut docs = docs.into_iter().filter(|d| !d.is_null());
         match (docs.next(), docs.next()) {
             (Some(d), None) => d,
@@ -293,7 +302,11 @@ pub fn decode(bytes: &[u8]) -> Result<Output, String> {
 /// Decodes a plugin's stdout as [`decode`] does; in JSON output, an item whose text is
 /// byte for byte that of the input item expected next is not parsed but marked in
 /// [`Output::same`] (a plugin passing items on unchanged costs the host no parsing).
-pub fn decode_against(bytes: &[u8], input: &Encoded) -> Result<Output, String> {
+pub fn decode_against(
+    bytes: &[u8],
+    input: &Encoded,
+    budget: Option<&AliasBudget>,
+) -> Result<Output, String> {
     if let Ok(text) = std::str::from_utf8(bytes)
         && let Some((m, items, same)) = fast_json(text.trim_start(), input)
     {
@@ -301,7 +314,7 @@ pub fn decode_against(bytes: &[u8], input: &Encoded) -> Result<Output, String> {
     }
     // Anything the fast path does not take (YAML, errors) gets the general decoder and
     // its messages.
-    decode(bytes)
+    decode_in(bytes, budget)
 }
 
 /// A JSON cursor over the output text.
@@ -686,6 +699,22 @@ mod tests {
     use crate::yaml::{emit, parse_one};
 
     #[test]
+    fn yaml_output_aliases_count_against_the_builds_budget() {
+        let out = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- &a {apiVersion: v1, kind: A, metadata: {name: a}}\n- *a\n- *a\n";
+        assert_eq!(decode_in(out, None).map(|o| o.items.len()), Ok(3));
+        let roomy = AliasBudget::default();
+        assert_eq!(decode_in(out, Some(&roomy)).map(|o| o.items.len()), Ok(3));
+        // A budget of 20 nodes lasts a few outputs, then the build is refused.
+        let tight = AliasBudget::new(20);
+        let fits = (0..100)
+            .take_while(|_| decode_in(out, Some(&tight)).is_ok())
+            .count();
+        assert!((1..20).contains(&fits), "{fits}");
+        let e = decode_in(out, Some(&tight)).unwrap_err();
+        assert!(e.contains("aliases"), "{e}");
+    }
+
+    #[test]
     fn json_round_trip_prints_the_same_yaml() {
         let src = "a: 0x1F\nb: \"0x1F\"\nc: 1.50\nd: [true, null, ~]\ne: \"q\\\"\\n\\u0001\"\nf: 2001-12-14\ng: {}\n";
         let n = parse_one(src).unwrap();
@@ -710,30 +739,30 @@ mod tests {
         let out = format!(
             "{{\"kind\": \"ResourceList\", \"items\": [ {ta} ,{{\"kind\":\"D\"}},{tc}], \"results\":[{{\"severity\":\"info\",\"message\":\"m\"}}]}}\n"
         );
-        let o = decode_against(out.as_bytes(), &enc).unwrap();
+        let o = decode_against(out.as_bytes(), &enc, None).unwrap();
         assert_eq!(o.same, vec![Some(0), None, Some(2)]);
         assert_eq!(o.items[1].str_at(&["kind"]), Some("D"));
         assert_eq!(o.results.len(), 1);
         // A changed item is parsed; its tag still says where it came from.
         let changed = ta.replace("\"x\"", "\"x2\"");
         let out = format!("{{\"kind\":\"ResourceList\",\"items\":[{changed},{tc}]}}");
-        let o = decode_against(out.as_bytes(), &enc).unwrap();
+        let o = decode_against(out.as_bytes(), &enc, None).unwrap();
         assert_eq!(o.same, vec![None, Some(2)]);
         assert_eq!(o.items[0].str_at(&["metadata", "name"]), Some("x2"));
         // The same text twice is matched once.
         let out = format!("{{\"kind\":\"ResourceList\",\"items\":[{ta},{ta}]}}");
-        let o = decode_against(out.as_bytes(), &enc).unwrap();
+        let o = decode_against(out.as_bytes(), &enc, None).unwrap();
         assert_eq!(o.same, vec![Some(0), None]);
         // Errors and YAML get the general decoder.
         let bad = format!("{{\"kind\":\"ResourceList\",\"items\":[{ta}");
         assert_eq!(
-            decode_against(bad.as_bytes(), &enc).unwrap_err(),
+            decode_against(bad.as_bytes(), &enc, None).unwrap_err(),
             decode(bad.as_bytes()).unwrap_err()
         );
         let dup = "{\"kind\":\"ResourceList\",\"kind\":\"X\"}";
-        assert!(decode_against(dup.as_bytes(), &enc).is_err());
+        assert!(decode_against(dup.as_bytes(), &enc, None).is_err());
         let yaml = "kind: ResourceList\nitems:\n- kind: A\n";
-        let o = decode_against(yaml.as_bytes(), &enc).unwrap();
+        let o = decode_against(yaml.as_bytes(), &enc, None).unwrap();
         assert_eq!((o.items.len(), o.same.len()), (1, 0));
     }
 
@@ -744,7 +773,7 @@ mod tests {
         let enc = encode_spans(&[], &Node::map()).unwrap();
         let out = b"{\"kind\":\"ResourceList\",\"\x01\":{}}";
         assert!(decode(out).is_err());
-        assert!(decode_against(out, &enc).is_err());
+        assert!(decode_against(out, &enc, None).is_err());
     }
 
     #[test]

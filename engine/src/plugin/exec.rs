@@ -26,7 +26,7 @@ use crate::fs::process::{Spawn, SpawnError, run_bounded};
 use crate::loader::Root;
 use crate::resource::{ResMap, Resource};
 use crate::transform::{Context, Generator, Transformer, Warnings};
-use crate::yaml::{Map, Node};
+use crate::yaml::{AliasBudget, Map, Node};
 
 pub use crate::loader::FunctionOptions;
 
@@ -152,7 +152,12 @@ impl ExecFunction {
     }
 
     /// Runs the program over `items` (tagged with their input positions when `tag`).
-    fn invoke(&self, items: &[&Node], tag: bool) -> std::result::Result<Output, PluginError> {
+    fn invoke(
+        &self,
+        items: &[&Node],
+        tag: bool,
+        budget: &AliasBudget,
+    ) -> std::result::Result<Output, PluginError> {
         let input = resource_list(items, &self.function_config, tag)?;
         let limits = self.limits;
         let ran = run_bounded(Spawn {
@@ -180,7 +185,9 @@ impl ExecFunction {
             Some(0) if !stderr.is_empty() => self.warnings.note(stderr),
             Some(0) => {}
             Some(code) => {
-                let results = decode(&ran.stdout).map(|o| o.results).unwrap_or_default();
+                let results = decode(&ran.stdout, budget)
+                    .map(|o| o.results)
+                    .unwrap_or_default();
                 return Err(PluginError::Exit {
                     code,
                     results,
@@ -194,7 +201,7 @@ impl ExecFunction {
                 });
             }
         }
-        let output = decode(&ran.stdout).map_err(PluginError::InvalidOutput)?;
+        let output = decode(&ran.stdout, budget).map_err(PluginError::InvalidOutput)?;
         if output
             .results
             .iter()
@@ -234,8 +241,9 @@ fn resource_list(
 }
 
 /// Reads a function's stdout: one `ResourceList`, or a stream of resources (kustomize
-/// takes either); nothing at all is no resources.
-fn decode(bytes: &[u8]) -> std::result::Result<Output, String> {
+/// takes either); nothing at all is no resources. YAML aliases count against the build's
+/// `budget`, as in its files.
+fn decode(bytes: &[u8], budget: &AliasBudget) -> std::result::Result<Output, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "output is not UTF-8 (invalid byte at offset {})",
@@ -246,7 +254,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<Output, String> {
         return Ok(Output::default());
     }
     abi::within_depth(text)?;
-    let docs: Vec<Node> = crate::yaml::parse_documents(text)
+    let docs: Vec<Node> = crate::yaml::parse_documents_in(text, budget)
         .map_err(|e| format!("output is not valid YAML: {e}"))?
         .into_iter()
         .filter(|d| !d.is_null())
@@ -254,7 +262,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<Output, String> {
     if let [one] = docs.as_slice()
         && one.str_at(&["kind"]) == Some("ResourceList")
     {
-        return abi::decode(bytes);
+        return abi::decode_in(bytes, Some(budget));
     }
     if let Some(d) = docs.iter().find(|d| d.as_map().is_none()) {
         return Err(format!(
@@ -273,9 +281,11 @@ impl Transformer for ExecFunction {
         &self.name
     }
 
-    fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
+    fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
         let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
-        let output = self.invoke(&nodes, true).map_err(|e| self.err(e))?;
+        let output = self
+            .invoke(&nodes, true, cx.root.loader.alias_budget())
+            .map_err(|e| self.err(e))?;
         let results = apply_output(resources, output, &self.name).map_err(|e| self.err(e))?;
         report(&self.warnings, &self.declared_in, &self.name, results);
         Ok(())
@@ -287,10 +297,14 @@ impl Generator for ExecFunction {
         &self.name
     }
 
-    fn generate(&self, _cx: &Context<'_>) -> Result<Vec<Resource>> {
+    fn generate(&self, cx: &Context<'_>) -> Result<Vec<Resource>> {
         // kustomize hands a generator its own config as the one input item.
         let output = self
-            .invoke(&[&self.function_config], false)
+            .invoke(
+                &[&self.function_config],
+                false,
+                cx.root.loader.alias_budget(),
+            )
             .map_err(|e| self.err(e))?;
         let out = output
             .items
@@ -320,10 +334,12 @@ impl Transformer for ExecValidator {
         &self.0.name
     }
 
-    fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
+    fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
         let f = &self.0;
         let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
-        let mut output = f.invoke(&nodes, true).map_err(|e| f.err(e))?;
+        let mut output = f
+            .invoke(&nodes, true, cx.root.loader.alias_budget())
+            .map_err(|e| f.err(e))?;
         if !unchanged(&mut output, &nodes) {
             return Err(f.err(PluginError::InvalidOutput(
                 "validator shouldn't modify the resource map".into(),
@@ -340,16 +356,21 @@ mod tests {
 
     #[test]
     fn output_may_be_a_resource_list_or_plain_resources() {
-        let plain = decode(b"apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: B\nmetadata: {name: b}\n")
+        let plain = decode(b"apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: B\nmetadata: {name: b}\n", &AliasBudget::default())
             .expect("plain");
         assert_eq!(plain.items.len(), 2);
-        let list = decode(b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {apiVersion: v1, kind: A, metadata: {name: a}}\n")
+        let list = decode(b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {apiVersion: v1, kind: A, metadata: {name: a}}\n", &AliasBudget::default())
             .expect("list");
         assert_eq!(list.items.len(), 1);
         assert_eq!(list.items[0].str_at(&["kind"]), Some("A"));
-        assert!(decode(b"").expect("empty").items.is_empty());
-        assert!(decode(b"- a\n").is_err());
-        assert!(decode(&[0xff]).is_err());
+        assert!(
+            decode(b"", &AliasBudget::default())
+                .expect("empty")
+                .items
+                .is_empty()
+        );
+        assert!(decode(b"- a\n", &AliasBudget::default()).is_err());
+        assert!(decode(&[0xff], &AliasBudget::default()).is_err());
     }
 
     #[test]

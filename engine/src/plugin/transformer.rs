@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::loader::Root;
 use crate::resource::{ResMap, Resource};
 use crate::transform::{Context, Generator, Transformer, Warnings};
-use crate::yaml::{Map, Node};
+use crate::yaml::{AliasBudget, Map, Node};
 
 mod embedded {
     //! The reference plugins, built for wasm32-wasip1 by build.rs.
@@ -348,10 +348,20 @@ impl WasmPlugin {
     /// Runs the plugin over `items`, returning its decoded output. Non-zero exits and
     /// results of severity error are errors.
     pub fn invoke(&self, items: &[&Node]) -> std::result::Result<Output, PluginError> {
+        self.invoke_in(items, None)
+    }
+
+    /// [`WasmPlugin::invoke`] for a build: YAML output's aliases count against the
+    /// build's `budget`, as its files' do.
+    pub fn invoke_in(
+        &self,
+        items: &[&Node],
+        budget: Option<&AliasBudget>,
+    ) -> std::result::Result<Output, PluginError> {
         let input = abi::encode_spans(items, &self.function_config).map_err(PluginError::Config)?;
         let out = self.run_raw(input.bytes.clone())?;
         if out.exit_code != 0 {
-            let results = abi::decode(&out.stdout)
+            let results = abi::decode_in(&out.stdout, budget)
                 .map(|o| o.results)
                 .unwrap_or_default();
             return Err(PluginError::Exit {
@@ -361,7 +371,7 @@ impl WasmPlugin {
             });
         }
         let output =
-            abi::decode_against(&out.stdout, &input).map_err(PluginError::InvalidOutput)?;
+            abi::decode_against(&out.stdout, &input, budget).map_err(PluginError::InvalidOutput)?;
         if output.results.iter().any(|r| r.severity == Severity::Error) {
             return Err(PluginError::Failed {
                 results: output.results,
@@ -414,8 +424,16 @@ impl WasmPlugin {
         &self,
         resources: &mut ResMap,
     ) -> std::result::Result<Vec<PluginResult>, PluginError> {
+        self.transform_map_in(resources, None)
+    }
+
+    fn transform_map_in(
+        &self,
+        resources: &mut ResMap,
+        budget: Option<&AliasBudget>,
+    ) -> std::result::Result<Vec<PluginResult>, PluginError> {
         let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
-        let output = self.invoke(&nodes)?;
+        let output = self.invoke_in(&nodes, budget)?;
         apply_output(resources, output, &self.name)
     }
 
@@ -429,8 +447,10 @@ impl Transformer for WasmPlugin {
         &self.name
     }
 
-    fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
-        let results = self.transform_map(resources).map_err(|e| self.err(e))?;
+    fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
+        let results = self
+            .transform_map_in(resources, Some(cx.root.loader.alias_budget()))
+            .map_err(|e| self.err(e))?;
         self.report(results);
         Ok(())
     }
@@ -441,8 +461,10 @@ impl Generator for WasmPlugin {
         &self.name
     }
 
-    fn generate(&self, _cx: &Context<'_>) -> Result<Vec<Resource>> {
-        let output = self.invoke(&[]).map_err(|e| self.err(e))?;
+    fn generate(&self, cx: &Context<'_>) -> Result<Vec<Resource>> {
+        let output = self
+            .invoke_in(&[], Some(cx.root.loader.alias_budget()))
+            .map_err(|e| self.err(e))?;
         let out = output
             .items
             .into_iter()
@@ -466,10 +488,12 @@ impl Transformer for Validator {
         &self.0.name
     }
 
-    fn transform(&self, resources: &mut ResMap, _cx: &Context<'_>) -> Result<()> {
+    fn transform(&self, resources: &mut ResMap, cx: &Context<'_>) -> Result<()> {
         let p = &self.0;
         let nodes: Vec<&Node> = resources.iter().map(|r| &r.node).collect();
-        let mut output = p.invoke(&nodes).map_err(|e| p.err(e))?;
+        let mut output = p
+            .invoke_in(&nodes, Some(cx.root.loader.alias_budget()))
+            .map_err(|e| p.err(e))?;
         if !unchanged(&mut output, &nodes) {
             return Err(p.err(PluginError::InvalidOutput(
                 "validator shouldn't modify the resource map".into(),

@@ -12,11 +12,12 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
+use super::parse::{AliasBudget, MAX_ALIAS_NODES_PER_FILE};
 use super::resolve::{GoInt, parse_go_int, parse_timestamp, timestamp_json};
 
-/// The most values aliases may expand to before the patch is refused ("billion laughs"),
-/// as for resources (yaml::parse).
-const MAX_ALIAS_EXPANSION: usize = 10_000_000;
+/// The most values aliases may expand to before the patch is refused ("billion laughs"):
+/// the per-file bound resources have (yaml::parse).
+const MAX_ALIAS_EXPANSION: usize = MAX_ALIAS_NODES_PER_FILE;
 
 /// Anchored values with their sizes, and the values aliases have expanded to so far.
 #[derive(Default)]
@@ -31,18 +32,39 @@ pub fn to_json(text: &str) -> Result<Value, String> {
     to_json_within(text, MAX_ALIAS_EXPANSION)
 }
 
+/// [`to_json`] for a file of a build: what its aliases expand to also counts against
+/// the build's `budget`.
+pub fn to_json_in(text: &str, budget: &AliasBudget) -> Result<Value, String> {
+    let mut anchors = Anchors {
+        limit: MAX_ALIAS_EXPANSION,
+        ..Anchors::default()
+    };
+    let v = first_document(text, &mut anchors)?;
+    if anchors.expanded > 0 && !budget.take(anchors.expanded) {
+        return Err(format!(
+            "the patch's aliases expand to too many values: the files of this build together may expand to {}",
+            super::parse::MAX_ALIAS_NODES_PER_BUILD
+        ));
+    }
+    Ok(v)
+}
+
 fn to_json_within(text: &str, limit: usize) -> Result<Value, String> {
-    let mut p = Parser::new_from_str(text);
     let mut anchors = Anchors {
         limit,
         ..Anchors::default()
     };
+    first_document(text, &mut anchors)
+}
+
+fn first_document(text: &str, anchors: &mut Anchors) -> Result<Value, String> {
+    let mut p = Parser::new_from_str(text);
     loop {
         let (ev, _) = p.next_token().map_err(|e| e.to_string())?;
         match ev {
             Event::StreamStart | Event::DocumentStart | Event::Nothing => {}
             Event::StreamEnd | Event::DocumentEnd => return Ok(Value::Null),
-            other => return node(&mut p, other, &mut anchors),
+            other => return node(&mut p, other, anchors),
         }
     }
 }
@@ -246,6 +268,20 @@ mod tests {
         assert_eq!(
             to_json_within(small, 6).ok(),
             Some(serde_json::json!({"a": ["x", "x"], "b": [["x", "x"], ["x", "x"]]}))
+        );
+    }
+
+    #[test]
+    fn the_files_of_a_build_share_one_alias_budget() {
+        // Each text expands its aliases to 6 values; a budget of 10 takes one of them.
+        let small = "a: &a [x, x]\nb: [*a, *a]\n";
+        let budget = AliasBudget::new(10);
+        assert!(to_json_in(small, &budget).is_ok());
+        let e = to_json_in(small, &budget).unwrap_err();
+        assert!(e.contains("files of this build together"), "{e}");
+        assert!(
+            to_json_in("a: [x]\n", &budget).is_ok(),
+            "no alias, no charge"
         );
     }
 }
