@@ -579,6 +579,15 @@ impl Builder<'_> {
         Some(indicators.contains('+'))
     }
 
+    /// Whether the line holding `mark` is the text's last line ending in a line break,
+    /// with nothing but blanks after it. Needs `line_starts` ([`Self::block_header_keeps`]).
+    fn header_line_ends_text(&self, mark: Marker) -> bool {
+        self.line_starts
+            .get(mark.line())
+            .and_then(|&next| self.text.get(next..))
+            .is_some_and(|rest| !rest.contains('\n'))
+    }
+
     fn node(
         &mut self,
         p: &mut Parser<std::str::Chars<'_>>,
@@ -590,9 +599,17 @@ impl Builder<'_> {
                 if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded)
                     && !value.is_empty()
                     && value.bytes().all(|b| b == b'\n')
-                    && self.block_header_keeps(mark) == Some(false)
                 {
-                    value.clear();
+                    match self.block_header_keeps(mark) {
+                        Some(false) => value.clear(),
+                        // A kept scalar with nothing after its header line but the end
+                        // of the text: yaml-rust2 keeps the header's line break, go-yaml
+                        // has no line to keep (found by fuzz/yaml_readers_agree).
+                        Some(true) if value == "\n" && self.header_line_ends_text(mark) => {
+                            value.clear();
+                        }
+                        _ => {}
+                    }
                 }
                 let node =
                     Node::Scalar(scalar(value, style, tag.as_ref()).map_err(|m| err(mark, m))?);
@@ -1155,6 +1172,24 @@ mod tests {
                 _ => doc.str_at(&["a", "i"]).or_else(|| doc.str_at(&["a"])),
             };
             assert_eq!(v, Some(want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_kept_block_scalar_ending_the_text_after_its_header_is_empty() {
+        // go-yaml (checked with the oracle): `ot: ""`; with a blank line after, "\n".
+        for (text, want) in [
+            ("ot:\n       >+\n", ""),
+            ("ot: |+\n", ""),
+            ("ot: |+ # c\n", ""),
+            ("ot: >+\n\n", "\n"),
+            ("ot: |+\nb: x\n", ""),
+        ] {
+            let complete = parse_documents_complete(text).unwrap();
+            assert_eq!(complete[0].str_at(&["ot"]), Some(want), "{text:?}");
+            if let Some(fast) = parse_documents_fast(text) {
+                assert_eq!(fast, complete, "{text:?}");
+            }
         }
     }
 
