@@ -120,7 +120,7 @@ fn strata_output(case: &Case) -> (Result<String, String>, String) {
     };
     let warnings = opts.warnings.clone();
     let out = strata::build(&DiskFs, &case.dir.join(&case.build), &opts)
-        .and_then(|res| strata::print(res.as_slice()))
+        .and_then(|res| strata::print(res.as_slice(), &opts.threads))
         .map_err(|e| {
             e.to_string()
                 .replace(&format!("{}/", case.dir.display()), "")
