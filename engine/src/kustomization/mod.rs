@@ -156,7 +156,9 @@ pub struct Label {
     pub fields: Vec<FieldSpecArg>,
 }
 
-/// A field spec as written in a kustomization or configuration file.
+/// A field spec as written in YAML: in a kustomization (unknown keys refused, as by
+/// kustomize's strict decoder) and, through [`LenientSpecs`], in `configurations:` files
+/// and plugin configs. `fieldspec::FieldSpec::from` makes it the spec transformers use.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FieldSpecArg {
@@ -175,6 +177,35 @@ pub struct FieldSpecArg {
     /// Create the field when missing.
     #[serde(default)]
     pub create: bool,
+}
+
+impl FieldSpecArg {
+    /// The keys of a field spec.
+    pub const FIELDS: [&'static str; 5] = ["group", "version", "kind", "path", "create"];
+}
+
+/// A list of field specs read as kustomize reads `configurations:` files and plugin
+/// configs (sigs.k8s.io/yaml, not strict): keys a field spec does not have are ignored.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LenientSpecs(pub Vec<FieldSpecArg>);
+
+impl<'de> Deserialize<'de> for LenientSpecs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items: Vec<serde_yaml_ng::Value> = Vec::deserialize(d)?;
+        items
+            .into_iter()
+            .map(|mut item| {
+                if let serde_yaml_ng::Value::Mapping(m) = &mut item {
+                    m.retain(|k, _| {
+                        k.as_str()
+                            .is_some_and(|k| FieldSpecArg::FIELDS.contains(&k))
+                    });
+                }
+                FieldSpecArg::deserialize(item).map_err(serde::de::Error::custom)
+            })
+            .collect::<Result<_, _>>()
+            .map(LenientSpecs)
+    }
 }
 
 /// A patch entry (`patches`, `patchesJson6902`).
@@ -497,8 +528,7 @@ pub fn config_fields<T: serde::de::DeserializeOwned>(
             }
         }
     }
-    let v = crate::yaml::json::to_json(&c).map_err(|e| e.to_string())?;
-    serde_json::from_value(v).map_err(|e| e.to_string())
+    crate::yaml::json::from_node(&c)
 }
 
 const EDIT_FIX: &str = "Run 'kustomize edit fix' to update your Kustomization automatically.";
