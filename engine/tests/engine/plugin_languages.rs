@@ -13,12 +13,7 @@ use std::sync::OnceLock;
 
 include!("../../../plugins/lang_build.rs");
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use crate::support::repo;
 
 /// Where the tests keep Go's build cache and their modules (inside target/).
 fn scratch() -> PathBuf {

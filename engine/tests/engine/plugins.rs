@@ -821,19 +821,7 @@ fn host_calls_are_metered_per_byte() {
 
 #[test]
 fn cli_plugin_inspect_and_run() {
-    let run = |args: &[&str]| {
-        let argv: Vec<std::ffi::OsString> = std::iter::once("strata")
-            .chain(args.iter().copied())
-            .map(Into::into)
-            .collect();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = strata::cli::run(argv, &mut out, &mut err);
-        (
-            code,
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| strata_tests::run_cli(args);
     let (code, out, _) = run(&["plugin", "inspect", "builtin:param-subst"]);
     assert_eq!(code, 0);
     assert!(
