@@ -47,9 +47,9 @@ pub fn build(fs: &dyn fs::Fs, dir: &Path, opts: &BuildOptions) -> Result<ResMap>
     accumulate::build(fs, dir, opts)
 }
 
-/// Prints resources as `kustomize build` prints them.
-pub fn print(resources: &[Resource]) -> Result<String> {
-    Ok(print_parts(resources)?.concat())
+/// Prints resources as `kustomize build` prints them, on up to `threads` threads.
+pub fn print(resources: &[Resource], threads: &par::Threads) -> Result<String> {
+    Ok(print_parts(resources, threads)?.concat())
 }
 
 /// Prints resources as [`print`] does, as consecutive pieces of the text, so a caller
@@ -57,12 +57,12 @@ pub fn print(resources: &[Resource]) -> Result<String> {
 ///
 /// Slices of resources print in parallel and come back in order, so the bytes never
 /// depend on the number of threads.
-pub fn print_parts(resources: &[Resource]) -> Result<Vec<String>> {
+pub fn print_parts(resources: &[Resource], threads: &par::Threads) -> Result<Vec<String>> {
     // Small slices balance the threads and keep each buffer's growth (and the memory it
     // touches and then abandons) small.
     const SLICE: usize = 16;
     let slices: Vec<(usize, &[Resource])> = resources.chunks(SLICE).enumerate().collect();
-    par::map_ordered(&slices, |(i, slice)| print_slice(slice, *i == 0))
+    par::map_ordered(threads, &slices, |(i, slice)| print_slice(slice, *i == 0))
         .into_iter()
         .collect()
 }
@@ -95,7 +95,7 @@ mod tests {
                 Resource::new(yaml::parse_one(&text).unwrap_or_default())
             })
             .collect();
-        let parallel = print(&list).unwrap_or_default();
+        let parallel = print(&list, &par::Threads::new(4)).unwrap_or_default();
         let sequential = print_slice(&list, true).unwrap_or_default();
         assert_eq!(parallel, sequential);
         assert_eq!(parallel.matches("---\n").count(), 299);

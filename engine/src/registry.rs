@@ -15,7 +15,7 @@ use crate::builtins::{
 };
 use crate::error::{Error, Result};
 use crate::fieldspec::{FieldSpec, TransformerConfig, add_specs};
-use crate::kustomization::{FieldSpecArg, Kustomization};
+use crate::kustomization::Kustomization;
 use crate::loader::Root;
 use crate::plugin::{HostOptions, WasmPlugin};
 use crate::transform::{Generator, Transformer, Warnings};
@@ -102,13 +102,6 @@ fn field_origin(root: &Root<'_>, kind: &str) -> crate::resource::Origin {
     }
 }
 
-/// Converts kustomization field specs.
-fn specs(args: &[FieldSpecArg]) -> Vec<FieldSpec> {
-    args.iter()
-        .map(|a| FieldSpec::new(&a.group, &a.version, &a.kind, &a.path, a.create))
-        .collect()
-}
-
 /// The built-in transformers a kustomization's fields ask for, in kustomize's order:
 /// patchesStrategicMerge, patches, namespace, namePrefix, nameSuffix, labels,
 /// annotations, patchesJson6902, replicas, images, replacements.
@@ -146,7 +139,7 @@ pub fn field_transformers(
         }));
     }
     for l in &k.labels {
-        let mut fss = specs(&l.fields);
+        let mut fss: Vec<FieldSpec> = l.fields.iter().map(FieldSpec::from).collect();
         if l.include_selectors {
             add_specs(&mut fss, &tc.common_labels);
         } else {

@@ -19,5 +19,5 @@ pub(crate) fn build_in_memory(
     }
     crate::build(&fs, Path::new("/t"), opts)
         .map_err(|e| e.to_string())
-        .and_then(|r| crate::print(r.as_slice()).map_err(|e| e.to_string()))
+        .and_then(|r| crate::print(r.as_slice(), &opts.threads).map_err(|e| e.to_string()))
 }

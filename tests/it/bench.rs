@@ -30,7 +30,7 @@ fn every_bench_root_builds_to_kustomizes_bytes() {
     let corpus = bench.join("corpus");
     let opts = BuildOptions::default();
     // Roots build in parallel on the engine's own thread budget, and come back in order.
-    let failures: Vec<String> = strata::par::map_ordered(&roots, |root| {
+    let failures: Vec<String> = strata::par::map_ordered(&opts.threads, &roots, |root| {
         let want_file = bench
             .join("expected")
             .join(format!("{}.yaml", root.replace('/', "__")));
@@ -39,7 +39,7 @@ fn every_bench_root_builds_to_kustomizes_bytes() {
             Err(e) => return Some(format!("{root}: {}: {e}", want_file.display())),
         };
         let got = strata::build(&DiskFs, &corpus.join(root), &opts)
-            .and_then(|r| strata::print(r.as_slice()));
+            .and_then(|r| strata::print(r.as_slice(), &opts.threads));
         match got {
             Ok(got) if got == want => None,
             Ok(got) => {

@@ -15,7 +15,7 @@
     reason = "tests and fixtures create trees on disk"
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use strata::fs::DiskFs;
@@ -41,17 +41,7 @@ fn cases_root() -> PathBuf {
     strata_tests::workspace_root().join("tests").join("cases")
 }
 
-fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
-}
+use strata_tests::sorted_dirs;
 
 fn load_cases() -> Vec<Case> {
     let mut out = Vec::new();
@@ -120,7 +110,7 @@ fn strata_output(case: &Case) -> (Result<String, String>, String) {
     };
     let warnings = opts.warnings.clone();
     let out = strata::build(&DiskFs, &case.dir.join(&case.build), &opts)
-        .and_then(|res| strata::print(res.as_slice()))
+        .and_then(|res| strata::print(res.as_slice(), &opts.threads))
         .map_err(|e| {
             e.to_string()
                 .replace(&format!("{}/", case.dir.display()), "")

@@ -28,10 +28,9 @@ use std::time::{Duration, Instant};
 
 use strata::yaml::{self, Node};
 
-/// The workspace root.
-fn root() -> PathBuf {
-    strata_tests::workspace_root()
-}
+pub(crate) use strata_tests::{
+    Scratch, copy_tree, run_cli as strata_cli, workspace_root as root, write,
+};
 
 /// Builds (if needed) and returns the `strata` binary of this workspace and profile.
 fn strata_bin() -> PathBuf {
@@ -59,31 +58,6 @@ fn strata_bin() -> PathBuf {
         .expect("target dir");
     assert!(bin.is_file(), "{} was not built", bin.display());
     bin
-}
-
-/// A fresh scratch directory, removed when dropped.
-pub(crate) struct Scratch(pub(crate) PathBuf);
-
-impl Scratch {
-    pub(crate) fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("strata-catalog-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("scratch dir");
-        Scratch(p)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write");
 }
 
 /// Runs git with a clean, local-only configuration.
@@ -284,16 +258,19 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     // Upstream kubeflow/manifests, with a test suite that runs strata build.
     let seed = d.join("seed");
     write(
-        &seed.join("common/centraldashboard/base/kustomization.yaml"),
+        &seed,
+        "common/centraldashboard/base/kustomization.yaml",
         KUSTOMIZATION,
     );
     write(
-        &seed.join("common/centraldashboard/base/deployment.yaml"),
+        &seed,
+        "common/centraldashboard/base/deployment.yaml",
         DEPLOYMENT,
     );
     write(
-        &seed.join("tests/Makefile"),
-        &format!(
+        &seed,
+        "tests/Makefile",
+        format!(
             "# Regenerates the expected output of each component, then tests it.\n\
              generate:\n\tmkdir -p golden\n\tstrata build ../common/centraldashboard/base > golden/centraldashboard.yaml\n\n\
              test:\n\tstrata build ../common/centraldashboard/base | diff -u golden/centraldashboard.yaml -\n\t{test_rule}\n"
@@ -328,19 +305,21 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
     // Tekton's pull-request resource, the digest build-push wrote and the github-secret.
     let pr = ws.join("kubeflow-4112");
     write(
-        &pr.join("pr.json"),
-        &format!(
+        &pr,
+        "pr.json",
+        format!(
             "{{\"Type\":\"github\",\"ID\":312345678,\"Head\":{{\"Repo\":\"https://github.com/kkasravi/kubeflow.git\",\"Branch\":\"dashboard-fix\",\"SHA\":\"{PR_SHA}\"}},\"Base\":{{\"Repo\":\"https://github.com/kubeflow/kubeflow.git\",\"Branch\":\"master\",\"SHA\":\"1111111111111111111111111111111111111111\"}}}}\n"
         ),
     );
     write(
-        &pr.join("github/pr.json"),
+        &pr,
+        "github/pr.json",
         "{\"number\":4112,\"html_url\":\"https://github.com/kubeflow/kubeflow/pull/4112\",\"head\":{\"ref\":\"dashboard-fix\",\"user\":{\"login\":\"kkasravi\"}}}\n",
     );
-    write(&ws.join("centraldashboard.digest"), &format!("{DIGEST}\n"));
+    write(&ws, "centraldashboard.digest", format!("{DIGEST}\n"));
     let secret = d.join("secret/github");
     for f in ["id_rsa", "id_rsa.pub", "known_hosts"] {
-        write(&secret.join(f), "not a real key\n");
+        write(&secret, f, "not a real key\n");
     }
     // `strata` on PATH, as in the Task's container image.
     let bin = d.join("bin");
@@ -356,10 +335,10 @@ fn run_update_manifests(tag: &str, test_rule: &str) -> Run {
             format!("/workspace/kubeflow/{SCRIPT_IN_KUBEFLOW}")
         ]
     );
-    let script_path = ws.join("kubeflow").join(SCRIPT_IN_KUBEFLOW);
     write(
-        &script_path,
-        &std::fs::read_to_string(catalog_script()).expect("the catalog's script"),
+        &ws.join("kubeflow"),
+        SCRIPT_IN_KUBEFLOW,
+        std::fs::read_to_string(catalog_script()).expect("the catalog's script"),
     );
 
     let github = FakeGithub::start();
@@ -602,21 +581,6 @@ pub(crate) const APPS: [&str; 3] = [
     "ci-jupyter-web-app-pipeline-run",
     "ci-centraldashboard-pipeline-run-v1",
 ];
-
-/// Runs the CLI in-process; returns the exit code, stdout and stderr.
-pub(crate) fn strata_cli(args: &[&str]) -> (i32, String, String) {
-    let argv = std::iter::once("strata")
-        .chain(args.iter().copied())
-        .map(std::ffi::OsString::from)
-        .collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = strata::cli::run(argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
 
 /// Builds an app config and returns its output, failing the test on an error.
 pub(crate) fn build_app(app: &str) -> String {
@@ -885,25 +849,6 @@ fn catalog_apps_pass_strata_check() {
     }
 }
 
-/// Copies a directory tree, creating files in reverse name order (so nothing can depend
-/// on creation order).
-pub(crate) fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    let mut entries: Vec<_> = std::fs::read_dir(from)
-        .expect("read_dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    entries.sort();
-    for p in entries.into_iter().rev() {
-        let dest = to.join(p.file_name().expect("name"));
-        if p.is_dir() {
-            copy_tree(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn catalog_bundles_are_reproducible() {
     // The catalog as checked out, and a copy at another path made in another order.
@@ -1025,10 +970,10 @@ fn strata_edit_keeps_the_rest_of_the_file() {
     let dir = Scratch::new("edit");
     let d = dir.0.display().to_string();
     let file = dir.0.join("kustomization.yaml");
-    write(&dir.0.join("deployment.yaml"), DEPLOYMENT);
-    write(&dir.0.join("extra.yaml"), DEPLOYMENT);
+    write(&dir.0, "deployment.yaml", DEPLOYMENT);
+    write(&dir.0, "extra.yaml", DEPLOYMENT);
     std::fs::create_dir_all(dir.0.join("comp")).expect("mkdir");
-    write(&file, KUSTOMIZATION);
+    write(&dir.0, "kustomization.yaml", KUSTOMIZATION);
     let ok = |args: &[&str]| {
         let mut all = vec!["edit", "--dir", d.as_str()];
         all.extend_from_slice(args);

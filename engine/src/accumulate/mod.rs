@@ -57,6 +57,9 @@ pub struct BuildOptions {
     pub managed_by_label: bool,
     /// What KRM functions may run (`--enable-alpha-plugins`, `--enable-exec`, ...).
     pub functions: crate::loader::FunctionOptions,
+    /// The threads the build may use in all (`STRATA_THREADS`); clones share it, so
+    /// every level of the walk draws on one budget. Output never depends on it.
+    pub threads: crate::par::Threads,
 }
 
 /// What accumulates while walking a tree.
@@ -350,7 +353,7 @@ fn accumulate(
     // warnings are those of a sequential walk.
     let origins = ra.transformer_origins;
     let opts = &ra.opts;
-    let pieces = crate::par::map_ordered(&k.resources, |entry| {
+    let pieces = crate::par::map_ordered(&opts.threads, &k.resources, |entry| {
         let mut stack = stack.clone();
         let own = BuildOptions {
             warnings: Warnings::default(),

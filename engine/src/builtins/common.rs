@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::fieldspec::walk::apply_traced;
-use crate::fieldspec::{Create, FieldSpec, RawSpec, apply};
-use crate::kustomization::StrMap;
+use crate::fieldspec::{Create, FieldSpec, apply};
+use crate::kustomization::{LenientSpecs, StrMap};
 use crate::resource::{Alias, Resource, Step};
 use crate::yaml::Node;
+use crate::yaml::json::from_node;
 
 /// Applies `set` at every field a selected spec reaches in `res` (specs are matched
 /// against the resource's current group/version/kind). `Err` is the message.
@@ -125,16 +126,10 @@ pub(crate) fn specs_field(config: &Node, key: &str) -> Result<Vec<FieldSpec>, St
         None => Ok(Vec::new()),
         Some(n) if n.is_null() => Ok(Vec::new()),
         Some(n) => {
-            let v: Vec<RawSpec> = from_node(n).map_err(|e| format!("{key}: {e}"))?;
-            Ok(v.into_iter().map(RawSpec::into_spec).collect())
+            let v: LenientSpecs = from_node(n).map_err(|e| format!("{key}: {e}"))?;
+            Ok(v.0.iter().map(FieldSpec::from).collect())
         }
     }
-}
-
-/// Deserializes a node through its YAML text.
-pub(crate) fn from_node<T: serde::de::DeserializeOwned>(n: &Node) -> Result<T, String> {
-    let text = crate::yaml::emit(n).map_err(|e| e.to_string())?;
-    serde_yaml_ng::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// Reads a string field of a plugin config (empty when absent).

@@ -2,12 +2,13 @@
 //! `filters/labels`): writes string labels into every mapping the field specs reach
 //! (metadata, selectors, pod templates), creating them where the spec says so.
 
-use super::common::{SpecSteps, from_node, set_shared_entries, shared_pairs, specs_field, terr};
+use super::common::{SpecSteps, set_shared_entries, shared_pairs, specs_field, terr};
 use super::{Context, Transformer};
 use crate::error::Result;
 use crate::kustomization::StrMap;
 use crate::resource::ResMap;
 use crate::yaml::Node;
+use crate::yaml::json::from_node;
 
 /// Adds labels.
 #[derive(Clone, Debug, Default)]

@@ -3,7 +3,7 @@
 //! resources, creating the field; `metadata/namespace` goes through the namespace
 //! transformer; a positive `filePathPosition` inserts the value as a path segment.
 
-use super::common::{from_node, terr};
+use super::common::terr;
 use super::namespace::NamespaceTransformer;
 use super::{Context, Transformer};
 use crate::error::Result;
@@ -12,6 +12,7 @@ use crate::kustomization::Selector;
 use crate::resource::ResMap;
 use crate::resource::selector::Target;
 use crate::yaml::Node;
+use crate::yaml::json::from_node;
 
 /// One target: which resources, which field.
 #[derive(Clone, Debug, Default, serde::Deserialize)]

@@ -10,7 +10,6 @@ use clap::Args;
 use crate::accumulate::{BuildOptions, Reorder};
 use crate::fs::{self, DiskFs, Fs, Kind};
 use crate::resource::Resource;
-use crate::transform::Warnings;
 use crate::yaml;
 
 /// Arguments of `strata build`.
@@ -86,7 +85,7 @@ pub struct KustomizeFlags {
 }
 
 /// Parses the build flags into library options.
-pub(super) fn options(a: &BuildArgs, warnings: &Warnings) -> Result<BuildOptions> {
+pub(super) fn options(a: &BuildArgs, base: &BuildOptions) -> Result<BuildOptions> {
     let load_restrictor = super::bundle::parse_load_restrictor(&a.load_restrictor)?;
     let reorder = match a.reorder.as_deref() {
         None | Some("unspecified") => Reorder::Unspecified,
@@ -101,13 +100,13 @@ pub(super) fn options(a: &BuildArgs, warnings: &Warnings) -> Result<BuildOptions
         env: environment(),
         plugins: Arc::new(super::plugin::host_options(&a.plugin)?),
         schema: None,
-        warnings: warnings.clone(),
         managed_by_label: k.enable_managedby_label,
         functions: crate::loader::FunctionOptions {
             enable_alpha_plugins: k.enable_alpha_plugins,
             enable_exec: k.enable_exec,
             env: k.env.clone(),
         },
+        ..base.clone()
     })
 }
 
@@ -125,9 +124,9 @@ pub(super) fn run(
     a: &BuildArgs,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-    warnings: &Warnings,
+    base: &BuildOptions,
 ) -> Result<()> {
-    let opts = options(a, warnings)?;
+    let opts = options(a, base)?;
     if a.kustomize.enable_managedby_label {
         // cobra's notice for a deprecated flag, as kustomize prints it.
         let _ = writeln!(
@@ -140,7 +139,7 @@ pub(super) fn run(
     } else {
         crate::build(&DiskFs, &a.dir, &opts)?.into_vec()
     };
-    let result = write_output(a, &list, stdout, stderr);
+    let result = write_output(a, &list, &opts.threads, stdout, stderr);
     // The process ends right after this; freeing every node of a large build one by one
     // would cost a tenth of the run, and the OS reclaims the memory at once.
     std::mem::forget(list);
@@ -150,6 +149,7 @@ pub(super) fn run(
 fn write_output(
     a: &BuildArgs,
     list: &[Resource],
+    threads: &crate::par::Threads,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<()> {
@@ -159,14 +159,14 @@ fn write_output(
             if DiskFs.kind(out) == Some(Kind::Dir) {
                 write_dir(out, list)
             } else {
-                let text = crate::print(list)?;
+                let text = crate::print(list, threads)?;
                 fs::write_atomic(out, text.as_bytes())
                     .with_context(|| format!("writing {}", out.display()))
             }
         }
         None => {
             // All of it is printed before any of it is written: a failure writes nothing.
-            for part in crate::print_parts(list)? {
+            for part in crate::print_parts(list, threads)? {
                 stdout.write_all(part.as_bytes())?;
             }
             Ok(())

@@ -9,7 +9,6 @@ use clap::Args;
 
 use crate::bundle::{self, BundleOptions};
 use crate::fs::DiskFs;
-use crate::transform::Warnings;
 
 /// Arguments of `strata bundle`.
 #[derive(Debug, Args)]
@@ -38,16 +37,15 @@ pub struct BundleArgs {
     pub load_restrictor: String,
 }
 
-/// Returns build options with the given `--load-restrictor`, the default order and
-/// plugin settings, and `warnings` as the list plugin warnings go to.
+/// Returns `base` (the default order and plugin settings, the run's warnings list and
+/// thread budget) with the given `--load-restrictor`.
 pub(super) fn build_options(
     load_restrictor: &str,
-    warnings: &Warnings,
+    base: &crate::BuildOptions,
 ) -> Result<crate::BuildOptions> {
     Ok(crate::BuildOptions {
         load_restrictor: parse_load_restrictor(load_restrictor)?,
-        warnings: warnings.clone(),
-        ..crate::BuildOptions::default()
+        ..base.clone()
     })
 }
 
@@ -96,9 +94,9 @@ pub(super) fn run(
     a: &BundleArgs,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-    warnings: &Warnings,
+    base: &crate::BuildOptions,
 ) -> Result<()> {
-    let build = build_options(&a.load_restrictor, warnings)?;
+    let build = build_options(&a.load_restrictor, base)?;
     let opts = BundleOptions {
         source_date_epoch: source_date_epoch()?,
         tekton: a.tekton || a.tekton_out.is_some() || a.pin.is_some(),

@@ -11,7 +11,6 @@ use clap::Args;
 
 use crate::fs::{DiskFs, Fs as _};
 use crate::resource::Resource;
-use crate::transform::Warnings;
 
 /// Arguments of `strata check`.
 #[derive(Debug, Args)]
@@ -32,7 +31,7 @@ pub struct CheckArgs {
 }
 
 /// Runs `strata check`: prints each problem and fails when there is one.
-pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write, warnings: &Warnings) -> Result<()> {
+pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write, base: &crate::BuildOptions) -> Result<()> {
     let release = match a.tekton_release.as_deref() {
         None => None,
         Some(r) => Some(crate::check::schema::Release::parse(r).with_context(|| {
@@ -42,7 +41,7 @@ pub(super) fn run(a: &CheckArgs, stdout: &mut dyn Write, warnings: &Warnings) ->
     let resources = match &a.built {
         Some(path) => read_built(path)?,
         None => {
-            let opts = super::bundle::build_options(&a.load_restrictor, warnings)?;
+            let opts = super::bundle::build_options(&a.load_restrictor, base)?;
             crate::app::render(&DiskFs, &a.target, &opts)?.resources
         }
     };

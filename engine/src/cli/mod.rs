@@ -80,22 +80,24 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
             return code;
         }
     };
-    // The thread count changes speed only, never output; tests pin it to prove that.
-    if let Some(n) = std::env::var("STRATA_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-    {
-        crate::par::set_threads(n);
-    }
-    // Plugin warnings of the command, printed after it whether it succeeds or not.
-    let warnings = crate::transform::Warnings::default();
+    // What every command of the run starts from: the list plugin warnings go to
+    // (printed after the command, whether it succeeds or not) and the thread budget
+    // (`STRATA_THREADS`: it changes speed only, never output; tests pin it to prove that).
+    let base = crate::BuildOptions {
+        threads: std::env::var("STRATA_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .map(crate::par::Threads::new)
+            .unwrap_or_default(),
+        ..crate::BuildOptions::default()
+    };
     let result = match cli.command {
-        Command::Build(a) => build::run(&a, stdout, stderr, &warnings),
-        Command::Bundle(a) => bundle::run(&a, stdout, stderr, &warnings),
-        Command::Verify(a) => verify::run(&a, stdout, &warnings),
+        Command::Build(a) => build::run(&a, stdout, stderr, &base),
+        Command::Bundle(a) => bundle::run(&a, stdout, stderr, &base),
+        Command::Verify(a) => verify::run(&a, stdout, &base),
         Command::Edit(a) => edit::run(&a, stderr),
-        Command::Check(a) => check::run(&a, stdout, &warnings),
-        Command::Plugin(a) => plugin::run(&a, stdout, stderr, &warnings),
+        Command::Check(a) => check::run(&a, stdout, &base),
+        Command::Plugin(a) => plugin::run(&a, stdout, stderr, &base),
         Command::Version(a) => version::run(&a, stdout, stderr),
         Command::Create(a) => kustomize::run_create(&a, stderr),
         Command::Localize(a) => kustomize::run_localize(&a, stdout),
@@ -104,7 +106,7 @@ pub fn run(args: Vec<OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) 
         }
         Command::Openapi(c) => kustomize::run_openapi(&c, stdout),
     };
-    plugin::print_warnings(stderr, &warnings);
+    plugin::print_warnings(stderr, &base.warnings);
     match result {
         Ok(()) => 0,
         Err(e) => {

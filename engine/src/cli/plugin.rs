@@ -156,13 +156,13 @@ pub(super) fn run(
     a: &PluginArgs,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-    warnings: &Warnings,
+    base: &crate::BuildOptions,
 ) -> Result<()> {
     match &a.command {
         PluginCommand::Inspect(i) => inspect(i, stdout),
-        PluginCommand::Run(r) => run_plugin(r, stdout, stderr, warnings),
+        PluginCommand::Run(r) => run_plugin(r, stdout, stderr, base),
         PluginCommand::New(n) => super::plugin_dev::new(n, stdout),
-        PluginCommand::Test(t) => super::plugin_dev::test(t, stdout, warnings),
+        PluginCommand::Test(t) => super::plugin_dev::test(t, stdout, base),
     }
 }
 
@@ -208,7 +208,7 @@ fn run_plugin(
     a: &RunArgs,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-    warnings: &Warnings,
+    base: &crate::BuildOptions,
 ) -> Result<()> {
     let host = Arc::new(host_options(&a.limits)?);
     let module = load_module(&a.module, a.sha256.as_deref())?;
@@ -231,7 +231,7 @@ fn run_plugin(
     let resources = crate::loader::resources_from_text(&input, Path::new("<stdin>"))?;
     let mut map: ResMap = resources.into_iter().collect();
     let p = WasmPlugin::new(module, config, host.defaults, PathBuf::from("<stdin>"))
-        .with_host(host.clone(), warnings.clone());
+        .with_host(host.clone(), base.warnings.clone());
     let results = p
         .transform_map(&mut map)
         .map_err(|e| anyhow::anyhow!("plugin {}: {e}", a.module))?;
@@ -239,6 +239,6 @@ fn run_plugin(
         let _ = writeln!(stderr, "{r}");
     }
     let list: Vec<Resource> = map.into_vec();
-    stdout.write_all(crate::print(&list)?.as_bytes())?;
+    stdout.write_all(crate::print(&list, &base.threads)?.as_bytes())?;
     Ok(())
 }

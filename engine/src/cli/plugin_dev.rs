@@ -13,7 +13,6 @@ use super::plugin::{LimitArgs, host_options};
 use crate::fs::{DiskFs, Fs, Kind};
 use crate::plugin::{HostOptions, Module, ModuleSource, WasmPlugin};
 use crate::resource::ResMap;
-use crate::transform::Warnings;
 use crate::yaml::Node;
 
 /// The languages `strata plugin new` writes skeletons in.
@@ -257,7 +256,7 @@ fn run_case(
     module: &Module,
     case: &Path,
     host: &Arc<HostOptions>,
-    warnings: &Warnings,
+    base: &crate::BuildOptions,
 ) -> Result<Option<String>> {
     let config_path = case.join("config.yaml");
     let config = if DiskFs.kind(&config_path).is_some() {
@@ -275,14 +274,14 @@ fn run_case(
     let expected = case.join("expected.yaml");
     let error = case.join("error.txt");
     let p = WasmPlugin::new(module.clone(), config, host.defaults, config_path)
-        .with_host(host.clone(), warnings.clone());
+        .with_host(host.clone(), base.warnings.clone());
     let got = p.transform_map(&mut map);
     if DiskFs.kind(&expected).is_some() {
         let want = read_text(&expected)?;
         return Ok(match got {
             Err(e) => Some(format!("expected output, but the plugin failed: {e}")),
             Ok(_) => {
-                let out = crate::print(&map.into_vec())?;
+                let out = crate::print(&map.into_vec(), &base.threads)?;
                 (out != want).then(|| diff(&want, &out, &expected))
             }
         });
@@ -342,7 +341,7 @@ fn diff(want: &str, got: &str, name: &Path) -> String {
 }
 
 /// Runs `strata plugin test`: every case, a report per failing one, then the counts.
-pub(super) fn test(a: &TestArgs, stdout: &mut dyn Write, warnings: &Warnings) -> Result<()> {
+pub(super) fn test(a: &TestArgs, stdout: &mut dyn Write, base: &crate::BuildOptions) -> Result<()> {
     let host = Arc::new(host_options(&a.limits)?);
     let path = find_module(a)?;
     let bytes = DiskFs
@@ -358,7 +357,7 @@ pub(super) fn test(a: &TestArgs, stdout: &mut dyn Write, warnings: &Warnings) ->
     for case in cases(&a.dir)? {
         let name = case.file_name().map(|n| n.to_string_lossy().into_owned());
         let name = name.unwrap_or_else(|| case.display().to_string());
-        match run_case(&module, &case, &host, warnings)? {
+        match run_case(&module, &case, &host, base)? {
             None => {
                 passed += 1;
                 writeln!(stdout, "ok   {name}")?;

@@ -9,7 +9,6 @@ use clap::Args;
 
 use crate::bundle;
 use crate::fs::DiskFs;
-use crate::transform::Warnings;
 
 /// Arguments of `strata verify`.
 #[derive(Debug, Args)]
@@ -25,7 +24,11 @@ pub struct VerifyArgs {
 }
 
 /// Runs `strata verify`.
-pub(super) fn run(a: &VerifyArgs, stdout: &mut dyn Write, warnings: &Warnings) -> Result<()> {
+pub(super) fn run(
+    a: &VerifyArgs,
+    stdout: &mut dyn Write,
+    base: &crate::BuildOptions,
+) -> Result<()> {
     let report = bundle::verify(&DiskFs, &a.bundle)?;
     let digest = report.manifests.first().cloned().unwrap_or_default();
     writeln!(
@@ -34,7 +37,7 @@ pub(super) fn run(a: &VerifyArgs, stdout: &mut dyn Write, warnings: &Warnings) -
         report.blobs, report.pins
     )?;
     if let Some(target) = &a.rebuild {
-        let build = super::bundle::build_options(&a.load_restrictor, warnings)?;
+        let build = super::bundle::build_options(&a.load_restrictor, base)?;
         let d = bundle::verify_rebuild(&DiskFs, &a.bundle, target, &build)?;
         writeln!(
             stdout,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::kustomization::{FieldSpecArg, LenientSpecs};
 use crate::resource::Gvk;
 
 pub use walk::{Create, apply};
@@ -25,6 +26,12 @@ pub struct FieldSpec {
     pub path: Vec<String>,
     /// Create the field when absent.
     pub create: bool,
+}
+
+impl From<&FieldSpecArg> for FieldSpec {
+    fn from(a: &FieldSpecArg) -> FieldSpec {
+        FieldSpec::new(&a.group, &a.version, &a.kind, &a.path, a.create)
+    }
 }
 
 impl FieldSpec {
@@ -173,8 +180,7 @@ impl TransformerConfig {
             crate::yaml::check_depth(text).map_err(|e| format!("invalid YAML at {e}"))?;
             serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?
         };
-        let conv =
-            |v: Vec<RawSpec>| Arc::new(v.into_iter().map(RawSpec::into_spec).collect::<Vec<_>>());
+        let conv = |v: LenientSpecs| Arc::new(v.0.iter().map(FieldSpec::from).collect::<Vec<_>>());
         Ok(TransformerConfig {
             name_prefix: conv(raw.name_prefix),
             name_suffix: conv(raw.name_suffix),
@@ -194,7 +200,7 @@ impl TransformerConfig {
                         version: n.version,
                         kind: n.kind,
                     },
-                    referrers: n.field_specs.into_iter().map(RawSpec::into_spec).collect(),
+                    referrers: n.field_specs.0.iter().map(FieldSpec::from).collect(),
                 })
                 .collect::<Vec<_>>()
                 .into(),
@@ -267,62 +273,27 @@ pub fn add_specs(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) {
     into.extend(add);
 }
 
-/// A field spec as written in YAML (kustomization fields, configuration files, plugin
-/// configs).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct RawSpec {
-    /// Group selector.
-    #[serde(default)]
-    pub group: String,
-    /// Version selector.
-    #[serde(default)]
-    pub version: String,
-    /// Kind selector.
-    #[serde(default)]
-    pub kind: String,
-    /// Slash-separated path.
-    #[serde(default)]
-    pub path: String,
-    /// Create the field when missing.
-    #[serde(default)]
-    pub create: bool,
-}
-
-impl RawSpec {
-    /// Converts to a [`FieldSpec`].
-    pub fn into_spec(self) -> FieldSpec {
-        FieldSpec::new(
-            &self.group,
-            &self.version,
-            &self.kind,
-            &self.path,
-            self.create,
-        )
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawConfig {
     #[serde(default)]
-    name_prefix: Vec<RawSpec>,
+    name_prefix: LenientSpecs,
     #[serde(default)]
-    name_suffix: Vec<RawSpec>,
+    name_suffix: LenientSpecs,
     #[serde(default)]
-    namespace: Vec<RawSpec>,
+    namespace: LenientSpecs,
     #[serde(default)]
-    common_labels: Vec<RawSpec>,
+    common_labels: LenientSpecs,
     #[serde(default)]
-    template_labels: Vec<RawSpec>,
+    template_labels: LenientSpecs,
     #[serde(default)]
-    common_annotations: Vec<RawSpec>,
+    common_annotations: LenientSpecs,
     #[serde(default)]
-    images: Vec<RawSpec>,
+    images: LenientSpecs,
     #[serde(default)]
-    replicas: Vec<RawSpec>,
+    replicas: LenientSpecs,
     #[serde(default)]
-    var_reference: Vec<RawSpec>,
+    var_reference: LenientSpecs,
     #[serde(default)]
     name_reference: Vec<RawBackRef>,
 }
@@ -337,7 +308,7 @@ struct RawBackRef {
     #[serde(default)]
     kind: String,
     #[serde(default)]
-    field_specs: Vec<RawSpec>,
+    field_specs: LenientSpecs,
 }
 
 #[cfg(test)]
@@ -359,6 +330,22 @@ mod tests {
                 .iter()
                 .any(|n| n.gvk.kind == "ConfigMap" && n.referrers.len() > 40)
         );
+    }
+
+    #[test]
+    fn a_configuration_file_ignores_keys_a_field_spec_lacks_but_a_kustomization_refuses_them() {
+        let text = "namePrefix:\n- path: metadata/name\n  kind: X\n  behavior: x\n  create: true\nnameReference:\n- kind: S\n  fieldSpecs:\n  - path: spec/s\n    extra: 1\n";
+        let tc = TransformerConfig::parse(text).unwrap_or_default();
+        assert_eq!(
+            tc.name_prefix.as_slice(),
+            [FieldSpec::new("", "", "X", "metadata/name", true)]
+        );
+        assert_eq!(tc.name_reference.len(), 1);
+        assert_eq!(tc.name_reference[0].referrers.len(), 1);
+        let k = crate::kustomization::Kustomization::parse(
+            "labels:\n- pairs: {a: b}\n  fields:\n  - path: x\n    behavior: x\n",
+        );
+        assert!(k.is_err_and(|e| e.contains("unknown field `behavior`")));
     }
 
     #[test]

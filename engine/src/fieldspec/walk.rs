@@ -14,7 +14,9 @@ use crate::fieldspec::FieldSpec;
 use crate::resource::Step;
 use crate::yaml::{Node, Scalar, Tag};
 
-/// What to create at the end of the path when `create` is set.
+/// What to create for a missing end of a path (kustomize's `CreateKind`, a yaml node
+/// kind): field specs create a scalar or a mapping, replacements a leaf like the value
+/// being written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Create {
     /// Never create (kustomize's zero `CreateKind`).
@@ -23,6 +25,8 @@ pub enum Create {
     Scalar,
     /// An empty mapping.
     Map,
+    /// An empty sequence.
+    Seq,
 }
 
 /// Calls `set` on every node the spec's path reaches in `node` (the caller has checked
@@ -122,9 +126,9 @@ fn walk<'p>(
                 }
             } else {
                 let want = if rest.is_empty() { kind } else { Create::Map };
-                let c = m.entry(name.to_string()).or_insert_with(|| empty(want));
+                let c = m.entry(name.to_string()).or_insert_with(|| want.empty());
                 if c.is_null() {
-                    *c = empty(want);
+                    *c = want.empty();
                 }
                 c
             };
@@ -149,10 +153,15 @@ fn walk<'p>(
     }
 }
 
-fn empty(kind: Create) -> Node {
-    match kind {
-        Create::Map => Node::map(),
-        Create::Scalar | Create::No => Node::Scalar(Scalar::new(Tag::Str, String::new())),
+impl Create {
+    /// The empty node created for this kind (kyaml creates an empty string scalar for a
+    /// scalar, the value's text goes into it).
+    pub fn empty(self) -> Node {
+        match self {
+            Create::Map => Node::map(),
+            Create::Seq => Node::Seq(Vec::new()),
+            Create::Scalar | Create::No => Node::Scalar(Scalar::new(Tag::Str, String::new())),
+        }
     }
 }
 

@@ -139,72 +139,20 @@ impl Fs for OverlayFs<'_> {
 mod tests {
     use super::*;
 
-    /// A tiny in-memory inner file system: a set of files under `/r`.
-    struct Mem(BTreeMap<PathBuf, Vec<u8>>);
+    use crate::fs::EmptyFs;
 
-    impl Fs for Mem {
-        fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-            self.0
-                .get(path)
-                .cloned()
-                .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
-        }
-        fn size(&self, path: &Path) -> io::Result<u64> {
-            self.read(path).map(|b| b.len() as u64)
-        }
-        fn kind(&self, path: &Path) -> Option<Kind> {
-            if self.0.contains_key(path) {
-                Some(Kind::File)
-            } else if self.0.keys().any(|k| k.starts_with(path)) {
-                Some(Kind::Dir)
-            } else {
-                None
-            }
-        }
-        fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
-            let mut out = PathBuf::new();
-            for c in path.components() {
-                match c {
-                    Component::ParentDir => {
-                        out.pop();
-                    }
-                    Component::CurDir => {}
-                    other => out.push(other),
-                }
-            }
-            if self.kind(&out).is_some() {
-                Ok(out)
-            } else {
-                Err(io::ErrorKind::NotFound.into())
-            }
-        }
-        fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
-            let mut v: Vec<PathBuf> = self
-                .0
-                .keys()
-                .filter_map(|k| {
-                    k.strip_prefix(path)
-                        .ok()
-                        .and_then(|r| r.components().next())
-                        .map(|c| path.join(c))
-                })
-                .collect();
-            v.dedup();
-            Ok(v)
-        }
-    }
-
-    fn mem() -> Mem {
-        let mut m = BTreeMap::new();
-        m.insert(
+    /// The inner tree, itself in memory: files under `/r`.
+    fn mem() -> OverlayFs<'static> {
+        let mut m = OverlayFs::new(&EmptyFs);
+        m.add_file(
             PathBuf::from("/r/base/kustomization.yaml"),
             b"resources: []\n".to_vec(),
         );
-        m.insert(
+        m.add_file(
             PathBuf::from("/r/overlays/a/kustomization.yaml"),
             b"kind: Kustomization\n".to_vec(),
         );
-        Mem(m)
+        m
     }
 
     #[test]

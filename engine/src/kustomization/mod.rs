@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::yaml::{Map, Node, Style, Tag};
+
 /// The names a kustomization file may have, in kustomize's order of preference.
 pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -19,9 +21,9 @@ pub type StrMap = indexmap::IndexMap<String, String>;
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Kustomization {
-    /// The `# Warning:` lines kustomize prints for this file's deprecated fields
-    /// ([`deprecation_warnings`]), noted by the loader as it reads the file, for the build
-    /// to report in walk order. Not a field of the file.
+    /// The `# Warning:` lines kustomize prints for this file's deprecated fields, noted
+    /// by [`Kustomization::parse`] as the loader reads the file, for the build to report
+    /// in walk order. Not a field of the file.
     #[serde(skip)]
     pub deprecations: Vec<String>,
     /// `kustomize.config.k8s.io/v1beta1` or `v1alpha1` (components).
@@ -156,7 +158,9 @@ pub struct Label {
     pub fields: Vec<FieldSpecArg>,
 }
 
-/// A field spec as written in a kustomization or configuration file.
+/// A field spec as written in YAML: in a kustomization (unknown keys refused, as by
+/// kustomize's strict decoder) and, through [`LenientSpecs`], in `configurations:` files
+/// and plugin configs. `fieldspec::FieldSpec::from` makes it the spec transformers use.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FieldSpecArg {
@@ -175,6 +179,35 @@ pub struct FieldSpecArg {
     /// Create the field when missing.
     #[serde(default)]
     pub create: bool,
+}
+
+impl FieldSpecArg {
+    /// The keys of a field spec.
+    pub const FIELDS: [&'static str; 5] = ["group", "version", "kind", "path", "create"];
+}
+
+/// A list of field specs read as kustomize reads `configurations:` files and plugin
+/// configs (sigs.k8s.io/yaml, not strict): keys a field spec does not have are ignored.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LenientSpecs(pub Vec<FieldSpecArg>);
+
+impl<'de> Deserialize<'de> for LenientSpecs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items: Vec<serde_yaml_ng::Value> = Vec::deserialize(d)?;
+        items
+            .into_iter()
+            .map(|mut item| {
+                if let serde_yaml_ng::Value::Mapping(m) = &mut item {
+                    m.retain(|k, _| {
+                        k.as_str()
+                            .is_some_and(|k| FieldSpecArg::FIELDS.contains(&k))
+                    });
+                }
+                FieldSpecArg::deserialize(item).map_err(serde::de::Error::custom)
+            })
+            .collect::<Result<_, _>>()
+            .map(LenientSpecs)
+    }
 }
 
 /// A patch entry (`patches`, `patchesJson6902`).
@@ -497,8 +530,7 @@ pub fn config_fields<T: serde::de::DeserializeOwned>(
             }
         }
     }
-    let v = crate::yaml::json::to_json(&c).map_err(|e| e.to_string())?;
-    serde_json::from_value(v).map_err(|e| e.to_string())
+    crate::yaml::json::from_node(&c)
 }
 
 const EDIT_FIX: &str = "Run 'kustomize edit fix' to update your Kustomization automatically.";
@@ -515,20 +547,14 @@ const DEPRECATED: [(&str, &str, &str); 6] = [
 
 /// The `# Warning:` lines kustomize prints for a kustomization file's deprecated fields:
 /// one per field that is set, even to an empty list or map (a null is unset, as for Go's
-/// decoder, which also matches field names regardless of case).
-pub fn deprecation_warnings(text: &str) -> Vec<String> {
-    use serde_yaml_ng::Value;
-    let v = serde_yaml_ng::from_str::<Value>(text)
-        .or_else(|_| serde_yaml_ng::from_str::<Value>(&last_top_level_keys(text)));
-    let Ok(Value::Mapping(m)) = v else {
-        return Vec::new();
-    };
+/// decoder, which also matches field names regardless of case). `top` is the file read
+/// as a node.
+fn deprecation_warnings(top: &Map) -> Vec<String> {
     DEPRECATED
         .iter()
         .filter(|(field, _, _)| {
-            m.iter().any(|(k, v)| {
-                k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(field)) && !v.is_null()
-            })
+            top.iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case(field) && !v.is_null())
         })
         .map(|(field, instead, tag)| {
             format!("# Warning: '{field}' is deprecated. Please use '{instead}' instead. {tag}{EDIT_FIX}")
@@ -585,34 +611,40 @@ fn without_nulls(text: &str) -> Option<serde_yaml_ng::Value> {
 
 /// kustomize converts the file to JSON with YAML 1.1 rules before decoding it, so a plain
 /// `yes`, `on`, `y` (booleans there) or an unquoted number where a string belongs is
-/// refused (`namespace: y`, `newTag: 1.20`); serde_yaml_ng reads YAML 1.2 and would
-/// take them as strings. The typed fields are checked against that JSON, one top-level
-/// field at a time, to name the field.
-fn check_yaml11_types(text: &str) -> Result<(), String> {
+/// refused (`namespace: y`, `newTag: 1.20`); the node reads YAML 1.2 and takes them as
+/// strings. The typed fields are checked against that JSON (each plain scalar of the node
+/// resolved as YAML 1.1 resolves its text, [`crate::yaml::yaml11::plain_json`]), one
+/// top-level field at a time, to name the field.
+fn check_yaml11_types(top: &Map) -> Result<(), String> {
     use serde_json::Value;
-    fn strip_nulls(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                m.retain(|_, v| !v.is_null());
-                m.values_mut().for_each(strip_nulls);
+    fn json(n: &Node) -> Value {
+        match n {
+            // A null (`~`, or no value at all) is null in both readings.
+            Node::Scalar(s) if s.tag == Tag::Null => Value::Null,
+            Node::Scalar(s) if s.style != Style::Quoted => {
+                crate::yaml::yaml11::plain_json(&s.value)
             }
-            Value::Array(a) => a.iter_mut().for_each(strip_nulls),
-            _ => {}
+            Node::Scalar(s) => Value::String(s.value.clone()),
+            Node::Seq(items) => Value::Array(items.iter().map(json).collect()),
+            // Null entries are left out, as Go's decoder leaves such fields unset.
+            Node::Map(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), json(v)))
+                    .filter(|(_, v)| !v.is_null())
+                    .collect(),
+            ),
         }
     }
-    let Ok(Value::Object(top)) = crate::yaml::yaml11::to_json(text) else {
-        return Ok(());
-    };
-    for (key, mut value) in top {
+    for (key, value) in top {
         // Other readings (field names in another case, untyped fields) are the main
         // reader's business; only a value of the wrong type is refused here.
-        let Some(field) = FIELD_NAMES.iter().find(|f| f.eq_ignore_ascii_case(&key)) else {
+        let Some(field) = FIELD_NAMES.iter().find(|f| f.eq_ignore_ascii_case(key)) else {
             continue;
         };
+        let value = json(value);
         if value.is_null() {
             continue;
         }
-        strip_nulls(&mut value);
         let one = Value::Object([(field.to_string(), value)].into_iter().collect());
         if let Err(e) = serde_json::from_value::<Kustomization>(one) {
             let e = e.to_string();
@@ -627,76 +659,127 @@ fn check_yaml11_types(text: &str) -> Result<(), String> {
 }
 
 /// kustomize reads label and annotation maps into Go strings and refuses numbers and
-/// booleans there (`commonLabels: {a: 1}`); serde would quietly stringify them.
-fn check_string_maps(text: &str) -> Result<(), String> {
-    use serde_yaml_ng::Value;
-    let Ok(v) = serde_yaml_ng::from_str::<Value>(text) else {
-        return Ok(());
-    };
-    let check = |field: &str, m: Option<&Value>| -> Result<(), String> {
-        if let Some(Value::Mapping(m)) = m {
+/// booleans there (`commonLabels: {a: 1}`); serde_yaml_ng would quietly stringify them.
+fn check_string_maps(top: &Map) -> Result<(), String> {
+    let check = |field: &str, m: Option<&Node>| -> Result<(), String> {
+        if let Some(Node::Map(m)) = m {
             for (k, v) in m {
                 let kind = match v {
-                    Value::Number(_) => "number",
-                    Value::Bool(_) => "bool",
+                    Node::Scalar(s) if matches!(s.tag, Tag::Int | Tag::Float) => "number",
+                    Node::Scalar(s) if s.tag == Tag::Bool => "bool",
                     _ => continue,
                 };
                 return Err(format!(
-                    "invalid Kustomization: json: cannot unmarshal {kind} into Go struct field Kustomization.{field} of type string (key {})",
-                    k.as_str().unwrap_or("?")
+                    "invalid Kustomization: json: cannot unmarshal {kind} into Go struct field Kustomization.{field} of type string (key {k})"
                 ));
             }
         }
         Ok(())
     };
-    check("commonLabels", v.get("commonLabels"))?;
-    check("commonAnnotations", v.get("commonAnnotations"))?;
-    if let Some(Value::Sequence(ls)) = v.get("labels") {
+    check("commonLabels", top.get("commonLabels"))?;
+    check("commonAnnotations", top.get("commonAnnotations"))?;
+    if let Some(Node::Seq(ls)) = top.get("labels") {
         for l in ls {
             check("labels.pairs", l.get("pairs"))?;
         }
     }
-    if let Some(o) = v.get("generatorOptions") {
+    if let Some(o) = top.get("generatorOptions") {
         check("generatorOptions.labels", o.get("labels"))?;
         check("generatorOptions.annotations", o.get("annotations"))?;
     }
     Ok(())
 }
 
+/// The text read as one mapping node: repeated top-level keys keep their last block, as
+/// kustomize reads them. None when it is no single mapping our reader takes.
+fn read_mapping(text: &str) -> Option<Map> {
+    let docs = match crate::yaml::parse_documents(text) {
+        Ok(d) => d,
+        Err(e) if e.to_string().contains("already defined") => {
+            crate::yaml::parse_documents(&last_top_level_keys(text)).ok()?
+        }
+        Err(_) => return None,
+    };
+    match <[Node; 1]>::try_from(docs) {
+        Ok([Node::Map(m)]) => Some(m),
+        _ => None,
+    }
+}
+
+/// The typed value of a mapping node, decoded as kustomize's decoder reads the file (Go's
+/// `encoding/json` after YAML to JSON): field names match regardless of case, timestamps
+/// stay the text they were written as. `Err` when the node holds anything serde_yaml_ng
+/// might read otherwise (a null, a number or a boolean where a string belongs, ...).
+fn typed(top: &Map) -> Result<Kustomization, String> {
+    fn texts(n: &mut Node) {
+        match n {
+            Node::Scalar(s) if s.tag == Tag::Timestamp => s.tag = Tag::Str,
+            Node::Scalar(_) => {}
+            Node::Seq(items) => items.iter_mut().for_each(texts),
+            Node::Map(m) => m.values_mut().for_each(texts),
+        }
+    }
+    let mut folded = Map::new();
+    for (k, v) in top {
+        let key = go_field(FIELD_NAMES, k).unwrap_or(k);
+        let mut v = v.clone();
+        texts(&mut v);
+        folded.insert(key.to_string(), v);
+    }
+    crate::yaml::json::from_node(&Node::Map(folded))
+}
+
+/// The typed value as serde_yaml_ng reads the text, with the readings kustomize's decoder
+/// allows: the file's own error (naming the line) when there is none.
+fn from_text(text: &str) -> Result<Kustomization, String> {
+    match serde_yaml_ng::from_str(text) {
+        Ok(k) => Ok(k),
+        // kustomize reads repeated top-level keys with the last one winning.
+        Err(e) if e.to_string().contains("duplicate field") => {
+            serde_yaml_ng::from_str(&last_top_level_keys(text)).map_err(|e| e.to_string())
+        }
+        // kustomize reads the file with Go's encoding/json, whose field names match
+        // regardless of case (`nameprefix:` is `namePrefix:`).
+        Err(e) if e.to_string().contains("unknown field") => match case_folded_top_level(text) {
+            Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string()),
+            None => Err(e.to_string()),
+        },
+        // Go's decoder leaves a field set to null unset (`bases: ~`); serde refuses a
+        // null where it wants a list or a map.
+        Err(e) if e.to_string().contains("invalid type: unit value") => match without_nulls(text) {
+            Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string()),
+            None => Err(e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 impl Kustomization {
     /// Parses a kustomization file's text. `Err` holds a message naming the line or field.
+    ///
+    /// The text is read once, into a node; the typed value, kustomize's checks and the
+    /// deprecation warnings ([`Kustomization::deprecations`]) all come from that node.
+    /// Only when the node does not decode as it stands (a null, a number where a string
+    /// belongs, ...) or is no single mapping is the text read by serde_yaml_ng, whose
+    /// reading and line-numbered message the file has always had.
     pub fn parse(text: &str) -> Result<Kustomization, String> {
         if text.trim().is_empty() {
             return Err("kustomization file is empty".into());
         }
         crate::yaml::check_depth(text).map_err(|e| format!("invalid YAML at {e}"))?;
-        let k: Kustomization = match serde_yaml_ng::from_str(text) {
+        let Some(top) = read_mapping(text) else {
+            let k = from_text(text)?;
+            k.check_kind()?;
+            return Ok(k);
+        };
+        let mut k = match typed(&top) {
             Ok(k) => k,
-            // kustomize reads repeated top-level keys with the last one winning.
-            Err(e) if e.to_string().contains("duplicate field") => {
-                serde_yaml_ng::from_str(&last_top_level_keys(text)).map_err(|e| e.to_string())?
-            }
-            // kustomize reads the file with Go's encoding/json, whose field names match
-            // regardless of case (`nameprefix:` is `namePrefix:`).
-            Err(e) if e.to_string().contains("unknown field") => {
-                match case_folded_top_level(text) {
-                    Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string())?,
-                    None => return Err(e.to_string()),
-                }
-            }
-            // Go's decoder leaves a field set to null unset (`bases: ~`); serde refuses a
-            // null where it wants a list or a map.
-            Err(e) if e.to_string().contains("invalid type: unit value") => {
-                match without_nulls(text) {
-                    Some(v) => serde_yaml_ng::from_value(v).map_err(|_| e.to_string())?,
-                    None => return Err(e.to_string()),
-                }
-            }
-            Err(e) => return Err(e.to_string()),
+            Err(_) => from_text(text)?,
         };
         k.check_kind()?;
-        check_string_maps(text)?;
-        check_yaml11_types(text)?;
+        check_string_maps(&top)?;
+        check_yaml11_types(&top)?;
+        k.deprecations = deprecation_warnings(&top);
         Ok(k)
     }
 
@@ -736,7 +819,8 @@ mod tests {
 
     #[test]
     fn deprecated_fields_warn_when_set_even_empty_but_not_when_null() {
-        let w = deprecation_warnings("vars:\nbases: []\nCommonLabels: {}\nresources: [a]\n");
+        let warnings = |text: &str| Kustomization::parse(text).unwrap_or_default().deprecations;
+        let w = warnings("vars:\nbases: []\nCommonLabels: {}\nresources: [a]\n");
         assert_eq!(
             w,
             vec![
@@ -744,7 +828,7 @@ mod tests {
                 "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically.",
             ]
         );
-        assert!(deprecation_warnings("resources: [a]\n").is_empty());
+        assert!(warnings("resources: [a]\n").is_empty());
     }
 
     #[test]
@@ -768,6 +852,24 @@ mod tests {
             "bases: ~\nnamePrefix: x-\n",
         ] {
             assert!(Kustomization::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn the_node_reading_is_the_text_reading() {
+        for text in [
+            "images:\n- name: a\n  newTag: 2001-12-14\n",
+            "namePrefix: a-\nnameprefix: b-\n",
+            "resources: [a]\nresources: [b]\n",
+            "NAMESPACE: ns\nmetadata: {name: x, labels: {a: 1}}\n",
+            "namespace: ~\nbases:\n",
+            "commonAnnotations: {a: \"1\"}\nreplicas: [{name: d, count: 2}]\n",
+        ] {
+            let node = Kustomization::parse(text).map(|mut k| {
+                k.deprecations.clear();
+                k
+            });
+            assert_eq!(node, from_text(text), "{text}");
         }
     }
 

@@ -322,9 +322,9 @@ impl<'f> Loader<'f> {
             ));
         };
         let text = self.read_text(&file)?;
+        // kustomize warns on stderr for each deprecated field, as it loads each file:
+        // the parse notes them in `deprecations`.
         let mut k = Kustomization::parse(&text).map_err(|m| Error::config(&file, m))?;
-        // kustomize warns on stderr for each deprecated field, as it loads each file.
-        k.deprecations = crate::kustomization::deprecation_warnings(&text);
         k.fix_legacy();
         Ok((file, k))
     }

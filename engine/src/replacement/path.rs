@@ -15,6 +15,7 @@
 
 use regex::Regex;
 
+use crate::fieldspec::Create;
 use crate::yaml::{Map, Node};
 
 /// Splits a dotted path, keeping bracketed parts whole.
@@ -78,27 +79,9 @@ pub fn lookup<'n>(node: &'n Node, parts: &[String]) -> Option<&'n Node> {
     Some(cur)
 }
 
-/// What to create for missing parts: nothing, or a leaf like the value being written.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum CreateKind {
-    /// Do not create.
-    No,
-    /// Create, ending with a scalar.
-    Scalar,
-    /// Create, ending with a mapping.
-    Map,
-    /// Create, ending with a sequence.
-    Seq,
-}
-
-fn empty_for(next: Option<&String>, last: CreateKind) -> Node {
+fn empty_for(next: Option<&String>, last: Create) -> Node {
     match next.map(|n| parse(n)) {
-        None => match last {
-            CreateKind::Map => Node::map(),
-            CreateKind::Seq => Node::Seq(Vec::new()),
-            // kyaml creates an empty string scalar; the value's text goes into it.
-            _ => Node::str(""),
-        },
+        None => last.empty(),
         Some(Part::Field(_)) => Node::map(),
         Some(_) => Node::Seq(Vec::new()),
     }
@@ -114,7 +97,7 @@ fn value_regex(v: &str) -> Option<Regex> {
 pub fn for_each_match(
     node: &mut Node,
     parts: &[String],
-    create: CreateKind,
+    create: Create,
     f: &mut dyn FnMut(&mut Node, bool) -> Result<(), String>,
 ) -> Result<usize, String> {
     let parts = match parts {
@@ -127,7 +110,7 @@ pub fn for_each_match(
 fn walk(
     node: &mut Node,
     parts: &[String],
-    create: CreateKind,
+    create: Create,
     f: &mut dyn FnMut(&mut Node, bool) -> Result<(), String>,
     created: bool,
 ) -> Result<usize, String> {
@@ -143,14 +126,14 @@ fn walk(
             let Node::Map(m) = node else { return Ok(0) };
             let mut made = false;
             if !m.contains_key(name) {
-                if create == CreateKind::No {
+                if create == Create::No {
                     return Ok(0);
                 }
                 m.insert(name.to_string(), empty_for(rest.first(), create));
                 made = true;
             }
             if let Some(child) = m.get_mut(name) {
-                if child.is_null() && create != CreateKind::No && !rest.is_empty() {
+                if child.is_null() && create != Create::No && !rest.is_empty() {
                     // kyaml builds the rest of the path in a node it never attaches: an
                     // explicit `null` (or `~`) stays and counts as found, while an empty
                     // value is "wrong node kind".
@@ -165,7 +148,7 @@ fn walk(
                 // Creating may append the next element (index == length), never leave a
                 // gap: kyaml's `doIndexSeq`.
                 let mut made = false;
-                if create != CreateKind::No && s.len() == i {
+                if create != Create::No && s.len() == i {
                     s.push(empty_for(rest.first(), create));
                     made = true;
                 }
@@ -195,7 +178,7 @@ fn walk(
             Node::Scalar(_) => {}
         },
         Part::Match(key, value) => {
-            if node.is_null() && create != CreateKind::No {
+            if node.is_null() && create != Create::No {
                 *node = Node::Seq(Vec::new());
             }
             let Node::Seq(s) = node else { return Ok(0) };
@@ -224,7 +207,7 @@ fn walk(
                     count += walk(e, rest, create, f, false)?;
                 }
             }
-            if count == 0 && create != CreateKind::No && !key.is_empty() {
+            if count == 0 && create != Create::No && !key.is_empty() {
                 let mut m = Map::new();
                 m.insert(key.to_string(), Node::str(value));
                 s.push(Node::Map(m));
@@ -262,7 +245,7 @@ mod tests {
             *x = Node::str("b");
             Ok(())
         };
-        let c = for_each_match(&mut n, &split(".metadata.name"), CreateKind::No, &mut set);
+        let c = for_each_match(&mut n, &split(".metadata.name"), Create::No, &mut set);
         assert_eq!(c, Ok(1));
         assert_eq!(
             lookup(&n, &split("metadata.name")).and_then(Node::as_str),
@@ -271,13 +254,13 @@ mod tests {
         let made = for_each_match(
             &mut n,
             &split(".metadata.annotations.[cert-manager.io/inject-ca-from]"),
-            CreateKind::Scalar,
+            Create::Scalar,
             &mut set,
         );
         assert_eq!(made, Ok(1));
         // Only one leading empty part goes; an inner one matches nothing, never created.
         for p in ["..metadata.name", "metadata..name", "metadata.name."] {
-            let c = for_each_match(&mut n, &split(p), CreateKind::Scalar, &mut set);
+            let c = for_each_match(&mut n, &split(p), Create::Scalar, &mut set);
             assert_eq!(c, Ok(0), "{p}");
         }
         assert!(n.get("").is_none());
@@ -293,7 +276,7 @@ mod tests {
         };
         for p in ["spec.l.1", "spec.new.0", "spec.deep.0.name"] {
             assert_eq!(
-                for_each_match(&mut n, &split(p), CreateKind::Scalar, &mut set),
+                for_each_match(&mut n, &split(p), Create::Scalar, &mut set),
                 Ok(1),
                 "{p}"
             );
@@ -304,7 +287,7 @@ mod tests {
             );
         }
         assert_eq!(
-            for_each_match(&mut n, &split("spec.l.5"), CreateKind::Scalar, &mut set),
+            for_each_match(&mut n, &split("spec.l.5"), Create::Scalar, &mut set),
             Ok(0)
         );
         assert_eq!(
@@ -337,7 +320,7 @@ mod tests {
         let c = for_each_match(
             &mut n,
             &split("spec.c.*.image"),
-            CreateKind::No,
+            Create::No,
             &mut |x, made| {
                 assert!(!made);
                 *x = Node::str("z");
@@ -350,7 +333,7 @@ mod tests {
         let c = for_each_match(
             &mut n,
             &split("spec.new.[name=q].v"),
-            CreateKind::Scalar,
+            Create::Scalar,
             &mut |x, made| {
                 assert!(made);
                 *x = Node::str("w");

@@ -12,14 +12,16 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::fieldspec::Create;
 use crate::kustomization::{ReplacementField, Selector};
 use crate::loader::Root;
 use crate::resource::selector::Target;
 use crate::resource::{Gvk, ResId, ResMap, Resource};
 use crate::transform::{Context, Transformer};
+use crate::yaml::json::from_node;
 use crate::yaml::{Node, Scalar, Tag};
 
-use super::path::{CreateKind, for_each_match, lookup, split};
+use super::path::{for_each_match, lookup, split};
 
 const DEFAULT_FIELD_PATH: &str = "metadata.name";
 
@@ -116,16 +118,6 @@ pub struct ReplacementTransformer {
     file: PathBuf,
 }
 
-fn from_json_value<T: serde::de::DeserializeOwned>(
-    v: serde_json::Value,
-) -> std::result::Result<T, String> {
-    serde_json::from_value(v).map_err(|e| e.to_string())
-}
-
-fn node_to<T: serde::de::DeserializeOwned>(n: &Node) -> std::result::Result<T, String> {
-    from_json_value(crate::yaml::json::to_json(n).map_err(|e| e.to_string())?)
-}
-
 fn load_file(root: &Root<'_>, path: &str) -> Result<Vec<Replacement>> {
     let full = root.resolve(path)?;
     let text = root.loader.read_text(&full)?;
@@ -134,9 +126,9 @@ fn load_file(root: &Root<'_>, path: &str) -> Result<Vec<Replacement>> {
     for d in docs.iter().filter(|d| !d.is_null()) {
         match d {
             Node::Seq(_) => {
-                out.extend(node_to::<Vec<Replacement>>(d).map_err(|m| Error::config(&full, m))?)
+                out.extend(from_node::<Vec<Replacement>>(d).map_err(|m| Error::config(&full, m))?)
             }
-            _ => out.push(node_to::<Replacement>(d).map_err(|m| Error::config(&full, m))?),
+            _ => out.push(from_node::<Replacement>(d).map_err(|m| Error::config(&full, m))?),
         }
     }
     Ok(out)
@@ -178,7 +170,8 @@ impl ReplacementTransformer {
         for f in fields {
             let v = serde_json::to_value(f).map_err(|e| Error::config(file, e.to_string()))?;
             entries.push(
-                from_json_value::<Entry>(v)
+                serde_json::from_value::<Entry>(v)
+                    .map_err(|e| e.to_string())
                     .map_err(|m| Error::config(file, format!("replacements: {m}")))?,
             );
         }
@@ -325,10 +318,10 @@ fn apply_target(
         &t.field_paths
     };
     let create = match (t.options.as_ref().is_some_and(|o| o.create), value) {
-        (false, _) => CreateKind::No,
-        (true, Node::Map(_)) => CreateKind::Map,
-        (true, Node::Seq(_)) => CreateKind::Seq,
-        (true, Node::Scalar(_)) => CreateKind::Scalar,
+        (false, _) => Create::No,
+        (true, Node::Map(_)) => Create::Map,
+        (true, Node::Seq(_)) => Create::Seq,
+        (true, Node::Scalar(_)) => Create::Scalar,
     };
     for r in resources.iter_mut() {
         if !select.matches_meta(r) {
@@ -346,7 +339,7 @@ fn apply_target(
                 set_value(t.options.as_ref(), target, value, made)
             })?;
             if n == 0 {
-                return Err(if create == CreateKind::No {
+                return Err(if create == Create::No {
                     format!("unable to find field \"{fp}\" in replacement target")
                 } else {
                     format!("unable to find or create field \"{fp}\" in replacement target")

@@ -11,6 +11,15 @@ use super::emit::{EmitError, JsonScalar, json_scalar};
 use super::node::{Map, Node, Scalar, Tag};
 use super::resolve::{go_g, resolve_plain};
 
+/// Deserializes a node to a serde type as kustomize reads configs (sigs.k8s.io/yaml:
+/// YAML to JSON, then Go's `encoding/json`): through [`to_json`], so a scalar brings its
+/// JSON type (`1` is a number, refused where a string belongs). The one conversion from
+/// a node to a serde type. `Err` is the message.
+pub fn from_node<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, String> {
+    let v = to_json(node).map_err(|e| e.to_string())?;
+    serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
 /// Converts a node to JSON. Fails only for values JSON cannot carry (NaN, infinities).
 pub fn to_json(node: &Node) -> Result<Value, EmitError> {
     Ok(match node {

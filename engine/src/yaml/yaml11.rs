@@ -140,6 +140,12 @@ fn key_string(k: Value) -> Result<String, String> {
     }
 }
 
+/// The JSON value go-yaml v2 gives a plain scalar of this text (YAML 1.1: `yes` is
+/// `true`, `0777` is 511, `1.20` a number).
+pub fn plain_json(text: &str) -> Value {
+    scalar(text, TScalarStyle::Plain, None)
+}
+
 fn scalar(value: &str, style: TScalarStyle, explicit: Option<&str>) -> Value {
     match explicit {
         Some("str") => return Value::String(value.to_string()),

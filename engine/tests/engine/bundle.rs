@@ -23,7 +23,7 @@ fn strata(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    super::support::scratch("bundle", name)
+    super::support::scratch!("bundle", name)
 }
 
 fn ok(out: &Output) -> String {

@@ -14,42 +14,13 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use strata_tests::{blessing, copy_tree, sorted_dirs, workspace_root};
 
 const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 fn cases_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/edit")
-}
-
-fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
-    for p in sorted_dirs(from) {
-        let name = p.file_name().unwrap_or_default();
-        copy_tree(&p, &to.join(name));
-    }
-    let Ok(rd) = std::fs::read_dir(from) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_file() {
-            let dest = to.join(e.file_name());
-            std::fs::copy(&p, &dest).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        }
-    }
+    workspace_root().join("tests/edit")
 }
 
 /// The files under `root/rel`, as paths relative to `root`.
@@ -116,13 +87,9 @@ fn run_case(case: &Path, work: &Path) -> Result<(), String> {
     let args_text = std::fs::read_to_string(case.join("args")).map_err(|e| format!("args: {e}"))?;
     let args: Vec<&str> = args_text.lines().collect();
     let before = kustomization_in(work).and_then(|p| std::fs::read(p).ok());
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(&args)
-        .current_dir(work)
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = crate::support::strata_env(&args, work, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let bless = std::env::var_os("STRATA_BLESS").is_some_and(|v| v == "1");
+    let bless = blessing();
     let expected_err = case.join("expected.err");
     let expected_yaml = case.join("expected.yaml");
     if bless {

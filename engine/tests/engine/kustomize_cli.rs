@@ -11,19 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
+use crate::support::write;
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
-    }
-    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+fn scratch(name: &str) -> PathBuf {
+    crate::support::scratch!("kustomize-cli", name)
 }
 
 fn strata(args: &[&str], cwd: &Path) -> Output {

@@ -13,12 +13,7 @@ use std::sync::OnceLock;
 
 include!("../../../plugins/lang_build.rs");
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use crate::support::repo;
 
 /// Where the tests keep Go's build cache and their modules (inside target/).
 fn scratch() -> PathBuf {
@@ -172,7 +167,7 @@ fn go_and_assemblyscript_plugins_change_a_kustomization_build() {
     .unwrap();
     let built = strata::build(&strata::fs::DiskFs, &dir, &strata::BuildOptions::default());
     let _ = std::fs::remove_dir_all(&dir);
-    let out = strata::print(&built.unwrap().into_vec()).unwrap();
+    let out = strata::print(&built.unwrap().into_vec(), &Default::default()).unwrap();
     assert_eq!(
         out,
         "apiVersion: v1\ndata:\n  ratio: \"0.5\"\nkind: ConfigMap\nmetadata:\n  annotations:\n    owner: team-blue\n  labels:\n    tier: web\n  name: shop-settings\n---\napiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n    owner: team-blue\n  labels:\n    tier: web\n  name: shop-web\nspec:\n  ports:\n  - port: 80\n"

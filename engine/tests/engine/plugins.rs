@@ -292,7 +292,7 @@ fn builtin_param_subst_substitutes_declared_names_only() {
     );
     let results =
         run_builtin("param-subst", &cfg, &mut map, &host(), &Warnings::default()).unwrap();
-    let out = strata::print(&map.into_vec()).unwrap();
+    let out = strata::print(&map.into_vec(), &Default::default()).unwrap();
     assert!(out.contains("image: gcr.io/kf-ci/img"), "{out}");
     assert!(
         out.contains("$(params.x)") && out.contains("$(inputs.resources.y.url)"),
@@ -377,7 +377,7 @@ fn reference_plugin_fixtures() {
                 (Some(want), None) => {
                     got.unwrap_or_else(|e| panic!("{}: {e}", case.display()));
                     assert_eq!(
-                        strata::print(&map.into_vec()).unwrap(),
+                        strata::print(&map.into_vec(), &Default::default()).unwrap(),
                         want,
                         "{}",
                         case.display()
@@ -485,7 +485,7 @@ fn c_plugin_builds_and_runs() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  who: \"@@STAMP@@\"\n  n: \"1\"\n",
     );
     let results = p.transform_map(&mut map).unwrap();
-    let out = strata::print(&map.into_vec()).unwrap();
+    let out = strata::print(&map.into_vec(), &Default::default()).unwrap();
     assert!(out.contains("who: stamped-by-c"), "{out}");
     assert!(
         results[0].message.contains("replaced 1 placeholder"),
@@ -530,7 +530,7 @@ fn kustomization_build_runs_declared_plugins() {
     .unwrap();
     let built = strata::build(&strata::fs::DiskFs, &dir, &strata::BuildOptions::default());
     let _ = std::fs::remove_dir_all(&dir);
-    let out = strata::print(&built.unwrap().into_vec()).unwrap();
+    let out = strata::print(&built.unwrap().into_vec(), &Default::default()).unwrap();
     assert!(out.contains("value: kf-ci"), "{out}");
     assert!(
         out.contains("name: run-") && !out.contains("generateName"),
@@ -821,19 +821,7 @@ fn host_calls_are_metered_per_byte() {
 
 #[test]
 fn cli_plugin_inspect_and_run() {
-    let run = |args: &[&str]| {
-        let argv: Vec<std::ffi::OsString> = std::iter::once("strata")
-            .chain(args.iter().copied())
-            .map(Into::into)
-            .collect();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = strata::cli::run(argv, &mut out, &mut err);
-        (
-            code,
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| strata_tests::run_cli(args);
     let (code, out, _) = run(&["plugin", "inspect", "builtin:param-subst"]);
     assert_eq!(code, 0);
     assert!(

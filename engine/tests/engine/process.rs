@@ -17,13 +17,9 @@ fn strata(args: &[&str], cwd: &Path) -> Output {
 
 /// Runs strata, with `STRATA_THREADS` set when `threads` is given.
 fn strata_threads(args: &[&str], cwd: &Path, threads: Option<usize>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-    cmd.args(args).current_dir(cwd);
-    if let Some(n) = threads {
-        cmd.env("STRATA_THREADS", n.to_string());
-    }
-    cmd.output()
-        .unwrap_or_else(|e| panic!("running strata: {e}"))
+    let n = threads.map(|n| n.to_string());
+    let env: Vec<(&str, &str)> = n.iter().map(|n| ("STRATA_THREADS", n.as_str())).collect();
+    super::support::strata_env(args, cwd, &env)
 }
 
 /// Asserts a success, showing stderr otherwise.
@@ -38,7 +34,7 @@ fn assert_ok(out: &Output) {
 
 /// A fresh directory under the target dir, emptied first.
 fn scratch(name: &str) -> PathBuf {
-    super::support::scratch("process", name)
+    super::support::scratch!("process", name)
 }
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n";
