@@ -293,7 +293,8 @@ impl<'a> P<'a> {
             b'|' | b'>' => self.block_scalar(v, parent),
             b'[' | b'{' => self.flow(v, parent),
             b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b'#' | b',' | b']' | b'}' => None,
-            b'?' | b':' | b'-' if v.len() == 1 || v.as_bytes()[1] == b' ' => None,
+            // An indicator before a blank (a tab too: found by fuzz/yaml_readers_agree).
+            b'?' | b':' | b'-' if v.len() == 1 || matches!(v.as_bytes()[1], b' ' | b'\t') => None,
             _ => self.plain(v, parent),
         }
     }
@@ -1034,6 +1035,12 @@ mod tests {
     fn declines_what_the_fuzzer_found() {
         assert!(matches!(parse("-\t$\n"), Ok(None)));
         assert!(matches!(parse("- \tx\n"), Ok(None)));
+        // `-`, `?` or `:` then a tab, as a value, is an indicator (go-yaml refuses
+        // `k: -\t`), not the plain scalar "-".
+        for v in ["Ih: -\t\n", "k: ?\tx\n", "k: :\tx\n"] {
+            assert!(matches!(parse(v), Ok(None)), "{v:?}");
+        }
+        assert!(parse_documents_complete("Ih: -\t\n").is_err());
         // And `}:` as the key `}` (a flow indicator cannot start a plain scalar).
         assert!(matches!(parse("}:\n"), Ok(None)));
         assert!(matches!(parse("o: {c\t#ate: true}\n"), Ok(None)));
