@@ -132,9 +132,13 @@ pub(crate) fn specs_field(config: &Node, key: &str) -> Result<Vec<FieldSpec>, St
     }
 }
 
-/// Reads a string field of a plugin config (empty when absent).
-pub(crate) fn str_field<'a>(config: &'a Node, key: &str) -> &'a str {
-    config.get(key).and_then(Node::as_str).unwrap_or("")
+/// Reads a string field of a plugin config (empty when absent). A number or boolean there reads as sigs.k8s.io/yaml reads it into a string field
+/// (`prefix: 1.50` is `1.5`: [`crate::yaml::json::from_node`]).
+pub(crate) fn str_field(config: &Node, key: &str) -> String {
+    config
+        .get(key)
+        .and_then(|n| crate::yaml::json::from_node::<String>(n).ok())
+        .unwrap_or_default()
 }
 
 /// Deserializes a plugin-config mapping as Go's `encoding/json` reads it: keys match the

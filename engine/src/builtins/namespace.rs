@@ -43,7 +43,7 @@ pub struct NamespaceTransformer {
 impl NamespaceTransformer {
     /// Reads a `kind: NamespaceTransformer` config.
     pub fn from_config(config: &Node) -> std::result::Result<NamespaceTransformer, String> {
-        let subjects = match str_field(config, "setRoleBindingSubjects") {
+        let subjects = match str_field(config, "setRoleBindingSubjects").as_str() {
             "" | "defaultOnly" => SubjectMode::DefaultOnly,
             "allServiceAccounts" => SubjectMode::AllServiceAccounts,
             "none" => SubjectMode::None,

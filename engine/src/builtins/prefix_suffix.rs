@@ -29,10 +29,10 @@ impl PrefixSuffixTransformer {
     /// Reads a `PrefixSuffixTransformer`, `PrefixTransformer` or `SuffixTransformer` config.
     pub fn from_config(config: &Node) -> std::result::Result<PrefixSuffixTransformer, String> {
         Ok(PrefixSuffixTransformer {
-            prefix: str_field(config, "prefix").to_string(),
-            suffix: str_field(config, "suffix").to_string(),
+            prefix: str_field(config, "prefix"),
+            suffix: str_field(config, "suffix"),
             field_specs: specs_field(config, "fieldSpecs")?.into(),
-            kind: str_field(config, "kind").to_string(),
+            kind: str_field(config, "kind"),
         })
     }
 }

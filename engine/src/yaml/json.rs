@@ -9,15 +9,139 @@ use serde_json::{Map as JsonMap, Number, Value};
 
 use super::emit::{EmitError, JsonScalar, json_scalar};
 use super::node::{Map, Node, Scalar, Tag};
-use super::resolve::{go_g, resolve_plain};
+use super::resolve::{go_g, go_g32, resolve_plain};
 
 /// Deserializes a node to a serde type as kustomize reads configs (sigs.k8s.io/yaml:
 /// YAML to JSON, then Go's `encoding/json`): through [`to_json`], so a scalar brings its
-/// JSON type (`1` is a number, refused where a string belongs). The one conversion from
-/// a node to a serde type. `Err` is the message.
+/// JSON type, except that a number or boolean where the target is a string becomes the
+/// string sigs.k8s.io/yaml makes of it (`newTag: 1.20` is the tag `1.2`, `true` is
+/// `"true"`), as its YAML-to-JSON step converts toward the target's types. A number
+/// where a list or map belongs is still refused. The one conversion from a node to a
+/// serde type. `Err` is the message.
 pub fn from_node<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, String> {
     let v = to_json(node).map_err(|e| e.to_string())?;
-    serde_json::from_value(v).map_err(|e| e.to_string())
+    T::deserialize(GoTarget(v)).map_err(|e| e.to_string())
+}
+
+/// A JSON value read toward a target type as sigs.k8s.io/yaml reads YAML: where the
+/// target asks for a string, a number or boolean gives its Go spelling.
+struct GoTarget(Value);
+
+/// The string sigs.k8s.io/yaml makes of a number (`strconv.FormatInt`, or
+/// `FormatFloat(f, 'g', -1, 32)` for a float).
+fn go_number_string(n: &Number) -> String {
+    if n.is_i64() || n.is_u64() {
+        n.to_string()
+    } else {
+        go_g32(n.as_f64().unwrap_or_default())
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for GoTarget {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Array(items) => v.visit_seq(GoSeq(items.into_iter())),
+            Value::Object(m) => v.visit_map(GoMap {
+                entries: m.into_iter(),
+                value: None,
+            }),
+            other => other.deserialize_any(v),
+        }
+    }
+
+    fn deserialize_str<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Number(n) => v.visit_string(go_number_string(&n)),
+            Value::Bool(b) => v.visit_string(b.to_string()),
+            other => GoTarget(other).deserialize_any(v),
+        }
+    }
+
+    fn deserialize_string<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => v.visit_none(),
+            other => v.visit_some(GoTarget(other)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_enum(name, variants, v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
+        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+struct GoSeq(std::vec::IntoIter<Value>);
+
+impl<'de> serde::de::SeqAccess<'de> for GoSeq {
+    type Error = serde_json::Error;
+
+    fn next_element_seed<T: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        self.0
+            .next()
+            .map(|item| seed.deserialize(GoTarget(item)))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct GoMap {
+    entries: serde_json::map::IntoIter,
+    value: Option<Value>,
+}
+
+impl<'de> serde::de::MapAccess<'de> for GoMap {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let Some((k, v)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(v);
+        seed.deserialize(serde::de::value::StringDeserializer::<serde_json::Error>::new(k))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        let v = self.value.take().ok_or_else(|| {
+            <serde_json::Error as serde::de::Error>::custom("a value without its key")
+        })?;
+        seed.deserialize(GoTarget(v))
+    }
 }
 
 /// Converts a node to JSON. Fails only for values JSON cannot carry (NaN, infinities).
@@ -99,6 +223,39 @@ pub fn from_json_go(value: &Value) -> Node {
 mod tests {
     use super::*;
     use crate::yaml::parse_one;
+
+    #[test]
+    fn from_node_reads_numbers_and_booleans_into_strings_as_sigs_yaml_does() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        struct Cfg {
+            tag: String,
+            on: String,
+            n: String,
+            list: Vec<String>,
+            opt: Option<String>,
+            count: i64,
+        }
+        let n = crate::yaml::parse_one(
+            "tag: 1.20\non: true\nn: 5\nlist: [1, x, 2.50]\nopt: 1.5e-7\ncount: 3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            from_node::<Cfg>(&n),
+            Ok(Cfg {
+                tag: "1.2".into(),
+                on: "true".into(),
+                n: "5".into(),
+                list: vec!["1".into(), "x".into(), "2.5".into()],
+                opt: Some("1.5e-07".into()),
+                count: 3,
+            })
+        );
+        let bad = crate::yaml::parse_one("tag: a\non: b\nn: c\nlist: 3\ncount: 1\n").unwrap();
+        assert!(from_node::<Cfg>(&bad).is_err(), "a number is no list");
+        let unknown = crate::yaml::parse_one("tag: a\nextra: 1\n").unwrap();
+        assert!(from_node::<Cfg>(&unknown).unwrap_err().contains("extra"));
+    }
 
     #[test]
     fn round_trip_keeps_scalar_types() {

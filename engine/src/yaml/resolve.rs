@@ -369,9 +369,51 @@ pub fn go_g(f: f64) -> String {
     go_fixed(neg, &digits, dp)
 }
 
+/// Formats like Go's `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest digits that
+/// read back as the same 32-bit float (how sigs.k8s.io/yaml turns a YAML float into a
+/// string where a config field is a string).
+pub fn go_g32(f: f64) -> String {
+    let x = f as f32;
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let s = format!("{:e}", x.abs());
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let dp = exp.parse::<i32>().unwrap_or(0) + 1;
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let neg = x.is_sign_negative();
+    if !(-4..6).contains(&(dp - 1)) {
+        return go_exp(neg, &digits, dp);
+    }
+    go_fixed(neg, &digits, dp)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_g32_formats_as_go_does() {
+        for (f, s) in [
+            (1.20, "1.2"),
+            (0.1, "0.1"),
+            (21.0, "21"),
+            (1.5e6, "1.5e+06"),
+            (123456.0, "123456"),
+            (0.00001, "1e-05"),
+            (3.14159265358979, "3.1415927"),
+            (-2.5, "-2.5"),
+            (f64::INFINITY, "+Inf"),
+        ] {
+            assert_eq!(go_g32(f), s, "{f}");
+        }
+    }
 
     #[test]
     fn plain_resolution_matches_go_yaml_v3() {
