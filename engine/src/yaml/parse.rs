@@ -302,6 +302,10 @@ const TAB_INDENT: &str = "tab cannot be used as indentation";
 /// comment; go-yaml ends the scalar there and reads the comment.
 const WRONG_BLOCK_INDENT: &str = "wrongly indented line in block scalar";
 
+/// yaml-rust2's message for a `-` before a flow indicator, which it also gives for one
+/// inside a plain scalar of a flow collection (`[ro -]`), where go-yaml reads "ro -".
+const DASH_BEFORE_FLOW_INDICATOR: &str = "plain scalar cannot start with '-' followed by ,[]{}";
+
 /// The complete parser on normalized text. yaml-rust2 refuses quoted scalars continued
 /// at less than the block's indentation, which go-yaml reads; folding drops a
 /// continuation line's indentation, so indenting those lines changes nothing, and each
@@ -338,6 +342,18 @@ fn complete_document(
                     None => return Err(e),
                 };
                 let Some(fixed) = empty_blank_line(&text, e.line) else {
+                    return Err(e);
+                };
+                last = Some((e.line, e.col));
+                text = Cow::Owned(fixed);
+            }
+            // The same string single-quoted reads as go-yaml reads it plain.
+            Err(e) if e.msg == DASH_BEFORE_FLOW_INDICATOR && last != Some((e.line, e.col)) => {
+                rereads = match rereads.checked_sub(text.len()) {
+                    Some(r) => r,
+                    None => return Err(e),
+                };
+                let Some(fixed) = quote_flow_plain(&text, e.line, e.col) else {
                     return Err(e);
                 };
                 last = Some((e.line, e.col));
@@ -383,6 +399,50 @@ fn empty_blank_line(text: &str, line: usize) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     out.push_str(&text[..start]);
     out.push_str(&rest[body.len()..]);
+    Some(out)
+}
+
+/// The text with the plain scalar of a flow collection that holds the `-` at `line`,
+/// `col` (1-based) single-quoted, when that `-` follows a blank inside the scalar on one
+/// line (`[ro -]`: a dash that starts no scalar); None otherwise.
+fn quote_flow_plain(text: &str, line: usize, col: usize) -> Option<String> {
+    let start = line_start(text, line)?;
+    let body = text.get(start..)?.split('\n').next()?;
+    let dash = start + body.char_indices().nth(col.checked_sub(1)?)?.0;
+    let before = &text[start..dash];
+    if !before.ends_with([' ', '\t']) {
+        return None;
+    }
+    // Back to the flow indicator that opens the scalar's place, on this line.
+    let mut open = before.rfind(['[', '{', ','])?;
+    // Or the `: ` of a flow mapping entry after it.
+    if let Some(colon) = before[open..].rfind(": ") {
+        open += colon + 1;
+    }
+    let head = &before[open + 1..];
+    let lead = head.len() - head.trim_start_matches([' ', '\t']).len();
+    let from = start + open + 1 + lead;
+    let first = text[from..].chars().next()?;
+    if text[from..dash].trim().is_empty()
+        || "'\"&*!|>%@`#?:-".contains(first)
+        || text[from..dash].contains([':', '#'])
+    {
+        return None;
+    }
+    // Forward to the indicator that ends it, on this line.
+    let line_end = start + body.len();
+    let rest = &text[dash + 1..line_end];
+    let end = dash + 1 + rest.find([',', ']', '}', '#', ':'])?;
+    if text[dash + 1..end].contains(['[', '{']) {
+        return None;
+    }
+    let scalar = text[from..end].trim_end_matches([' ', '\t']);
+    let mut out = String::with_capacity(text.len() + 2 + scalar.len() / 8);
+    out.push_str(&text[..from]);
+    out.push('\'');
+    out.push_str(&scalar.replace('\'', "''"));
+    out.push('\'');
+    out.push_str(&text[from + scalar.len()..]);
     Some(out)
 }
 
@@ -1173,6 +1233,30 @@ mod tests {
             };
             assert_eq!(v, Some(want), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_dash_inside_a_flow_plain_scalar_is_text() {
+        // go-yaml (checked with the oracle): ["ro -"], ["ro -", "-"]; yaml-rust2 refused
+        // the dash before `]` (found by fuzz/yaml_readers_agree).
+        for (text, want) in [
+            ("c: [ro -]\n", vec!["ro -"]),
+            ("c: [a b -, it's -]\n", vec!["a b -", "it's -"]),
+            ("c: {k: ro -}\n", vec![]),
+        ] {
+            let complete = parse_documents_complete(text).unwrap();
+            if let Some(fast) = parse_documents_fast(text) {
+                assert_eq!(fast, complete, "{text:?}");
+            }
+            if let Some(items) = complete[0].get("c").and_then(Node::as_seq) {
+                let got: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
+                assert_eq!(got, want, "{text:?}");
+            } else {
+                assert_eq!(complete[0].str_at(&["c", "k"]), Some("ro -"));
+            }
+        }
+        // A dash that starts a scalar before a flow indicator stays an error for it.
+        assert!(parse_documents_complete("c: [-]\n").is_err());
     }
 
     #[test]
