@@ -306,11 +306,29 @@ const WRONG_BLOCK_INDENT: &str = "wrongly indented line in block scalar";
 /// inside a plain scalar of a flow collection (`[ro -]`), where go-yaml reads "ro -".
 const DASH_BEFORE_FLOW_INDICATOR: &str = "plain scalar cannot start with '-' followed by ,[]{}";
 
-/// The complete parser on normalized text. yaml-rust2 refuses quoted scalars continued
-/// at less than the block's indentation, which go-yaml reads; folding drops a
-/// continuation line's indentation, so indenting those lines changes nothing, and each
-/// such scalar is indented and the text parsed again. The re-reading is bounded by a
-/// multiple of the text's size, so it stays linear; past it the refusal stands.
+/// A rewrite of the text at an error's line and column that go-yaml reads the same,
+/// None where it does not apply.
+type RereadFix = fn(&str, usize, usize) -> Option<String>;
+
+/// yaml-rust2's refusals of what go-yaml reads, each with the rewrite that lets
+/// yaml-rust2 read it as go-yaml does: a quoted scalar continued left of its block is
+/// indented (folding drops the indentation); a blank line holding a tab is emptied (it
+/// folds the same); a `-` inside a flow plain scalar is quoted with its scalar (the same
+/// string); a comment left of a block scalar is moved to column 0 (still a comment
+/// ending the scalar).
+const REREAD_FIXES: [(&str, RereadFix); 4] = [
+    (UNDER_INDENTED_QUOTE, indent_quoted),
+    (TAB_INDENT, |text, line, _| empty_blank_line(text, line)),
+    (DASH_BEFORE_FLOW_INDICATOR, quote_flow_plain),
+    (WRONG_BLOCK_INDENT, |text, line, _| {
+        dedent_comment_line(text, line)
+    }),
+];
+
+/// The complete parser on one document of normalized text. Where yaml-rust2 refuses
+/// what go-yaml reads, the text is rewritten as [`REREAD_FIXES`] says and parsed again.
+/// The re-reading is bounded by a multiple of the text's size, so it stays linear; past
+/// it the refusal stands.
 /// `text` starts after `line_offset` lines of its file: the lines of errors are the
 /// text's (the caller adds the offset), those named inside messages the file's.
 fn complete_document(
@@ -323,50 +341,19 @@ fn complete_document(
     let mut last = None;
     loop {
         match complete_once(&text, aliases, line_offset) {
-            Err(e) if e.msg == UNDER_INDENTED_QUOTE && last != Some((e.line, e.col)) => {
-                rereads = match rereads.checked_sub(text.len()) {
-                    Some(r) => r,
-                    None => return Err(e),
-                };
-                let Some(fixed) = indent_quoted(&text, e.line, e.col) else {
+            Err(e) if last != Some((e.line, e.col)) => {
+                let Some(fix) = REREAD_FIXES
+                    .iter()
+                    .find(|(msg, _)| e.msg == *msg)
+                    .map(|(_, fix)| fix)
+                else {
                     return Err(e);
                 };
-                last = Some((e.line, e.col));
-                text = Cow::Owned(fixed);
-            }
-            // A blank line folds the same without its blanks, so one holding a tab is
-            // emptied and the text read again (same bound as above).
-            Err(e) if e.msg == TAB_INDENT && last != Some((e.line, e.col)) => {
                 rereads = match rereads.checked_sub(text.len()) {
                     Some(r) => r,
                     None => return Err(e),
                 };
-                let Some(fixed) = empty_blank_line(&text, e.line) else {
-                    return Err(e);
-                };
-                last = Some((e.line, e.col));
-                text = Cow::Owned(fixed);
-            }
-            // The same string single-quoted reads as go-yaml reads it plain.
-            Err(e) if e.msg == DASH_BEFORE_FLOW_INDICATOR && last != Some((e.line, e.col)) => {
-                rereads = match rereads.checked_sub(text.len()) {
-                    Some(r) => r,
-                    None => return Err(e),
-                };
-                let Some(fixed) = quote_flow_plain(&text, e.line, e.col) else {
-                    return Err(e);
-                };
-                last = Some((e.line, e.col));
-                text = Cow::Owned(fixed);
-            }
-            // A comment line is a comment at any indentation; at column 0 it ends the
-            // block scalar for yaml-rust2 too (same bound as above).
-            Err(e) if e.msg == WRONG_BLOCK_INDENT && last != Some((e.line, e.col)) => {
-                rereads = match rereads.checked_sub(text.len()) {
-                    Some(r) => r,
-                    None => return Err(e),
-                };
-                let Some(fixed) = dedent_comment_line(&text, e.line) else {
+                let Some(fixed) = fix(&text, e.line, e.col) else {
                     return Err(e);
                 };
                 last = Some((e.line, e.col));
