@@ -568,6 +568,7 @@ impl<'a> P<'a> {
             depth: 0,
             pos: 0,
             prev_ws: true,
+            last: '[',
         };
         let mut joins: Vec<(usize, usize, usize)> = Vec::new();
         let mut cur = v;
@@ -787,6 +788,9 @@ struct FlowScan {
     /// Where the scan stopped.
     pos: usize,
     prev_ws: bool,
+    /// The last character seen that is not a blank: a quote after anything but an
+    /// indicator that starts a node is inside a plain scalar.
+    last: char,
 }
 
 impl FlowScan {
@@ -804,6 +808,10 @@ impl FlowScan {
                         return Some(Some(from + i + 1));
                     }
                 }
+                // A quote inside a plain scalar (`a"b`) is text, and what follows it
+                // may be a comment: left to the complete parser (found by
+                // fuzz/yaml_readers_agree).
+                '"' | '\'' if !matches!(self.last, '[' | '{' | ',' | ':' | '?') => return None,
                 '"' => loop {
                     let (_, d) = it.next()?;
                     if d == '\\' {
@@ -826,6 +834,9 @@ impl FlowScan {
                 _ => {}
             }
             self.prev_ws = c == ' ';
+            if !matches!(c, ' ' | '\t') {
+                self.last = c;
+            }
         }
         self.pos = s.len();
         Some(None)
@@ -1044,6 +1055,13 @@ mod tests {
         // And `}:` as the key `}` (a flow indicator cannot start a plain scalar).
         assert!(matches!(parse("}:\n"), Ok(None)));
         assert!(matches!(parse("o: {c\t#ate: true}\n"), Ok(None)));
+        // A quote inside a flow plain scalar hid a comment from the scan.
+        assert!(matches!(
+            parse("s: [Ac%\"/a, .!./ #\"/a, .!]\n\n"),
+            Ok(None)
+        ));
+        assert!(parse_documents_complete("s: [Ac%\"/a, .!./ #\"/a, .!]\n\n").is_err());
+        same("s: [\"a\", 'b', {k: \"v\"}, c]\n");
         // `:` and a tab inside a plain value is no text to the complete parser either.
         assert!(matches!(parse("kind: A:\tb\n"), Ok(None)));
         // A tab before `#` starts a comment inside a plain scalar's continuation line too.
