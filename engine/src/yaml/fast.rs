@@ -603,8 +603,11 @@ impl<'a> P<'a> {
                 return if f.pos == f.s.len() { Some(node) } else { None };
             }
             self.i += 1;
-            while self.lines.get(self.i).is_some_and(|l| is_blank(l.text)) {
-                self.i += 1;
+            // A blank line inside a plain scalar folds to a line break, not a space:
+            // a flow collection with one is left to the complete parser (found by
+            // fuzz/yaml_readers_agree).
+            if self.lines.get(self.i).is_some_and(|l| is_blank(l.text)) {
+                return None;
             }
             let l = self.lines.get(self.i)?;
             if l.indent <= parent || is_doc_marker(l) {
@@ -1055,6 +1058,15 @@ mod tests {
         // And `}:` as the key `}` (a flow indicator cannot start a plain scalar).
         assert!(matches!(parse("}:\n"), Ok(None)));
         assert!(matches!(parse("o: {c\t#ate: true}\n"), Ok(None)));
+        // A blank line inside a multi-line flow plain scalar is a line break.
+        assert!(matches!(parse("k: [c\n\n $  - l]\n"), Ok(None)));
+        let c = parse_documents_complete("k: [c\n\n $  - l]\n").unwrap_or_default();
+        assert_eq!(
+            c[0].get("k")
+                .and_then(Node::as_seq)
+                .and_then(|s| s[0].as_str()),
+            Some("c\n$  - l")
+        );
         // A quote inside a flow plain scalar hid a comment from the scan.
         assert!(matches!(
             parse("s: [Ac%\"/a, .!./ #\"/a, .!]\n\n"),
