@@ -850,6 +850,8 @@ mod tests {
             "namespace: yo\n",
             "images:\n- name: a\n  newTag: \"1.20\"\n",
             "bases: ~\nnamePrefix: x-\n",
+            // An explicit string tag is a string in YAML 1.1 too (kustomize: `yesc`).
+            "namePrefix: !!str yes\n",
         ] {
             assert!(Kustomization::parse(good).is_ok(), "{good}");
         }

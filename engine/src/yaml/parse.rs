@@ -843,6 +843,15 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<&YTag>) -> Result<Scal
                 "timestamp" => Some(Tag::Timestamp),
                 _ => None,
             };
+            // An explicit `!!str` reads as a string under any YAML version's rules,
+            // as a quoted scalar does (the YAML 1.1 check of kustomization files).
+            if tag == Some(Tag::Str) {
+                return Ok(Scalar {
+                    tag: Tag::Str,
+                    value,
+                    style: Style::Quoted,
+                });
+            }
             if let Some(tag) = tag {
                 return Ok(with_style(tag, value));
             }
