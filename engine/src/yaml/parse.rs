@@ -410,10 +410,14 @@ fn quote_flow_plain(text: &str, line: usize, col: usize) -> Option<String> {
     let lead = head.len() - head.trim_start_matches([' ', '\t']).len();
     let from = start + open + 1 + lead;
     let first = text[from..].chars().next()?;
-    if text[from..dash].trim().is_empty()
-        || "'\"&*!|>%@`#?:-".contains(first)
-        || text[from..dash].contains([':', '#'])
-    {
+    // Inside a plain scalar, `#` is text unless a blank comes before it and `:` unless
+    // a blank or flow indicator comes after it.
+    let inside = &text[from..dash];
+    let indicator = inside.as_bytes().windows(2).any(|w| {
+        (matches!(w[0], b' ' | b'\t') && w[1] == b'#')
+            || (w[0] == b':' && matches!(w[1], b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}'))
+    });
+    if inside.trim().is_empty() || "'\"&*!|>%@`#?:-".contains(first) || indicator {
         return None;
     }
     // Forward to the indicator that ends it, on this line.
@@ -1238,6 +1242,7 @@ mod tests {
         for (text, want) in [
             ("c: [ro -]\n", vec!["ro -"]),
             ("c: [a b -, it's -]\n", vec!["a b -", "it's -"]),
+            ("c: [GIr#o -, a:b -]\n", vec!["GIr#o -", "a:b -"]),
             ("c: {k: ro -}\n", vec![]),
         ] {
             let complete = parse_documents_complete(text).unwrap();
