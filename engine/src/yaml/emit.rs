@@ -188,7 +188,14 @@ impl Emitter<'_> {
     }
 
     fn scalar(&mut self, s: &JsonScalar, indent: isize, ctx: Ctx) -> Result<(), EmitError> {
-        let ind = increase(indent, false);
+        // libyaml's increase_indent(flow = 1) for a scalar: at the root its content goes
+        // two columns in, so a block scalar's `|2` holds (found by
+        // fuzz/print_parse_roundtrip: the root's content was printed at column 0).
+        let ind = if indent < 0 {
+            BEST_INDENT as isize
+        } else {
+            increase(indent, false)
+        };
         let text = match s {
             JsonScalar::Null => "null",
             JsonScalar::Bool(true) => "true",
@@ -845,6 +852,15 @@ mod tests {
         let mut keys = vec!["a10", "a2", "A", "_", "a-b", "a1b", ""];
         keys.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(keys, vec!["", "_", "A", "a-b", "a1b", "a2", "a10"]);
+    }
+
+    #[test]
+    fn a_root_block_scalar_is_indented_so_it_reads_back() {
+        let root = Node::str("\n:r on-1d\n");
+        let printed = emit(&root).unwrap();
+        assert_eq!(printed, "|2\n\n  :r on-1d\n");
+        let back = crate::yaml::parse_documents(&printed).unwrap();
+        assert_eq!(back, vec![root]);
     }
 
     #[test]

@@ -432,7 +432,12 @@ impl<'a> P<'a> {
                 break;
             }
             if escaped_break {
-                // No folding space after `\` at the end of a line.
+                // No folding space after `\` at the end of a line, but each empty line
+                // after it is still a line feed (go-yaml: "x\<LF><LF>y" is "x\ny"; found
+                // by fuzz/yaml_readers_agree).
+                for _ in 0..empties {
+                    out.push('\n');
+                }
             } else if empties == 0 {
                 out.push(' ');
             } else {
@@ -1058,6 +1063,13 @@ mod tests {
         // And `}:` as the key `}` (a flow indicator cannot start a plain scalar).
         assert!(matches!(parse("}:\n"), Ok(None)));
         assert!(matches!(parse("o: {c\t#ate: true}\n"), Ok(None)));
+        // Empty lines after an escaped line break are line feeds.
+        same("a: \"x\\\n\n  y\"\nb: \"x\\\n  y\"\nc: \"x\\\n\n\n  y\"\n");
+        let d = parse("a: \"x\\\n\n  y\"\n")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        assert_eq!(d[0].str_at(&["a"]), Some("x\ny"));
         // A blank line inside a multi-line flow plain scalar is a line break.
         assert!(matches!(parse("k: [c\n\n $  - l]\n"), Ok(None)));
         let c = parse_documents_complete("k: [c\n\n $  - l]\n").unwrap_or_default();
