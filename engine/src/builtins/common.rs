@@ -132,8 +132,9 @@ pub(crate) fn specs_field(config: &Node, key: &str) -> Result<Vec<FieldSpec>, St
     }
 }
 
-/// Reads a string field of a plugin config (empty when absent). A number or boolean there reads as sigs.k8s.io/yaml reads it into a string field
-/// (`prefix: 1.50` is `1.5`: [`crate::yaml::json::from_node`]).
+/// Reads a string field of a plugin config (empty when absent). A number or boolean
+/// there reads as sigs.k8s.io/yaml reads it into a string field (`prefix: 1.50` is
+/// `1.5`: [`crate::yaml::json::from_node`]).
 pub(crate) fn str_field(config: &Node, key: &str) -> String {
     config
         .get(key)

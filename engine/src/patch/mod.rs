@@ -77,14 +77,12 @@ fn sm_patches(docs: Vec<Node>, source: &Path) -> Result<Vec<Resource>> {
 
 /// Returns the documents as strategic-merge patches if they read as such (every
 /// document a mapping, at least one).
-fn as_sm(docs: &[Node], source: &Path) -> Option<Vec<Resource>> {
+fn as_sm(docs: Vec<Node>, source: &Path) -> Option<Vec<Resource>> {
     let real: Vec<&Node> = docs.iter().filter(|d| !d.is_null()).collect();
     if real.is_empty() || real.iter().any(|d| d.as_map().is_none()) {
         return None;
     }
-    sm_patches(docs.to_vec(), source)
-        .ok()
-        .filter(|v| !v.is_empty())
+    sm_patches(docs, source).ok().filter(|v| !v.is_empty())
 }
 
 /// Applies one strategic-merge patch to the resource at `i`; returns false when the
@@ -237,7 +235,7 @@ impl PatchTransformer {
         {
             return Err(origin.err(e.to_string()));
         }
-        let sm = docs.ok().and_then(|d| as_sm(&d, &source));
+        let sm = docs.ok().and_then(|d| as_sm(d, &source));
         let json = json6902::decode_in(&text, root.loader.alias_budget()).ok();
         let body = match (sm, json) {
             (Some(_), Some(_)) => {
@@ -468,7 +466,7 @@ impl PatchStrategicMergeTransformer {
         }
         let mut patches = Vec::new();
         for p in paths {
-            if let Some(inline) = patch_docs(root, p, file).ok().and_then(|d| as_sm(&d, file)) {
+            if let Some(inline) = patch_docs(root, p, file).ok().and_then(|d| as_sm(d, file)) {
                 patches.extend(inline);
                 continue;
             }

@@ -474,6 +474,12 @@ fn fast_json(text: &str, input: &Encoded) -> Option<Fast> {
     Some((m, items, same))
 }
 
+/// A `ResourceList` already read as YAML (an exec function's output), checked and taken
+/// apart as [`decode`] does.
+pub(super) fn decode_list(root: Node) -> Result<Output, String> {
+    finish(root, None)
+}
+
 /// Checks a decoded root and takes its items (or the fast path's) and results.
 fn finish(root: Node, fast: Option<(Vec<Node>, Vec<Option<usize>>)>) -> Result<Output, String> {
     let Node::Map(mut m) = root else {

@@ -1,8 +1,9 @@
 //! Compiled modules: an in-process table and an on-disk cache.
 //!
 //! Compiling a module takes tens of milliseconds (a 4 MiB Go module about half a
-//! second); running it usually takes less. So a module is compiled once per process (the table maps its sha256
-//! to an `InstancePre`, ready to instantiate), and the native code is kept on disk.
+//! second); running it usually takes less. So a module is compiled once per process
+//! (the table maps its sha256 to an `InstancePre`, ready to instantiate), and the native
+//! code is kept on disk.
 //!
 //! An entry is native code, so it is trusted only as far as the directory holding it
 //! (plugins/ABI.md, "Caching"): the directory must belong to the user running strata and

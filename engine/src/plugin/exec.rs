@@ -254,15 +254,19 @@ fn decode(bytes: &[u8], budget: &AliasBudget) -> std::result::Result<Output, Str
         return Ok(Output::default());
     }
     abi::within_depth(text)?;
-    let docs: Vec<Node> = crate::yaml::parse_documents_in(text, budget)
+    let mut docs: Vec<Node> = crate::yaml::parse_documents_in(text, budget)
         .map_err(|e| format!("output is not valid YAML: {e}"))?
         .into_iter()
         .filter(|d| !d.is_null())
         .collect();
-    if let [one] = docs.as_slice()
+    if let [one] = docs.as_mut_slice()
         && one.str_at(&["kind"]) == Some("ResourceList")
     {
-        return abi::decode_in(bytes, Some(budget));
+        // JSON gets the plugin decoder's JSON reading; YAML is read already.
+        if text.trim_start().starts_with('{') {
+            return abi::decode_in(bytes, Some(budget));
+        }
+        return abi::decode_list(std::mem::take(one));
     }
     if let Some(d) = docs.iter().find(|d| d.as_map().is_none()) {
         return Err(format!(

@@ -157,10 +157,21 @@ fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, Parse
     if let Some(docs) = super::fast::parse(text)? {
         return Ok(docs);
     }
-    // Directives and lone CRs affect the whole stream; otherwise only the documents the
-    // fast path declined go through the complete parser.
+    // Only the documents the fast path declines go through the complete parser.
+    read_documents(text, &mut aliases, true)
+}
+
+/// Reads normalized text document by document: each part between `---` / `...` lines
+/// through the fast path (when `fast`) and, where it declines, the complete parser.
+/// Directives and lone CRs concern the whole stream, so such a text goes whole to the
+/// complete parser.
+fn read_documents(
+    text: &str,
+    aliases: &mut Aliases<'_>,
+    fast: bool,
+) -> Result<Vec<Node>, ParseError> {
     if text.contains('\r') || text.lines().any(|l| l.starts_with('%')) {
-        return complete_document(text, &mut aliases, 0);
+        return complete_document(text, aliases, 0);
     }
     let mut docs = Vec::new();
     for (first_line, chunk) in split_documents(text) {
@@ -168,11 +179,11 @@ fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, Parse
             e.line += first_line;
             e
         };
-        match super::fast::parse(chunk).map_err(at_file_line)? {
-            Some(d) => docs.extend(d),
-            None => docs
-                .extend(complete_document(chunk, &mut aliases, first_line).map_err(at_file_line)?),
+        if fast && let Some(d) = super::fast::parse(chunk).map_err(at_file_line)? {
+            docs.extend(d);
+            continue;
         }
+        docs.extend(complete_document(chunk, aliases, first_line).map_err(at_file_line)?);
     }
     Ok(docs)
 }
@@ -262,30 +273,13 @@ pub fn parse_documents_fast(text: &str) -> Option<Vec<Node>> {
     super::fast::parse(&normalize(text)).ok().flatten()
 }
 
-/// The complete event parser alone (yaml-rust2 events, go-yaml v3 resolution).
+/// The complete event parser alone (yaml-rust2 events, go-yaml v3 resolution), document
+/// by document as the stream reader reads: a `---` or `...` line at column 0 ends a
+/// document wherever it stands (YAML's c-forbidden), which yaml-rust2 misses inside a
+/// top-level block scalar whose content starts at column 0 (found by
+/// fuzz/yaml_readers_agree).
 pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
-    complete(&normalize(text), &mut Aliases::file_only())
-}
-
-/// The complete parser on normalized text, document by document: a `---` or `...` line
-/// at column 0 ends a document wherever it stands (YAML's c-forbidden), which yaml-rust2
-/// misses inside a top-level block scalar whose content starts at column 0 (it reads the
-/// marker as content; go-yaml and the stream reader end the document there). Directives
-/// and lone CRs concern the whole stream, so such a text is read whole. Found by
-/// fuzz/yaml_readers_agree.
-fn complete(text: &str, aliases: &mut Aliases<'_>) -> Result<Vec<Node>, ParseError> {
-    if text.contains('\r') || text.lines().any(|l| l.starts_with('%')) {
-        return complete_document(text, aliases, 0);
-    }
-    let mut docs = Vec::new();
-    for (first_line, chunk) in split_documents(text) {
-        let d = complete_document(chunk, aliases, first_line).map_err(|mut e| {
-            e.line += first_line;
-            e
-        })?;
-        docs.extend(d);
-    }
-    Ok(docs)
+    read_documents(&normalize(text), &mut Aliases::file_only(), false)
 }
 
 /// yaml-rust2's message for a quoted scalar whose continuation lines are indented less
@@ -326,11 +320,11 @@ const REREAD_FIXES: [(&str, RereadFix); 4] = [
 ];
 
 /// The complete parser on one document of normalized text. Where yaml-rust2 refuses
-/// what go-yaml reads, the text is rewritten as [`REREAD_FIXES`] says and parsed again.
-/// The re-reading is bounded by a multiple of the text's size, so it stays linear; past
-/// it the refusal stands.
-/// `text` starts after `line_offset` lines of its file: the lines of errors are the
-/// text's (the caller adds the offset), those named inside messages the file's.
+/// what go-yaml reads, the text is rewritten as [`REREAD_FIXES`] says and parsed again;
+/// the re-reading is bounded by a multiple of the text's size, so it stays linear, and
+/// past it the refusal stands. `text` starts after `line_offset` lines of its file: the
+/// lines of errors are the text's (the caller adds the offset), those named inside
+/// messages the file's.
 fn complete_document(
     text: &str,
     aliases: &mut Aliases<'_>,

@@ -263,11 +263,25 @@ pub fn timestamp_json(t: &Timestamp) -> String {
 /// Splits f64's shortest round-trip decimal form into (negative, digits, decimal exponent),
 /// where the value is `0.d1d2d3... * 10^exp`.
 fn shortest_digits(f: f64) -> (bool, String, i32) {
-    let s = format!("{:e}", f.abs());
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let (digits, dp) = exp_digits(&format!("{:e}", f.abs()));
+    (f.is_sign_negative() && f != 0.0, digits, dp)
+}
+
+/// The digits and decimal point position of a float printed with `{:e}` (Rust's
+/// shortest round-trip digits).
+fn exp_digits(s: &str) -> (String, i32) {
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    (f.is_sign_negative() && f != 0.0, digits, exp + 1)
+    (mant.chars().filter(|c| *c != '.').collect(), exp + 1)
+}
+
+/// Go's shortest `'g'` layout of the digits: exponent form from the seventh digit
+/// before the point or past the fourth zero after it.
+fn go_g_layout(neg: bool, digits: &str, dp: i32) -> String {
+    if !(-4..6).contains(&(dp - 1)) {
+        return go_exp(neg, digits, dp);
+    }
+    go_fixed(neg, digits, dp)
 }
 
 /// Formats like Go's `strconv.FormatFloat(f, 'e', -1, 64)`.
@@ -361,12 +375,7 @@ pub fn go_g(f: f64) -> String {
         };
     }
     let (neg, digits, dp) = shortest_digits(f);
-    let exp = dp - 1;
-    // Go's shortest 'g' switches to exponent form from the seventh digit before the point.
-    if !(-4..6).contains(&exp) {
-        return go_exp(neg, &digits, dp);
-    }
-    go_fixed(neg, &digits, dp)
+    go_g_layout(neg, &digits, dp)
 }
 
 /// Formats like Go's `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest digits that
@@ -383,15 +392,8 @@ pub fn go_g32(f: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0" } else { "0" }.into();
     }
-    let s = format!("{:e}", x.abs());
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let dp = exp.parse::<i32>().unwrap_or(0) + 1;
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    let neg = x.is_sign_negative();
-    if !(-4..6).contains(&(dp - 1)) {
-        return go_exp(neg, &digits, dp);
-    }
-    go_fixed(neg, &digits, dp)
+    let (digits, dp) = exp_digits(&format!("{:e}", x.abs()));
+    go_g_layout(x.is_sign_negative(), &digits, dp)
 }
 
 #[cfg(test)]
