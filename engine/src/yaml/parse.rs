@@ -300,6 +300,11 @@ const WRONG_BLOCK_INDENT: &str = "wrongly indented line in block scalar";
 /// inside a plain scalar of a flow collection (`[ro -]`), where go-yaml reads "ro -".
 const DASH_BEFORE_FLOW_INDICATOR: &str = "plain scalar cannot start with '-' followed by ,[]{}";
 
+/// yaml-rust2's messages for a token inside a flow collection at or left of the block
+/// indentation around it; go-yaml lets flow content sit in any column.
+const FLOW_INDENT: &str = "invalid indentation";
+const FLOW_PLAIN_INDENT: &str = "invalid indentation in flow construct";
+
 /// A rewrite of the text at an error's line and column that go-yaml reads the same,
 /// None where it does not apply.
 type RereadFix = fn(&str, usize, usize) -> Option<String>;
@@ -308,12 +313,15 @@ type RereadFix = fn(&str, usize, usize) -> Option<String>;
 /// yaml-rust2 read it as go-yaml does: a quoted scalar continued left of its block is
 /// indented (folding drops the indentation); a blank line holding a tab is emptied (it
 /// folds the same); a `-` inside a flow plain scalar is quoted with its scalar (the same
-/// string); a comment left of a block scalar is moved to column 0 (still a comment
+/// string); a line inside a flow collection is moved right (blanks leading it mean
+/// nothing there); a comment left of a block scalar is moved to column 0 (still a comment
 /// ending the scalar).
-const REREAD_FIXES: [(&str, RereadFix); 4] = [
+const REREAD_FIXES: [(&str, RereadFix); 6] = [
     (UNDER_INDENTED_QUOTE, indent_quoted),
     (TAB_INDENT, |text, line, _| empty_blank_line(text, line)),
     (DASH_BEFORE_FLOW_INDICATOR, quote_flow_plain),
+    (FLOW_INDENT, indent_flow_line),
+    (FLOW_PLAIN_INDENT, indent_flow_line),
     (WRONG_BLOCK_INDENT, |text, line, _| {
         dedent_comment_line(text, line)
     }),
@@ -384,34 +392,85 @@ fn empty_blank_line(text: &str, line: usize) -> Option<String> {
 }
 
 /// The text with the plain scalar of a flow collection that holds the `-` at `line`,
-/// `col` (1-based) single-quoted, when that `-` follows a blank inside the scalar on one
-/// line (`[ro -]`: a dash that starts no scalar); None otherwise.
+/// `col` (1-based) single-quoted, when that `-` follows a blank inside the scalar
+/// (`[ro -]`, or `[n<LF> o -]` across lines: a dash that starts no scalar); None
+/// otherwise. Single quotes fold lines as plain scalars do, so the value is unchanged.
 fn quote_flow_plain(text: &str, line: usize, col: usize) -> Option<String> {
     let start = line_start(text, line)?;
     let body = text.get(start..)?.split('\n').next()?;
     let dash = start + body.char_indices().nth(col.checked_sub(1)?)?.0;
-    let before = &text[start..dash];
-    if !before.ends_with([' ', '\t']) {
+    // Back to the indicator that opens the scalar's place: a flow indicator, the `:` of
+    // a flow mapping entry, or the end of a comment (which no scalar spans). A `"` above
+    // the dash's line could close a quoted scalar, whose text would be taken for the
+    // plain one's: the rewrite declines there.
+    let bytes = text.as_bytes();
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let lone = !text[..dash].ends_with([' ', '\t']);
+    let mut open = dash;
+    loop {
+        open = open.checked_sub(1)?;
+        match bytes[open] {
+            b'[' | b'{' | b',' => break,
+            b']' | b'}' => return None,
+            b'\n' => {
+                let above = &text[text[..open].rfind('\n').map_or(0, |i| i + 1)..open];
+                let comment = above
+                    .as_bytes()
+                    .iter()
+                    .enumerate()
+                    .any(|(i, &b)| b == b'#' && (i == 0 || blank(above.as_bytes()[i - 1])));
+                if comment {
+                    break;
+                }
+            }
+            b'"' if open < start => return None,
+            b':' if matches!(
+                bytes.get(open + 1),
+                Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'[' | b']' | b'{' | b'}')
+            ) =>
+            {
+                break;
+            }
+            _ => {}
+        }
+    }
+    // Past the blanks, and an anchor or a tag (or both) that the scalar carries.
+    let skip_blanks = |at: usize| {
+        let rest = &text[at..dash];
+        at + rest.len() - rest.trim_start_matches([' ', '\t', '\r', '\n']).len()
+    };
+    let mut from = skip_blanks(open + 1);
+    for _ in 0..2 {
+        if !text[from..dash].starts_with(['&', '!']) {
+            break;
+        }
+        let token = text[from..dash].find([' ', '\t', '\r', '\n'])?;
+        from = skip_blanks(from + token);
+    }
+    if from == dash {
+        // A scalar of the dash alone (`[-]`), which go-yaml reads as "-".
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push_str(&text[..dash]);
+        out.push_str("'-'");
+        out.push_str(&text[dash + 1..]);
+        return Some(out);
+    }
+    if lone {
         return None;
     }
-    // Back to the flow indicator that opens the scalar's place, on this line.
-    let mut open = before.rfind(['[', '{', ','])?;
-    // Or the `: ` of a flow mapping entry after it.
-    if let Some(colon) = before[open..].rfind(": ") {
-        open += colon + 1;
-    }
-    let head = &before[open + 1..];
-    let lead = head.len() - head.trim_start_matches([' ', '\t']).len();
-    let from = start + open + 1 + lead;
     let first = text[from..].chars().next()?;
     // Inside a plain scalar, `#` is text unless a blank comes before it and `:` unless
     // a blank or flow indicator comes after it.
     let inside = &text[from..dash];
     let indicator = inside.as_bytes().windows(2).any(|w| {
-        (matches!(w[0], b' ' | b'\t') && w[1] == b'#')
-            || (w[0] == b':' && matches!(w[1], b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}'))
+        (blank(w[0]) && w[1] == b'#') || (w[0] == b':' && (blank(w[1]) || b",[]{}".contains(&w[1])))
     });
-    if inside.trim().is_empty() || "'\"&*!|>%@`#?:-".contains(first) || indicator {
+    // A scalar may start with `-` before a character that could go on it (`-G`).
+    let dash_first = first == '-'
+        && from + 1 < dash
+        && !blank(bytes[from + 1])
+        && !b",[]{}".contains(&bytes[from + 1]);
+    if inside.trim().is_empty() || ("'\"&*!|>%@`#?:-".contains(first) && !dash_first) || indicator {
         return None;
     }
     // Forward to the indicator that ends it, on this line.
@@ -428,6 +487,30 @@ fn quote_flow_plain(text: &str, line: usize, col: usize) -> Option<String> {
     out.push_str(&scalar.replace('\'', "''"));
     out.push('\'');
     out.push_str(&text[from + scalar.len()..]);
+    Some(out)
+}
+
+/// The text with line `line` (1-based) moved right to one column past the last `[` or
+/// `{` above it, when the error at `col` is the line's first token; None otherwise.
+/// Every line between that bracket and this one passed the indentation check, so the
+/// bracket sits right of the block indentation around the flow collection.
+fn indent_flow_line(text: &str, line: usize, col: usize) -> Option<String> {
+    let start = line_start(text, line)?;
+    let body = text.get(start..)?.split('\n').next()?;
+    let have = col.checked_sub(1)?;
+    let first = body.char_indices().nth(have)?.0;
+    if !body[..first].bytes().all(|b| b == b' ' || b == b'\t') {
+        return None;
+    }
+    let above = &text[..start];
+    let bracket = above.rfind(['[', '{'])?;
+    let bracket_line = above[..bracket].rfind('\n').map_or(0, |i| i + 1);
+    let want = above[bracket_line..bracket].chars().count() + 1;
+    let more = want.checked_sub(have).filter(|&n| n > 0)?;
+    let mut out = String::with_capacity(text.len() + more);
+    out.push_str(above);
+    out.extend(std::iter::repeat_n(' ', more));
+    out.push_str(&text[start..]);
     Some(out)
 }
 
@@ -1238,20 +1321,84 @@ mod tests {
             ("c: [a b -, it's -]\n", vec!["a b -", "it's -"]),
             ("c: [GIr#o -, a:b -]\n", vec!["GIr#o -", "a:b -"]),
             ("c: {k: ro -}\n", vec![]),
+            // Across lines, as go-yaml folds them (checked with the oracle).
+            ("c: [n\n o -]\n", vec!["n o -"]),
+            ("c: [n,\n o -]\n", vec!["n", "o -"]),
+            ("c: [n\n o\n -]\n", vec!["n o -"]),
+            ("c: [n\n\n o -]\n", vec!["n\no -"]),
+            ("c: [&a n\n o -]\n", vec!["n o -"]),
+            ("c: [x, n\n  o p\n -, y]\n", vec!["x", "n o p -", "y"]),
+            ("c: [it's\n o -]\n", vec!["it's o -"]),
+            ("c: [a:b\n o -]\n", vec!["a:b o -"]),
+            ("c: [n\n \u{feff}o -]\n", vec!["n \u{feff}o -"]),
+            ("c: [G#\n  -]\n", vec!["G# -"]),
+            ("c: [n, # c, d\n o -]\n", vec!["n", "o -"]),
+            ("c\": [n - p\n o -]\n", vec!["n - p o -"]),
+            ("c: [-G\t-]\n", vec!["-G\t-"]),
+            ("c: [x, -G\n -]\n", vec!["x", "-G -"]),
+            ("c: {k: n\n o -}\n", vec![]),
         ] {
             let complete = parse_documents_complete(text).unwrap();
             if let Some(fast) = parse_documents_fast(text) {
                 assert_eq!(fast, complete, "{text:?}");
             }
-            if let Some(items) = complete[0].get("c").and_then(Node::as_seq) {
+            if let Some(items) = complete[0]
+                .get("c")
+                .or_else(|| complete[0].get("c\""))
+                .and_then(Node::as_seq)
+            {
                 let got: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
                 assert_eq!(got, want, "{text:?}");
             } else {
-                assert_eq!(complete[0].str_at(&["c", "k"]), Some("ro -"));
+                let k = complete[0].str_at(&["c", "k"]);
+                assert!(matches!(k, Some("ro -" | "n o -")), "{text:?}");
             }
         }
-        // A dash that starts a scalar before a flow indicator stays an error for it.
-        assert!(parse_documents_complete("c: [-]\n").is_err());
+        // A dash alone before a flow indicator is "-" (go-yaml, checked with the oracle).
+        for (text, want) in [
+            ("c: [-]\n", vec!["-"]),
+            ("c: [ -]\n", vec!["-"]),
+            ("c: [-, a]\n", vec!["-", "a"]),
+            ("c: [&a -, *a]\n", vec!["-", "-"]),
+            ("c: [x,\n   -]\n", vec!["x", "-"]),
+        ] {
+            let complete = parse_documents_complete(text).unwrap();
+            let items = complete[0].get("c").and_then(Node::as_seq).unwrap();
+            let got: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
+            assert_eq!(got, want, "{text:?}");
+        }
+        let complete = parse_documents_complete("c: {a: -}\n").unwrap();
+        assert_eq!(complete[0].str_at(&["c", "a"]), Some("-"));
+        // A block entry inside a flow collection and a scalar after a comment stay
+        // errors (go-yaml: "did not find expected node content", "expected ','").
+        assert!(parse_documents_complete("c: [- ]\n").is_err());
+        assert!(parse_documents_complete("c: [n # c, d\n o -]\n").is_err());
+    }
+
+    #[test]
+    fn flow_content_may_sit_left_of_the_block_indentation() {
+        // go-yaml (checked with the oracle) reads each as its indented form; yaml-rust2
+        // refused them as invalid indentation.
+        for (text, indented) in [
+            ("c: [x,\ny]\n", "c: [x,\n y]\n"),
+            ("k:\n  c: [x,\n y]\n", "k:\n  c: [x,\n     y]\n"),
+            ("k:\n  c: [x,\n  y]\n", "k:\n  c: [x,\n     y]\n"),
+            ("k:\n  c: {a: b,\nc: d}\n", "k:\n  c: {a: b,\n   c: d}\n"),
+            (
+                "k:\n- a: [x, [y,\nz],\n'q r',\n \"s\"\n]\n",
+                "k:\n- a: [x, [y, z], 'q r', s]\n",
+            ),
+            ("k:\n  c: [x,\n'a\n b']\n", "k:\n  c: [x, 'a b']\n"),
+        ] {
+            let complete = parse_documents_complete(text).unwrap();
+            assert_eq!(
+                complete,
+                parse_documents_complete(indented).unwrap(),
+                "{text:?}"
+            );
+        }
+        // Left of the block indentation outside a flow collection stays an error.
+        assert!(parse_documents_complete("k:\n  a: b\n c: d\n").is_err());
     }
 
     #[test]
