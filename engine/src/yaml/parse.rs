@@ -286,9 +286,8 @@ pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
 /// than the block it sits in, which go-yaml accepts.
 const UNDER_INDENTED_QUOTE: &str = "invalid indentation in quoted scalar";
 
-/// yaml-rust2's message for a tab where it expects indentation, which it also gives for
-/// a line of blanks and tabs alone inside a quoted scalar continued at column 0; go-yaml
-/// folds such a line as any blank line.
+/// yaml-rust2's message for a tab leading a continuation line of a quoted scalar left of
+/// the block it sits in; go-yaml drops the blanks leading such a line, tabs included.
 const TAB_INDENT: &str = "tab cannot be used as indentation";
 
 /// yaml-rust2's message for a line right after a block scalar's header indented less
@@ -318,7 +317,7 @@ type RereadFix = fn(&str, usize, usize) -> Option<String>;
 /// ending the scalar).
 const REREAD_FIXES: [(&str, RereadFix); 6] = [
     (UNDER_INDENTED_QUOTE, indent_quoted),
-    (TAB_INDENT, |text, line, _| empty_blank_line(text, line)),
+    (TAB_INDENT, untab_quoted_line),
     (DASH_BEFORE_FLOW_INDICATOR, quote_flow_plain),
     (FLOW_INDENT, indent_flow_line),
     (FLOW_PLAIN_INDENT, indent_flow_line),
@@ -376,17 +375,24 @@ fn line_start(text: &str, line: usize) -> Option<usize> {
     )
 }
 
-/// The text with line `line` (1-based) emptied, when that line holds only blanks and at
-/// least one tab; None otherwise.
-fn empty_blank_line(text: &str, line: usize) -> Option<String> {
+/// The text with the tabs leading line `line` (1-based) turned into spaces, or the line
+/// emptied when it holds only blanks, when a tab leads it; None otherwise. Folding drops
+/// a quoted scalar's leading blanks and reads a blank line as empty, so the value stays.
+fn untab_quoted_line(text: &str, line: usize, _col: usize) -> Option<String> {
     let start = line_start(text, line)?;
     let rest = text.get(start..)?;
     let body = rest.split('\n').next()?;
-    if !body.contains('\t') || !body.trim_matches([' ', '\t']).is_empty() {
+    let content = body.trim_start_matches([' ', '\t']);
+    let lead = body.len() - content.len();
+    if !body[..lead].contains('\t') {
         return None;
     }
     let mut out = String::with_capacity(text.len());
     out.push_str(&text[..start]);
+    if !content.trim_end_matches([' ', '\t']).is_empty() {
+        out.extend(std::iter::repeat_n(' ', lead));
+        out.push_str(content);
+    }
     out.push_str(&rest[body.len()..]);
     Some(out)
 }
@@ -1280,6 +1286,20 @@ mod tests {
             parse_documents_fast(text),
             parse_documents_complete(text).ok()
         );
+        // A continuation line led by a tab, left of the block (found by
+        // fuzz/yaml_readers_agree): go-yaml drops the tab with the other leading blanks.
+        for (text, want) in [
+            ("a:\n  k: 'one\n\ttwo'\n", "one two"),
+            ("a:\n  k: \"one\n\t\t two\"\n", "one two"),
+            ("a:\n  k: 'one\n \t#\n\t\nx'\n", "one #\nx"),
+            ("a:\n  k: \"one\\\n\ttwo\"\n", "onetwo"),
+        ] {
+            let n = parse_one(text).unwrap_or_default();
+            assert_eq!(n.str_at(&["a", "k"]), Some(want), "{text:?}");
+            if let Some(fast) = parse_documents_fast(text) {
+                assert_eq!(Ok(fast), parse_documents_complete(text), "{text:?}");
+            }
+        }
         // After a tab that separates it from its key (found by fuzz/yaml_readers_agree).
         for text in [
             "a:\n  k: \t'first\n  second'\n  j: v\n",
