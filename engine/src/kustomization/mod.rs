@@ -5,7 +5,7 @@
 //! their modern fields by [`Kustomization::fix_legacy`], as kustomize's `FixKustomization`
 //! does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -437,11 +437,15 @@ fn last_top_level_keys(text: &str) -> String {
             blocks.push((None, vec![line]));
         }
     }
-    let mut out = String::new();
+    // Each key's last block, found in one pass (a search per block was quadratic).
+    let last: HashMap<&str, usize> = blocks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (key, _))| Some((key.as_deref()?, i)))
+        .collect();
+    let mut out = String::with_capacity(text.len());
     for (i, (key, lines)) in blocks.iter().enumerate() {
-        let later = key
-            .as_ref()
-            .is_some_and(|k| blocks[i + 1..].iter().any(|(k2, _)| k2.as_ref() == Some(k)));
+        let later = key.as_deref().is_some_and(|k| last.get(k) != Some(&i));
         if !later {
             for l in lines {
                 out.push_str(l);
@@ -690,16 +694,11 @@ fn check_string_maps(top: &Map) -> Result<(), String> {
     Ok(())
 }
 
-/// The text read as one mapping node: repeated top-level keys keep their last block, as
-/// kustomize reads them. None when it is no single mapping our reader takes.
+/// The text read as one mapping node: a key repeated at any level keeps its last value,
+/// as kustomize (sigs.k8s.io/yaml) reads it. None when it is no single mapping our
+/// reader takes.
 fn read_mapping(text: &str) -> Option<Map> {
-    let docs = match crate::yaml::parse_documents(text) {
-        Ok(d) => d,
-        Err(e) if e.to_string().contains("already defined") => {
-            crate::yaml::parse_documents(&last_top_level_keys(text)).ok()?
-        }
-        Err(_) => return None,
-    };
+    let docs = crate::yaml::parse_documents_last_key_wins(text).ok()?;
     match <[Node; 1]>::try_from(docs) {
         Ok([Node::Map(m)]) => Some(m),
         _ => None,
@@ -864,7 +863,6 @@ mod tests {
             "namePrefix: a-\nnameprefix: b-\n",
             "resources: [a]\nresources: [b]\n",
             "NAMESPACE: ns\nmetadata: {name: x, labels: {a: 1}}\n",
-            "namespace: ~\nbases:\n",
             "commonAnnotations: {a: \"1\"}\nreplicas: [{name: d, count: 2}]\n",
         ] {
             let node = Kustomization::parse(text).map(|mut k| {
@@ -872,6 +870,13 @@ mod tests {
                 k
             });
             assert_eq!(node, from_text(text), "{text}");
+        }
+        // Except for nulls, which Go leaves at the zero value where serde_yaml_ng takes
+        // `~` and `null` as words (kustomize, checked with the oracle: no namespace).
+        for text in ["namespace: ~\nbases:\n", "namespace: null\n"] {
+            let k = Kustomization::parse(text).unwrap_or_default();
+            assert_eq!(k.namespace, "", "{text}");
+            assert_ne!(from_text(text).unwrap_or_default().namespace, "", "{text}");
         }
     }
 

@@ -55,7 +55,62 @@ impl<'de> serde::Deserializer<'de> for GoTarget {
         match self.0 {
             Value::Number(n) => v.visit_string(go_number_string(&n)),
             Value::Bool(b) => v.visit_string(b.to_string()),
+            Value::Null => v.visit_string(String::new()),
             other => GoTarget(other).deserialize_any(v),
+        }
+    }
+
+    fn deserialize_seq<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => v.visit_seq(GoSeq(Vec::new().into_iter())),
+            other => GoTarget(other).deserialize_any(v),
+        }
+    }
+
+    fn deserialize_map<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => v.visit_map(GoMap {
+                entries: JsonMap::new().into_iter(),
+                value: None,
+            }),
+            other => GoTarget(other).deserialize_any(v),
+        }
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.deserialize_map(v)
+    }
+
+    fn deserialize_bool<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => v.visit_bool(false),
+            other => other.deserialize_bool(v),
+        }
+    }
+
+    fn deserialize_i64<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => v.visit_i64(0),
+            other => other.deserialize_i64(v),
+        }
+    }
+
+    fn deserialize_u64<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => v.visit_u64(0),
+            other => other.deserialize_u64(v),
+        }
+    }
+
+    fn deserialize_f64<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => v.visit_f64(0.0),
+            other => other.deserialize_f64(v),
         }
     }
 
@@ -87,9 +142,34 @@ impl<'de> serde::Deserializer<'de> for GoTarget {
         self.0.deserialize_enum(name, variants, v)
     }
 
+    // Go's encoding/json leaves a field it reads null from at its zero value, so a null
+    // where a string, list, map, struct, boolean or number belongs gives that zero.
+    // Narrower integer and float targets come through the 64-bit ones.
+    fn deserialize_i8<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_i64(v)
+    }
+    fn deserialize_i16<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_i64(v)
+    }
+    fn deserialize_i32<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_i64(v)
+    }
+    fn deserialize_u8<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_u64(v)
+    }
+    fn deserialize_u16<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_u64(v)
+    }
+    fn deserialize_u32<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_u64(v)
+    }
+    fn deserialize_f32<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_f64(v)
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        i128 u128 char bytes byte_buf unit unit_struct tuple tuple_struct identifier
+        ignored_any
     }
 }
 
@@ -255,6 +335,45 @@ mod tests {
         assert!(from_node::<Cfg>(&bad).is_err(), "a number is no list");
         let unknown = crate::yaml::parse_one("tag: a\nextra: 1\n").unwrap();
         assert!(from_node::<Cfg>(&unknown).unwrap_err().contains("extra"));
+    }
+
+    #[test]
+    fn from_node_reads_null_as_the_zero_value_as_go_does() {
+        #[derive(serde::Deserialize, Debug, PartialEq, Default)]
+        #[serde(default)]
+        struct Inner {
+            a: String,
+        }
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Cfg {
+            s: String,
+            list: Vec<String>,
+            map: std::collections::BTreeMap<String, String>,
+            inner: Inner,
+            on: bool,
+            n: u32,
+            f: f32,
+            opt: Option<String>,
+            any: serde_json::Value,
+        }
+        let n = parse_one(
+            "s: null\nlist: ~\nmap: {k: ~}\ninner: null\non: ~\nn: ~\nf: ~\nopt: ~\nany: ~\n",
+        )
+        .unwrap();
+        assert_eq!(
+            from_node::<Cfg>(&n),
+            Ok(Cfg {
+                s: String::new(),
+                list: vec![],
+                map: [("k".to_string(), String::new())].into(),
+                inner: Inner::default(),
+                on: false,
+                n: 0,
+                f: 0.0,
+                opt: None,
+                any: serde_json::Value::Null,
+            })
+        );
     }
 
     #[test]

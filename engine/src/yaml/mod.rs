@@ -15,5 +15,5 @@ pub use node::{Map, Node, Scalar, Style, Tag};
 pub use parse::{
     AliasBudget, MAX_ALIAS_NODES_PER_BUILD, MAX_ALIAS_NODES_PER_FILE, MAX_DEPTH, ParseError,
     check_depth, parse_documents, parse_documents_complete, parse_documents_fast,
-    parse_documents_in, parse_one,
+    parse_documents_in, parse_documents_last_key_wins, parse_one,
 };

@@ -106,17 +106,21 @@ impl Default for AliasBudget {
     }
 }
 
-/// The alias allowance of one file being read.
-struct Aliases<'b> {
+/// How one file is read: its alias allowance and what a repeated mapping key means.
+struct Reading<'b> {
     file_left: usize,
     build: Option<&'b AliasBudget>,
+    /// A repeated key replaces the earlier value (go-yaml v2, which sigs.k8s.io/yaml
+    /// reads kustomization files with) instead of being refused (go-yaml v3, kyaml).
+    last_key_wins: bool,
 }
 
-impl Aliases<'_> {
-    fn file_only() -> Aliases<'static> {
-        Aliases {
+impl Reading<'_> {
+    fn file_only() -> Reading<'static> {
+        Reading {
             file_left: MAX_ALIAS_NODES_PER_FILE,
             build: None,
+            last_key_wins: false,
         }
     }
 }
@@ -135,7 +139,7 @@ fn build_alias_message() -> String {
 /// The common block-style YAML of manifests takes a fast path; anything else, and every
 /// error, goes through the complete event parser.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, ParseError> {
-    parse_stream(text, Aliases::file_only())
+    parse_stream(text, Reading::file_only())
 }
 
 /// [`parse_documents`] for one file of a build: its alias expansion also counts against
@@ -143,14 +147,27 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, ParseError> {
 pub fn parse_documents_in(text: &str, budget: &AliasBudget) -> Result<Vec<Node>, ParseError> {
     parse_stream(
         text,
-        Aliases {
+        Reading {
             file_left: MAX_ALIAS_NODES_PER_FILE,
             build: Some(budget),
+            last_key_wins: false,
         },
     )
 }
 
-fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, ParseError> {
+/// [`parse_documents`] as sigs.k8s.io/yaml reads a kustomization file: a mapping key
+/// given twice, at any level, takes its last value.
+pub fn parse_documents_last_key_wins(text: &str) -> Result<Vec<Node>, ParseError> {
+    parse_stream(
+        text,
+        Reading {
+            last_key_wins: true,
+            ..Reading::file_only()
+        },
+    )
+}
+
+fn parse_stream(text: &str, mut reading: Reading<'_>) -> Result<Vec<Node>, ParseError> {
     check_printable(text)?;
     let text = normalize(text);
     let text = text.as_ref();
@@ -158,7 +175,7 @@ fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, Parse
         return Ok(docs);
     }
     // Only the documents the fast path declines go through the complete parser.
-    read_documents(text, &mut aliases, true)
+    read_documents(text, &mut reading, true)
 }
 
 /// Reads normalized text document by document: each part between `---` / `...` lines
@@ -167,11 +184,11 @@ fn parse_stream(text: &str, mut aliases: Aliases<'_>) -> Result<Vec<Node>, Parse
 /// complete parser.
 fn read_documents(
     text: &str,
-    aliases: &mut Aliases<'_>,
+    reading: &mut Reading<'_>,
     fast: bool,
 ) -> Result<Vec<Node>, ParseError> {
     if text.contains('\r') || text.lines().any(|l| l.starts_with('%')) {
-        return complete_document(text, aliases, 0);
+        return complete_document(text, reading, 0);
     }
     let mut docs = Vec::new();
     for (first_line, chunk) in split_documents(text) {
@@ -183,7 +200,7 @@ fn read_documents(
             docs.extend(d);
             continue;
         }
-        docs.extend(complete_document(chunk, aliases, first_line).map_err(at_file_line)?);
+        docs.extend(complete_document(chunk, reading, first_line).map_err(at_file_line)?);
     }
     Ok(docs)
 }
@@ -279,7 +296,7 @@ pub fn parse_documents_fast(text: &str) -> Option<Vec<Node>> {
 /// top-level block scalar whose content starts at column 0 (found by
 /// fuzz/yaml_readers_agree).
 pub fn parse_documents_complete(text: &str) -> Result<Vec<Node>, ParseError> {
-    read_documents(&normalize(text), &mut Aliases::file_only(), false)
+    read_documents(&normalize(text), &mut Reading::file_only(), false)
 }
 
 /// yaml-rust2's message for a quoted scalar whose continuation lines are indented less
@@ -334,14 +351,14 @@ const REREAD_FIXES: [(&str, RereadFix); 6] = [
 /// messages the file's.
 fn complete_document(
     text: &str,
-    aliases: &mut Aliases<'_>,
+    reading: &mut Reading<'_>,
     line_offset: usize,
 ) -> Result<Vec<Node>, ParseError> {
     let mut text = Cow::Borrowed(text);
     let mut rereads = text.len().saturating_mul(8).saturating_add(1 << 20);
     let mut last = None;
     loop {
-        match complete_once(&text, aliases, line_offset) {
+        match complete_once(&text, reading, line_offset) {
             Err(e) if last != Some((e.line, e.col)) => {
                 let Some(fix) = REREAD_FIXES
                     .iter()
@@ -594,7 +611,7 @@ fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
 
 fn complete_once(
     text: &str,
-    aliases: &mut Aliases<'_>,
+    reading: &mut Reading<'_>,
     line_offset: usize,
 ) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);
@@ -603,7 +620,8 @@ fn complete_once(
         line_offset,
         line_starts: Vec::new(),
         anchors: HashMap::new(),
-        file_left: aliases.file_left,
+        file_left: reading.file_left,
+        last_key_wins: reading.last_key_wins,
         depth: 0,
         deepest: 0,
     };
@@ -629,8 +647,8 @@ fn complete_once(
     }
     // The build's share is taken once the file's part is read, so a text parsed again
     // (see `complete`) is not charged twice.
-    let used = aliases.file_left - b.file_left;
-    if let Some(build) = aliases.build
+    let used = reading.file_left - b.file_left;
+    if let Some(build) = reading.build
         && used > 0
         && !build.take(used)
     {
@@ -640,7 +658,7 @@ fn complete_once(
             msg: build_alias_message(),
         });
     }
-    aliases.file_left = b.file_left;
+    reading.file_left = b.file_left;
     Ok(docs)
 }
 
@@ -684,6 +702,8 @@ struct Builder<'t> {
     anchors: HashMap<usize, (Node, usize)>,
     /// What aliases may still expand to in this file.
     file_left: usize,
+    /// See [`Reading::last_key_wins`].
+    last_key_wins: bool,
     /// How many collections enclose the node being built.
     depth: usize,
     /// The deepest level reached inside the collections being built.
@@ -840,7 +860,9 @@ impl Builder<'_> {
                 merges.push(value);
                 continue;
             }
-            if let Some(first) = lines.get(&key.value) {
+            if let Some(first) = lines.get(&key.value)
+                && !self.last_key_wins
+            {
                 return Err(err(
                     kmark,
                     format!(
@@ -1393,6 +1415,22 @@ mod tests {
         // errors (go-yaml: "did not find expected node content", "expected ','").
         assert!(parse_documents_complete("c: [- ]\n").is_err());
         assert!(parse_documents_complete("c: [n # c, d\n o -]\n").is_err());
+    }
+
+    #[test]
+    fn a_repeated_key_takes_its_last_value_only_when_asked() {
+        let text = "a: 1\nb:\n  c: x\n  d: y\n  c: z\na: 2\n";
+        assert!(parse_documents(text).is_err());
+        let docs = parse_documents_last_key_wins(text).unwrap();
+        assert_eq!(docs[0].str_at(&["a"]), Some("2"));
+        assert_eq!(docs[0].str_at(&["b", "c"]), Some("z"));
+        let keys: Vec<&str> = docs[0]
+            .as_map()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["a", "b"]);
     }
 
     #[test]
