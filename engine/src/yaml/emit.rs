@@ -385,9 +385,8 @@ impl Emitter<'_> {
                 breaks = false;
             }
         }
-        if breaks {
-            self.write_indent(indent);
-        }
+        // No indentation after a final break (go-yaml, checked with the oracle: the
+        // string x<LS> prints as 'x<LS>').
         self.indicator("'", false, false);
     }
 

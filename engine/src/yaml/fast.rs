@@ -18,7 +18,12 @@ pub(super) fn parse(text: &str) -> Result<Option<Vec<Node>>, ParseError> {
     // The comment and indicator rules below are written for spaces: a tab before `#` or
     // after `:` (rare in manifests; found by fuzz/yaml_readers_agree) goes to the
     // complete parser.
-    if text.contains('\r') || text.contains("\t#") || text.contains(":\t") {
+    // NEL, LS and PS are line breaks to go-yaml (see `breaks`): the complete parser's.
+    if text.contains('\r')
+        || text.contains("\t#")
+        || text.contains(":\t")
+        || super::breaks::has_raw_breaks(text)
+    {
         return Ok(None);
     }
     let mut p = P {

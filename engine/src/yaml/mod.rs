@@ -1,6 +1,7 @@
 //! YAML in and out: the node tree, go-yaml-compatible tag resolution, the parser and
 //! kustomize's exact printer. Pure: no files, no environment.
 
+mod breaks;
 pub mod emit;
 mod fast;
 pub mod json;

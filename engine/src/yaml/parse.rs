@@ -622,6 +622,9 @@ fn complete_once(
         anchors: HashMap::new(),
         file_left: reading.file_left,
         last_key_wins: reading.last_key_wins,
+        raw_breaks: super::breaks::has_raw_breaks(text),
+        quoted_spans: Vec::new(),
+        cursor: (0, 0),
         depth: 0,
         deepest: 0,
     };
@@ -644,6 +647,9 @@ fn complete_once(
                 return Err(err(mark, format!("unexpected event {other:?}")));
             }
         }
+    }
+    if b.raw_breaks {
+        b.check_raw_breaks()?;
     }
     // The build's share is taken once the file's part is read, so a text parsed again
     // (see `complete`) is not charged twice.
@@ -704,6 +710,12 @@ struct Builder<'t> {
     file_left: usize,
     /// See [`Reading::last_key_wins`].
     last_key_wins: bool,
+    /// Whether the text holds a YAML 1.1 line break (see [`super::breaks`]); then each
+    /// quoted scalar is read again and `quoted_spans` holds their byte ranges.
+    raw_breaks: bool,
+    quoted_spans: Vec<(usize, usize)>,
+    /// The last mark turned into a byte offset: (char index, byte offset).
+    cursor: (usize, usize),
     /// How many collections enclose the node being built.
     depth: usize,
     /// The deepest level reached inside the collections being built.
@@ -731,6 +743,50 @@ impl Builder<'_> {
             .take_while(|c| c.is_ascii_digit() || *c == '+' || *c == '-')
             .collect();
         Some(indicators.contains('+'))
+    }
+
+    /// The byte offset of the character at char index `index`, walking on from the last
+    /// one asked for (marks come in text order, so the walks add up to one pass).
+    fn byte_at(&mut self, index: usize) -> usize {
+        let (mut chars, mut bytes) = self.cursor;
+        if index < chars {
+            (chars, bytes) = (0, 0);
+        }
+        for c in self.text[bytes..].chars() {
+            if chars == index {
+                break;
+            }
+            chars += 1;
+            bytes += c.len_utf8();
+        }
+        self.cursor = (chars, bytes);
+        bytes
+    }
+
+    /// Refuses a YAML 1.1 line break outside every quoted scalar read, naming where.
+    fn check_raw_breaks(&self) -> Result<(), ParseError> {
+        let mut spans = self.quoted_spans.iter().peekable();
+        let (mut line, mut line_start) = (1, 0);
+        for (i, c) in self.text.char_indices() {
+            if c == '\n' {
+                line += 1;
+                line_start = i + 1;
+            }
+            if !super::breaks::is_raw_break(c) {
+                continue;
+            }
+            while spans.peek().is_some_and(|&&(_, end)| end <= i) {
+                spans.next();
+            }
+            if spans.peek().is_none_or(|&&(start, _)| start > i) {
+                return Err(ParseError {
+                    line,
+                    col: self.text[line_start..i].chars().count() + 1,
+                    msg: super::breaks::outside_quotes_message(c),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Whether the line holding `mark` is the text's last line ending in a line break,
@@ -764,6 +820,24 @@ impl Builder<'_> {
                         }
                         _ => {}
                     }
+                }
+                if self.raw_breaks
+                    && matches!(
+                        style,
+                        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
+                    )
+                {
+                    let at = self.byte_at(mark.index());
+                    let (v, end) =
+                        super::breaks::quoted(self.text, at).map_err(|m| err(mark, m))?;
+                    value = v;
+                    self.quoted_spans.push((at, end));
+                } else if self.raw_breaks && style == TScalarStyle::Literal {
+                    let at = self.byte_at(mark.index());
+                    let (v, span) = super::breaks::literal(self.text, at, mark.col(), &value)
+                        .map_err(|m| err(mark, m))?;
+                    value = v;
+                    self.quoted_spans.push(span);
                 }
                 let node =
                     Node::Scalar(scalar(value, style, tag.as_ref()).map_err(|m| err(mark, m))?);
@@ -1415,6 +1489,38 @@ mod tests {
         // errors (go-yaml: "did not find expected node content", "expected ','").
         assert!(parse_documents_complete("c: [- ]\n").is_err());
         assert!(parse_documents_complete("c: [n # c, d\n o -]\n").is_err());
+    }
+
+    #[test]
+    fn block_scalars_read_the_same_beside_a_yaml11_break() {
+        // A text holding LS has its literal block scalars read again (yaml::breaks); the
+        // reading must be yaml-rust2's wherever there is no LS inside them.
+        for block in [
+            "a: |\n  x\n  y\n",
+            "a: |-\n    x\n\n     y\n  \n",
+            "a: |+\n  x\n\n\n",
+            "a: |2\n     x\n   y\n",
+            "a: |\n\n\n  x\n",
+            "a: |\n",
+            "a: |-\n",
+            "a:\n- |\n  x\n- |1\n   y\n",
+            "a: | # c\n  x\nb: |\n   y\n  # c\n",
+            "a: |\n  x\n   \n  y\n",
+            "a: >\n  x\n  y\n",
+        ] {
+            let with = format!("{block}z: 'p\u{2028}q'\n");
+            let mut got =
+                parse_documents_complete(&with).unwrap_or_else(|e| panic!("{block:?}: {e:?}"));
+            let want = parse_documents_complete(block).unwrap();
+            if let Some(Node::Map(m)) = got.first_mut() {
+                assert_eq!(
+                    m.shift_remove("z"),
+                    Some(Node::str("p\u{2028}q")),
+                    "{block:?}"
+                );
+            }
+            assert_eq!(got, want, "{block:?}");
+        }
     }
 
     #[test]
