@@ -832,7 +832,12 @@ impl Builder<'_> {
                         super::breaks::quoted(self.text, at).map_err(|m| err(mark, m))?;
                     value = v;
                     self.quoted_spans.push((at, end));
-                } else if self.raw_breaks && style == TScalarStyle::Literal {
+                } else if self.raw_breaks
+                    && style == TScalarStyle::Literal
+                    && super::breaks::has_raw_breaks(&value)
+                {
+                    // yaml-rust2 keeps a YAML 1.1 break inside a block scalar as text, so
+                    // a value without one comes from a scalar without one.
                     let at = self.byte_at(mark.index());
                     let (v, span) = super::breaks::literal(self.text, at, mark.col(), &value)
                         .map_err(|m| err(mark, m))?;
