@@ -852,7 +852,18 @@ impl FlowScan {
                 _ => {}
             }
             self.prev_ws = c == ' ';
-            if !matches!(c, ' ' | '\t') {
+            // A `:` is an indicator before a blank or a flow indicator, or after a quoted
+            // key or a collection; anywhere else it is text, and a quote after it is inside
+            // a plain scalar (`[a:'b # c']` is "a:'b" and a comment; found by
+            // fuzz/yaml_readers_agree).
+            let text_colon = c == ':'
+                && !matches!(self.last, '"' | '\'' | ']' | '}')
+                && it
+                    .peek()
+                    .is_some_and(|&(_, n)| !matches!(n, ' ' | '\t' | ',' | '[' | ']' | '{' | '}'));
+            if text_colon {
+                self.last = 'a';
+            } else if !matches!(c, ' ' | '\t') {
                 self.last = c;
             }
         }
@@ -1098,6 +1109,11 @@ mod tests {
         ));
         assert!(parse_documents_complete("s: [Ac%\"/a, .!./ #\"/a, .!]\n\n").is_err());
         same("s: [\"a\", 'b', {k: \"v\"}, c]\n");
+        // So did a quote after a `:` that is text, not an indicator.
+        let colon_quote = "X: [Ir:':''GI\t # -'GI\t -]\n";
+        assert!(matches!(parse(colon_quote), Ok(None)));
+        assert!(parse_documents_complete(colon_quote).is_err());
+        same("s: [{\"a\":'b'}, {c: 'd'}, {\"e\": \"f\"}]\n");
         // `:` and a tab inside a plain value is no text to the complete parser either.
         assert!(matches!(parse("kind: A:\tb\n"), Ok(None)));
         // A tab before `#` starts a comment inside a plain scalar's continuation line too.
