@@ -357,21 +357,54 @@ fn complete_document(
     let mut text = Cow::Borrowed(text);
     let mut rereads = text.len().saturating_mul(8).saturating_add(1 << 20);
     let mut last = None;
+    let mut indented_breaks: Vec<IndentedBreak> = Vec::new();
     loop {
-        match complete_once(&text, reading, line_offset) {
-            Err(e) if last != Some((e.line, e.col)) => {
-                let Some(fix) = REREAD_FIXES
-                    .iter()
-                    .find(|(msg, _)| e.msg == *msg)
-                    .map(|(_, fix)| fix)
-                else {
-                    return Err(e);
-                };
+        match complete_once(&text, reading, line_offset, &indented_breaks) {
+            Err(e) => {
                 rereads = match rereads.checked_sub(text.len()) {
                     Some(r) => r,
                     None => return Err(e),
                 };
-                let Some(fixed) = fix(&text, e.line, e.col) else {
+                let fix = REREAD_FIXES
+                    .iter()
+                    .find(|(msg, _)| e.msg == *msg)
+                    .map(|(_, fix)| fix);
+                // A message's rewrite that left the error where it was did not help; the
+                // break rewrite always adds spaces, so it cannot repeat itself.
+                let fixed = match fix {
+                    Some(_) if last == Some((e.line, e.col)) => None,
+                    Some(fix) => fix(&text, e.line, e.col),
+                    None if super::breaks::has_raw_breaks(&text) => {
+                        indent_raw_break_line(&text, e.line).map(|(fixed, inserted)| {
+                            // Offsets move by the spaces inserted before them (`inserted`
+                            // is in text order; `total[i]` is what its first i insert).
+                            let total: Vec<usize> = std::iter::once(0)
+                                .chain(inserted.iter().scan(0, |sum, &(_, n)| {
+                                    *sum += n;
+                                    Some(*sum)
+                                }))
+                                .collect();
+                            let shift = |at: usize| -> usize {
+                                total[inserted.partition_point(|&(i, _)| i <= at)]
+                            };
+                            for b in &mut indented_breaks {
+                                b.at += shift(b.at);
+                            }
+                            for &(at, added) in &inserted {
+                                let lead =
+                                    text[..at].len() - text[..at].trim_end_matches(' ').len();
+                                indented_breaks.push(IndentedBreak {
+                                    at: at + shift(at),
+                                    indent: lead + added,
+                                });
+                            }
+                            indented_breaks.sort_unstable_by_key(|b| b.at);
+                            fixed
+                        })
+                    }
+                    None => None,
+                };
+                let Some(fixed) = fixed else {
                     return Err(e);
                 };
                 last = Some((e.line, e.col));
@@ -380,6 +413,95 @@ fn complete_document(
             r => return r,
         }
     }
+}
+
+/// A YAML 1.1 line break that [`indent_raw_break_line`] moved right: its byte offset in
+/// the rewritten text (kept in order) and the spaces now before it on its line. The rewrite reads as the
+/// text did only where those spaces are the indentation of the block scalar holding it.
+#[derive(Clone, Copy)]
+struct IndentedBreak {
+    at: usize,
+    indent: usize,
+}
+
+/// For the lines that start (after spaces) with a YAML 1.1 line break left of the block
+/// scalar holding them, the nearest at or above line `line` (1-based) and those above it
+/// in its block: the text with spaces inserted before each break up to the block's
+/// indentation, and where they go and how many. go-yaml ends the line at the break, so it is an empty line of the block (which
+/// up to its indentation reads the same whatever leads it); yaml-rust2, to whom the
+/// break is text, ended the block there. The indentation is the least of the non-blank
+/// lines between the block's header and that line; the Builder refuses the reading if
+/// yaml-rust2 found another (see [`IndentedBreak`]).
+fn indent_raw_break_line(text: &str, line: usize) -> Option<(String, Vec<(usize, usize)>)> {
+    let lines: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .scan(0, |at, l| {
+            let start = *at;
+            *at += l.len();
+            Some((start, l.trim_end_matches(['\n', '\r'])))
+        })
+        .take(line)
+        .collect();
+    let spaces = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let breaks_line = |l: &str| {
+        l.trim_start_matches(' ')
+            .starts_with(super::breaks::is_raw_break)
+    };
+    let blank = |l: &str| l.trim_matches([' ', '\t']).is_empty();
+    // Nearest first: the error comes at or after the line yaml-rust2 could not place.
+    // The nearest such line: the error comes at or after the line yaml-rust2 could not
+    // place. Every such line of its block is moved in the same pass.
+    let n = lines.iter().rposition(|&(_, l)| breaks_line(l))?;
+    let mut moved = vec![n];
+    let mut least: Option<usize> = None;
+    for (k, &(_, above)) in lines[..n].iter().enumerate().rev() {
+        if breaks_line(above) {
+            moved.push(k);
+            continue;
+        }
+        if blank(above) {
+            continue;
+        }
+        let indent = spaces(above);
+        if least.is_some_and(|m| indent < m) && is_block_header(above) {
+            let m = least?;
+            let mut out = String::with_capacity(text.len() + m);
+            let mut copied = 0;
+            let mut inserted = Vec::new();
+            for &k in moved.iter().rev() {
+                let (start, l) = lines[k];
+                let lead = spaces(l);
+                if lead < m {
+                    out.push_str(&text[copied..start + lead]);
+                    inserted.push((start + lead, m - lead));
+                    out.extend(std::iter::repeat_n(' ', m - lead));
+                    copied = start + lead;
+                }
+            }
+            if inserted.is_empty() {
+                return None;
+            }
+            out.push_str(&text[copied..]);
+            return Some((out, inserted));
+        }
+        least = Some(least.map_or(indent, |m| m.min(indent)));
+    }
+    None
+}
+
+/// Whether a line ends with a block scalar header (`|` or `>`, its indicators, then
+/// nothing or a comment), after a blank or at the line's start.
+fn is_block_header(line: &str) -> bool {
+    let code = match line.find(" #") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    let code = code.trim_end_matches([' ', '\t']);
+    let head = code.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+    let Some(before) = head.strip_suffix(['|', '>']) else {
+        return false;
+    };
+    code.len() - head.len() <= 2 && (before.is_empty() || before.ends_with([' ', '\t']))
 }
 
 /// The byte offset where line `line` (1-based) of `text` starts; None for line 0.
@@ -613,10 +735,12 @@ fn complete_once(
     text: &str,
     reading: &mut Reading<'_>,
     line_offset: usize,
+    indented_breaks: &[IndentedBreak],
 ) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         text,
+        indented_breaks,
         line_offset,
         line_starts: Vec::new(),
         anchors: HashMap::new(),
@@ -700,6 +824,8 @@ struct Builder<'t> {
     /// The text parsed, for the few places where yaml-rust2's events lose what go-yaml
     /// reads (see [`Builder::block_header_keeps`]).
     text: &'t str,
+    /// Where `text` was rewritten for YAML 1.1 breaks yaml-rust2 ended a block at.
+    indented_breaks: &'t [IndentedBreak],
     /// Lines of the file before `text` (for line numbers inside messages).
     line_offset: usize,
     /// Byte offsets of the text's lines, computed the first time they are needed.
@@ -841,6 +967,15 @@ impl Builder<'_> {
                     let at = self.byte_at(mark.index());
                     let (v, span) = super::breaks::literal(self.text, at, mark.col(), &value)
                         .map_err(|m| err(mark, m))?;
+                    // A break moved right by another width than the block's indentation
+                    // would read with spaces go-yaml does not see.
+                    let from = self.indented_breaks.partition_point(|b| b.at < span.0);
+                    let to = self.indented_breaks.partition_point(|b| b.at < span.1);
+                    let inside = self.indented_breaks.get(from..to).unwrap_or_default();
+                    if let Some(b) = inside.iter().find(|b| b.indent != mark.col()) {
+                        let c = self.text[b.at..].chars().next().unwrap_or('\u{2028}');
+                        return Err(err(mark, super::breaks::outside_quotes_message(c)));
+                    }
                     value = v;
                     self.quoted_spans.push(span);
                 }
@@ -1494,6 +1629,41 @@ mod tests {
         // errors (go-yaml: "did not find expected node content", "expected ','").
         assert!(parse_documents_complete("c: [- ]\n").is_err());
         assert!(parse_documents_complete("c: [n # c, d\n o -]\n").is_err());
+    }
+
+    #[test]
+    fn an_empty_line_ended_by_a_yaml11_break_stays_in_its_literal_block() {
+        // go-yaml prints a literal block's empty line ended by PS without indentation and
+        // reads it back: the line ends at PS, so it is an empty line of the block (found
+        // by fuzz/print_parse_roundtrip; kustomize reads its own output).
+        let map = |v: &str| {
+            vec![Node::Map(
+                [("a".to_string(), Node::str(v))].into_iter().collect(),
+            )]
+        };
+        for (text, want) in [
+            ("a: |-\n  x\n\n\u{2029}  y z\n", "x\n\n\u{2029}y z"),
+            (
+                "a: |\n    x\n      m\n \u{2028}\u{2028}    y\n",
+                "x\n  m\n\u{2028}\u{2028}y\n",
+            ),
+            (
+                "a: |-\n  x\n\u{2029}  y\n\u{2029}  z\n",
+                "x\n\u{2029}y\n\u{2029}z",
+            ),
+        ] {
+            assert_eq!(
+                parse_documents_complete(text).ok(),
+                Some(map(want)),
+                "{text:?}"
+            );
+        }
+        // A content line that looks like a header (`x |`) hides the block's indentation:
+        // refused, never read with spaces go-yaml does not see.
+        let hidden = "a: |\n  x |\n    y\n\u{2029}  z\n";
+        assert!(parse_documents_complete(hidden).is_err());
+        // Outside a block scalar such a line is still refused.
+        assert!(parse_documents_complete("a: b\n\u{2029}c: d\n").is_err());
     }
 
     #[test]
