@@ -748,7 +748,6 @@ fn complete_once(
         last_key_wins: reading.last_key_wins,
         raw_breaks: super::breaks::has_raw_breaks(text),
         quoted_spans: Vec::new(),
-        cursor: (0, 0),
         depth: 0,
         deepest: 0,
     };
@@ -840,8 +839,6 @@ struct Builder<'t> {
     /// quoted scalar is read again and `quoted_spans` holds their byte ranges.
     raw_breaks: bool,
     quoted_spans: Vec<(usize, usize)>,
-    /// The last mark turned into a byte offset: (char index, byte offset).
-    cursor: (usize, usize),
     /// How many collections enclose the node being built.
     depth: usize,
     /// The deepest level reached inside the collections being built.
@@ -855,11 +852,7 @@ impl Builder<'_> {
     /// strip: no content, so no break) gives the empty string. None where the indicator
     /// is not found at `mark`.
     fn block_header_keeps(&mut self, mark: Marker) -> Option<bool> {
-        if self.line_starts.is_empty() {
-            self.line_starts.push(0);
-            self.line_starts
-                .extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
-        }
+        self.index_lines();
         let start = *self.line_starts.get(mark.line().checked_sub(1)?)?;
         let line = self.text[start..].split('\n').next()?;
         let header = line.chars().skip(mark.col()).collect::<String>();
@@ -871,22 +864,31 @@ impl Builder<'_> {
         Some(indicators.contains('+'))
     }
 
-    /// The byte offset of the character at char index `index`, walking on from the last
-    /// one asked for (marks come in text order, so the walks add up to one pass).
-    fn byte_at(&mut self, index: usize) -> usize {
-        let (mut chars, mut bytes) = self.cursor;
-        if index < chars {
-            (chars, bytes) = (0, 0);
+    /// The byte offset of the character at `mark`, from its line and column: yaml-rust2's
+    /// character index runs ahead after non-ASCII text inside a block scalar, its line
+    /// and column do not (found by fuzz/print_parse_roundtrip).
+    fn byte_at(&mut self, mark: Marker) -> Result<usize, ParseError> {
+        self.index_lines();
+        let start = mark
+            .line()
+            .checked_sub(1)
+            .and_then(|l| self.line_starts.get(l))
+            .copied();
+        let line = start.and_then(|s| Some((s, self.text[s..].split('\n').next()?)));
+        line.and_then(|(s, l)| {
+            let mut chars = l.char_indices().map(|(i, _)| s + i).chain([s + l.len()]);
+            chars.nth(mark.col())
+        })
+        .ok_or_else(|| err(mark, "a mark outside the text".into()))
+    }
+
+    /// Fills `line_starts` the first time it is needed.
+    fn index_lines(&mut self) {
+        if self.line_starts.is_empty() {
+            self.line_starts.push(0);
+            self.line_starts
+                .extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
         }
-        for c in self.text[bytes..].chars() {
-            if chars == index {
-                break;
-            }
-            chars += 1;
-            bytes += c.len_utf8();
-        }
-        self.cursor = (chars, bytes);
-        bytes
     }
 
     /// Refuses a YAML 1.1 line break outside every quoted scalar read, naming where.
@@ -953,7 +955,7 @@ impl Builder<'_> {
                         TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
                     )
                 {
-                    let at = self.byte_at(mark.index());
+                    let at = self.byte_at(mark)?;
                     let (v, end) =
                         super::breaks::quoted(self.text, at).map_err(|m| err(mark, m))?;
                     value = v;
@@ -964,7 +966,7 @@ impl Builder<'_> {
                 {
                     // yaml-rust2 keeps a YAML 1.1 break inside a block scalar as text, so
                     // a value without one comes from a scalar without one.
-                    let at = self.byte_at(mark.index());
+                    let at = self.byte_at(mark)?;
                     let (v, span) = super::breaks::literal(self.text, at, mark.col(), &value)
                         .map_err(|m| err(mark, m))?;
                     // A break moved right by another width than the block's indentation
@@ -1629,6 +1631,26 @@ mod tests {
         // errors (go-yaml: "did not find expected node content", "expected ','").
         assert!(parse_documents_complete("c: [- ]\n").is_err());
         assert!(parse_documents_complete("c: [n # c, d\n o -]\n").is_err());
+    }
+
+    #[test]
+    fn scalars_read_again_are_found_past_non_ascii_block_text() {
+        // yaml-rust2's character index runs ahead after non-ASCII text in a block scalar;
+        // the quoted and literal scalars read again for a YAML 1.1 break are found by
+        // line and column instead (found by fuzz/print_parse_roundtrip; the values are
+        // the oracle's).
+        let text = "a: |\n  xéé\u{2029}  x\n  yé\u{2029}\nb: 'p\u{2028}q'\nc: |\n  ü\u{2028}\nd: \"é\u{2029}\"\n";
+        let got = parse_documents_complete(text).unwrap_or_else(|e| panic!("{e:?}"));
+        let want: Map = [
+            ("a", "xéé\u{2029}x\nyé\u{2029}"),
+            ("b", "p\u{2028}q"),
+            ("c", "ü\u{2028}"),
+            ("d", "é\u{2029}"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Node::str(v)))
+        .collect();
+        assert_eq!(got, vec![Node::Map(want)]);
     }
 
     #[test]
