@@ -344,9 +344,174 @@ fn escape(e: char, it: &mut impl Iterator<Item = (usize, char)>) -> Result<char,
     char::from_u32(code).ok_or_else(|| "found invalid Unicode character escape code".into())
 }
 
+/// YAML 1.1 line breaks that the complete parser moved right on their line (see
+/// [`breaks_left_of_their_block`]), in text order: where each is in the rewritten text,
+/// the spaces that led it in the file, and those that lead it now.
+#[derive(Default)]
+pub(super) struct MovedBreaks(Vec<MovedBreak>);
+
+#[derive(Clone, Copy)]
+struct MovedBreak {
+    at: usize,
+    original: usize,
+    spaces: usize,
+}
+
+impl MovedBreaks {
+    /// The text with the spaces leading each break at `changes` (byte offset of the
+    /// break, in text order; the spaces wanted before it) set to that many, the moves
+    /// recorded. The first move of a break remembers the spaces it had.
+    pub(super) fn respace(&mut self, text: &str, changes: &[(usize, usize)]) -> String {
+        let mut out = String::with_capacity(text.len() + changes.len() * 8);
+        let mut copied = 0;
+        // Each change as (old offset, new offset, spaces before, spaces after).
+        let mut moves = Vec::with_capacity(changes.len());
+        for &(at, want) in changes {
+            let lead = text[..at].len() - text[..at].trim_end_matches(' ').len();
+            out.push_str(&text[copied..at - lead]);
+            out.extend(std::iter::repeat_n(' ', want));
+            moves.push((at, out.len(), lead, want));
+            copied = at;
+        }
+        out.push_str(&text[copied..]);
+        // Breaks moved before keep their first spaces; all shift by the change before.
+        let mut old = std::mem::take(&mut self.0).into_iter().peekable();
+        let mut delta: isize = 0;
+        for (at, new_at, lead, want) in moves {
+            while let Some(b) = old.next_if(|b| b.at < at) {
+                self.0.push(MovedBreak {
+                    at: b.at.saturating_add_signed(delta),
+                    ..b
+                });
+            }
+            let original = match old.next_if(|b| b.at == at) {
+                Some(b) => b.original,
+                None => lead,
+            };
+            self.0.push(MovedBreak {
+                at: new_at,
+                original,
+                spaces: want,
+            });
+            delta = new_at as isize - at as isize;
+        }
+        for b in old {
+            self.0.push(MovedBreak {
+                at: b.at.saturating_add_signed(delta),
+                ..b
+            });
+        }
+        out
+    }
+
+    /// The breaks moved inside `span` whose spaces differ from what reads as the file
+    /// did in a block indented `indent`: the indentation, or the break's own spaces if
+    /// it had more (past the indentation go-yaml reads them as text), with that width.
+    pub(super) fn misplaced(&self, span: (usize, usize), indent: usize) -> Vec<(usize, usize)> {
+        let from = self.0.partition_point(|b| b.at < span.0);
+        let to = self.0.partition_point(|b| b.at < span.1);
+        self.0
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .filter(|b| b.spaces != b.original.max(indent))
+            .map(|b| (b.at, b.original.max(indent)))
+            .collect()
+    }
+}
+
+/// For the lines that start (after spaces) with a YAML 1.1 line break left of the block
+/// scalar holding them (the nearest at or above line `line`, 1-based, and the others
+/// above it in its block): where each break is and the spaces to put before it, the
+/// least indentation of the block's lines between its header and the break. go-yaml ends
+/// the line at the break, so it is an empty line of the block, which reads the same up to
+/// the block's indentation whatever leads it; yaml-rust2, to whom the break is text,
+/// ended the block there. Where yaml-rust2 then finds another indentation, the Builder
+/// asks for that one ([`MovedBreaks::misplaced`]).
+pub(super) fn breaks_left_of_their_block(text: &str, line: usize) -> Option<Vec<(usize, usize)>> {
+    let lines: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .scan(0, |at, l| {
+            let start = *at;
+            *at += l.len();
+            Some((start, l.trim_end_matches(['\n', '\r'])))
+        })
+        .take(line)
+        .collect();
+    let spaces = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let opens_with_break = |l: &str| l.trim_start_matches(' ').starts_with(is_raw_break);
+    let blank = |l: &str| l.trim_matches([' ', '\t']).is_empty();
+    // The error comes at or after the line yaml-rust2 could not place.
+    let nearest = lines.iter().rposition(|&(_, l)| opens_with_break(l))?;
+    let mut moved = vec![nearest];
+    let mut least: Option<usize> = None;
+    for (k, &(_, above)) in lines[..nearest].iter().enumerate().rev() {
+        if opens_with_break(above) {
+            moved.push(k);
+            continue;
+        }
+        if blank(above) {
+            continue;
+        }
+        let indent = spaces(above);
+        if let Some(m) = least.filter(|&m| indent < m && is_block_header(above)) {
+            let changes: Vec<(usize, usize)> = moved
+                .iter()
+                .rev()
+                .map(|&k| lines[k])
+                .filter(|&(_, l)| spaces(l) < m)
+                .map(|(start, l)| (start + spaces(l), m))
+                .collect();
+            return (!changes.is_empty()).then_some(changes);
+        }
+        least = Some(least.map_or(indent, |m| m.min(indent)));
+    }
+    None
+}
+
+/// Whether a line ends with a block scalar header (`|` or `>`, its indicators, then
+/// nothing or a comment), after a blank or at the line's start.
+fn is_block_header(line: &str) -> bool {
+    let code = match line.find(" #") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    let code = code.trim_end_matches([' ', '\t']);
+    let head = code.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+    let Some(before) = head.strip_suffix(['|', '>']) else {
+        return false;
+    };
+    code.len() - head.len() <= 2 && (before.is_empty() || before.ends_with([' ', '\t']))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moved_breaks_keep_their_first_spaces_and_follow_the_text() {
+        let text = "a: |\n    x\n  y\n\u{2029}p\n \u{2029}q\n";
+        let changes = breaks_left_of_their_block(text, 6).unwrap();
+        // Both break lines, to the least indentation below the header.
+        let at = |t: &str, from: usize| from + t[from..].find('\u{2029}').unwrap();
+        let first = at(text, 0);
+        let second = at(text, first + 3);
+        assert_eq!(changes, vec![(first, 2), (second, 2)]);
+        let mut moved = MovedBreaks::default();
+        let once = moved.respace(text, &changes);
+        assert_eq!(once, "a: |\n    x\n  y\n  \u{2029}p\n  \u{2029}q\n");
+        let (f, s2) = (at(&once, 0), at(&once, at(&once, 0) + 3));
+        assert!(moved.misplaced((0, once.len()), 2).is_empty());
+        // yaml-rust2 finding indentation 4 asks for 4, and the second break's own single
+        // space is what it had before the first move.
+        assert_eq!(moved.misplaced((0, once.len()), 4), vec![(f, 4), (s2, 4)]);
+        let twice = moved.respace(&once, &[(s2, 4)]);
+        assert_eq!(twice, "a: |\n    x\n  y\n  \u{2029}p\n    \u{2029}q\n");
+        assert_eq!(moved.misplaced((0, twice.len()), 4), vec![(f, 4)]);
+        assert_eq!(moved.misplaced((f + 3, twice.len()), 4), vec![]);
+        // No header above: nothing to move.
+        assert_eq!(breaks_left_of_their_block("a:\n  b\n\u{2029}c\n", 3), None);
+    }
 
     fn value(text: &str) -> Result<String, String> {
         quoted(text, 0).map(|(v, end)| {

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use yaml_rust2::parser::{Event, Parser, Tag as YTag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use super::breaks::MovedBreaks;
 use super::node::{Map, Node, Scalar, Style, Tag};
 use super::resolve::resolve_plain;
 
@@ -357,9 +358,11 @@ fn complete_document(
     let mut text = Cow::Borrowed(text);
     let mut rereads = text.len().saturating_mul(8).saturating_add(1 << 20);
     let mut last = None;
-    let mut indented_breaks: Vec<IndentedBreak> = Vec::new();
+    let mut moved = MovedBreaks::default();
+    let mut reindent = Vec::new();
     loop {
-        match complete_once(&text, reading, line_offset, &indented_breaks) {
+        reindent.clear();
+        match complete_once(&text, reading, line_offset, &moved, &mut reindent) {
             Err(e) => {
                 rereads = match rereads.checked_sub(text.len()) {
                     Some(r) => r,
@@ -369,40 +372,20 @@ fn complete_document(
                     .iter()
                     .find(|(msg, _)| e.msg == *msg)
                     .map(|(_, fix)| fix);
-                // A message's rewrite that left the error where it was did not help; the
-                // break rewrite always adds spaces, so it cannot repeat itself.
-                let fixed = match fix {
-                    Some(_) if last == Some((e.line, e.col)) => None,
-                    Some(fix) => fix(&text, e.line, e.col),
-                    None if super::breaks::has_raw_breaks(&text) => {
-                        indent_raw_break_line(&text, e.line).map(|(fixed, inserted)| {
-                            // Offsets move by the spaces inserted before them (`inserted`
-                            // is in text order; `total[i]` is what its first i insert).
-                            let total: Vec<usize> = std::iter::once(0)
-                                .chain(inserted.iter().scan(0, |sum, &(_, n)| {
-                                    *sum += n;
-                                    Some(*sum)
-                                }))
-                                .collect();
-                            let shift = |at: usize| -> usize {
-                                total[inserted.partition_point(|&(i, _)| i <= at)]
-                            };
-                            for b in &mut indented_breaks {
-                                b.at += shift(b.at);
-                            }
-                            for &(at, added) in &inserted {
-                                let lead =
-                                    text[..at].len() - text[..at].trim_end_matches(' ').len();
-                                indented_breaks.push(IndentedBreak {
-                                    at: at + shift(at),
-                                    indent: lead + added,
-                                });
-                            }
-                            indented_breaks.sort_unstable_by_key(|b| b.at);
-                            fixed
-                        })
+                // A message's rewrite that left the error where it was did not help. The
+                // break rewrites always change the text, and the budget bounds them.
+                let fixed = if !reindent.is_empty() {
+                    Some(moved.respace(&text, &reindent))
+                } else {
+                    match fix {
+                        Some(_) if last == Some((e.line, e.col)) => None,
+                        Some(fix) => fix(&text, e.line, e.col),
+                        None if super::breaks::has_raw_breaks(&text) => {
+                            super::breaks::breaks_left_of_their_block(&text, e.line)
+                                .map(|changes| moved.respace(&text, &changes))
+                        }
+                        None => None,
                     }
-                    None => None,
                 };
                 let Some(fixed) = fixed else {
                     return Err(e);
@@ -413,95 +396,6 @@ fn complete_document(
             r => return r,
         }
     }
-}
-
-/// A YAML 1.1 line break that [`indent_raw_break_line`] moved right: its byte offset in
-/// the rewritten text (kept in order) and the spaces now before it on its line. The rewrite reads as the
-/// text did only where those spaces are the indentation of the block scalar holding it.
-#[derive(Clone, Copy)]
-struct IndentedBreak {
-    at: usize,
-    indent: usize,
-}
-
-/// For the lines that start (after spaces) with a YAML 1.1 line break left of the block
-/// scalar holding them, the nearest at or above line `line` (1-based) and those above it
-/// in its block: the text with spaces inserted before each break up to the block's
-/// indentation, and where they go and how many. go-yaml ends the line at the break, so it is an empty line of the block (which
-/// up to its indentation reads the same whatever leads it); yaml-rust2, to whom the
-/// break is text, ended the block there. The indentation is the least of the non-blank
-/// lines between the block's header and that line; the Builder refuses the reading if
-/// yaml-rust2 found another (see [`IndentedBreak`]).
-fn indent_raw_break_line(text: &str, line: usize) -> Option<(String, Vec<(usize, usize)>)> {
-    let lines: Vec<(usize, &str)> = text
-        .split_inclusive('\n')
-        .scan(0, |at, l| {
-            let start = *at;
-            *at += l.len();
-            Some((start, l.trim_end_matches(['\n', '\r'])))
-        })
-        .take(line)
-        .collect();
-    let spaces = |l: &str| l.len() - l.trim_start_matches(' ').len();
-    let breaks_line = |l: &str| {
-        l.trim_start_matches(' ')
-            .starts_with(super::breaks::is_raw_break)
-    };
-    let blank = |l: &str| l.trim_matches([' ', '\t']).is_empty();
-    // Nearest first: the error comes at or after the line yaml-rust2 could not place.
-    // The nearest such line: the error comes at or after the line yaml-rust2 could not
-    // place. Every such line of its block is moved in the same pass.
-    let n = lines.iter().rposition(|&(_, l)| breaks_line(l))?;
-    let mut moved = vec![n];
-    let mut least: Option<usize> = None;
-    for (k, &(_, above)) in lines[..n].iter().enumerate().rev() {
-        if breaks_line(above) {
-            moved.push(k);
-            continue;
-        }
-        if blank(above) {
-            continue;
-        }
-        let indent = spaces(above);
-        if least.is_some_and(|m| indent < m) && is_block_header(above) {
-            let m = least?;
-            let mut out = String::with_capacity(text.len() + m);
-            let mut copied = 0;
-            let mut inserted = Vec::new();
-            for &k in moved.iter().rev() {
-                let (start, l) = lines[k];
-                let lead = spaces(l);
-                if lead < m {
-                    out.push_str(&text[copied..start + lead]);
-                    inserted.push((start + lead, m - lead));
-                    out.extend(std::iter::repeat_n(' ', m - lead));
-                    copied = start + lead;
-                }
-            }
-            if inserted.is_empty() {
-                return None;
-            }
-            out.push_str(&text[copied..]);
-            return Some((out, inserted));
-        }
-        least = Some(least.map_or(indent, |m| m.min(indent)));
-    }
-    None
-}
-
-/// Whether a line ends with a block scalar header (`|` or `>`, its indicators, then
-/// nothing or a comment), after a blank or at the line's start.
-fn is_block_header(line: &str) -> bool {
-    let code = match line.find(" #") {
-        Some(i) => &line[..i],
-        None => line,
-    };
-    let code = code.trim_end_matches([' ', '\t']);
-    let head = code.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
-    let Some(before) = head.strip_suffix(['|', '>']) else {
-        return false;
-    };
-    code.len() - head.len() <= 2 && (before.is_empty() || before.ends_with([' ', '\t']))
 }
 
 /// The byte offset where line `line` (1-based) of `text` starts; None for line 0.
@@ -735,12 +629,14 @@ fn complete_once(
     text: &str,
     reading: &mut Reading<'_>,
     line_offset: usize,
-    indented_breaks: &[IndentedBreak],
+    moved: &MovedBreaks,
+    reindent: &mut Vec<(usize, usize)>,
 ) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         text,
-        indented_breaks,
+        moved,
+        reindent,
         line_offset,
         line_starts: Vec::new(),
         anchors: HashMap::new(),
@@ -819,12 +715,14 @@ fn err(mark: Marker, msg: String) -> ParseError {
     }
 }
 
-struct Builder<'t> {
+struct Builder<'t, 'r> {
     /// The text parsed, for the few places where yaml-rust2's events lose what go-yaml
     /// reads (see [`Builder::block_header_keeps`]).
     text: &'t str,
-    /// Where `text` was rewritten for YAML 1.1 breaks yaml-rust2 ended a block at.
-    indented_breaks: &'t [IndentedBreak],
+    /// Where `text` was rewritten for YAML 1.1 breaks yaml-rust2 ended a block at, and
+    /// where the rewrite did not meet the block's indentation (to rewrite it again).
+    moved: &'t MovedBreaks,
+    reindent: &'r mut Vec<(usize, usize)>,
     /// Lines of the file before `text` (for line numbers inside messages).
     line_offset: usize,
     /// Byte offsets of the text's lines, computed the first time they are needed.
@@ -845,7 +743,7 @@ struct Builder<'t> {
     deepest: usize,
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     /// Whether the block scalar whose indicator (`|` or `>`) is at `mark` keeps its
     /// trailing line breaks (`+`). yaml-rust2 gives one line break for a block scalar of
     /// blank lines alone under an indentation indicator (`|2`), where go-yaml (clip or
@@ -971,11 +869,13 @@ impl Builder<'_> {
                         .map_err(|m| err(mark, m))?;
                     // A break moved right by another width than the block's indentation
                     // would read with spaces go-yaml does not see.
-                    let from = self.indented_breaks.partition_point(|b| b.at < span.0);
-                    let to = self.indented_breaks.partition_point(|b| b.at < span.1);
-                    let inside = self.indented_breaks.get(from..to).unwrap_or_default();
-                    if let Some(b) = inside.iter().find(|b| b.indent != mark.col()) {
-                        let c = self.text[b.at..].chars().next().unwrap_or('\u{2028}');
+                    // A break moved to another width than the block's indentation (or,
+                    // if it had more, its own) reads with spaces go-yaml does not see:
+                    // moved again to that width, or refused if that does not hold.
+                    let wrong = self.moved.misplaced(span, mark.col());
+                    if let Some(&(at, _)) = wrong.first() {
+                        let c = self.text[at..].chars().next().unwrap_or('\u{2028}');
+                        self.reindent.extend(wrong);
                         return Err(err(mark, super::breaks::outside_quotes_message(c)));
                     }
                     value = v;
@@ -1680,10 +1580,21 @@ mod tests {
                 "{text:?}"
             );
         }
-        // A content line that looks like a header (`x |`) hides the block's indentation:
-        // refused, never read with spaces go-yaml does not see.
-        let hidden = "a: |\n  x |\n    y\n\u{2029}  z\n";
-        assert!(parse_documents_complete(hidden).is_err());
+        // A content line that looks like a header (`x |`) hides the block's indentation,
+        // and an indentation indicator sets it: the line is moved again to the one
+        // yaml-rust2 finds (the oracle's values).
+        for (text, want) in [
+            ("a: |\n  x |\n    y\n\u{2029}  z\n", "x |\n  y\n\u{2029}z\n"),
+            ("|2-\n   e\n\n\u{2029}   z\n", " e\n\n\u{2029} z"),
+        ] {
+            let got = parse_documents_complete(text).ok();
+            let got = got.as_deref().and_then(|d| match d {
+                [Node::Map(m)] => m.get("a").cloned(),
+                [n] => Some(n.clone()),
+                _ => None,
+            });
+            assert_eq!(got, Some(Node::str(want)), "{text:?}");
+        }
         // Outside a block scalar such a line is still refused.
         assert!(parse_documents_complete("a: b\n\u{2029}c: d\n").is_err());
     }
