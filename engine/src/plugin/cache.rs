@@ -227,3 +227,40 @@ fn write_entry(module: &Module, path: &Path, sha256: &str) {
         let _ = crate::fs::private::make_private(path);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods, reason = "a test's scratch directory")]
+mod tests {
+    use super::*;
+
+    /// An entry is bound to the engine that wrote it: one naming another engine's
+    /// fingerprint (under a checksum that matches) is never deserialized.
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_of_another_engine_is_not_read() {
+        let dir = std::env::temp_dir().join(format!("strata-cache-fp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::fs::private::ensure_private_dir(&dir).unwrap();
+        let wasm: Arc<[u8]> = Arc::from(&b"\0asm\x01\0\0\0"[..]);
+        let sha = sha256_hex(&wasm);
+        let engine = engine::engine().unwrap();
+        let module = compile(engine, &wasm, 30_000).unwrap();
+        let path = entry_path(&dir, &sha).unwrap();
+        let entry = |fingerprint: &str| {
+            let body = body(&sha, fingerprint, &module.serialize().unwrap());
+            [MAGIC, &checksum(&body)[..], &body].concat()
+        };
+        let write = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            crate::fs::private::make_private(&path).unwrap();
+        };
+        write(&entry(engine::fingerprint().unwrap()));
+        assert!(read_entry(engine, &path, &sha).is_some());
+        write(&entry("wasmtime 0.0.0 cranelift x86_64 (another engine)"));
+        assert!(read_entry(engine, &path, &sha).is_none());
+        // Nor is it read for another module's digest.
+        write(&entry(engine::fingerprint().unwrap()));
+        assert!(read_entry(engine, &path, &"0".repeat(64)).is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

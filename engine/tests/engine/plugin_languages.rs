@@ -120,7 +120,8 @@ fn assemblyscript_plugin_passes_its_fixtures() {
 }
 
 /// A kustomization declaring the Go plugin and then the AssemblyScript plugin (by path
-/// and sha256) under `transformers:`, built end to end: both change the output.
+/// and sha256) under `transformers:`, built end to end under the default limits (the
+/// 4 MiB Go module compiles inside the default deadline): both change the output.
 #[test]
 fn go_and_assemblyscript_plugins_change_a_kustomization_build() {
     let dir = scratch().join(format!("build-{}", std::process::id()));
@@ -131,7 +132,7 @@ fn go_and_assemblyscript_plugins_change_a_kustomization_build() {
     std::fs::write(dir.join("plugins/set-labels.wasm"), asm).unwrap();
     let decl = |kind: &str, path: &str, bytes: &[u8], body: &str| {
         format!(
-            "apiVersion: strata.dev/v1alpha1\nkind: {kind}\nmetadata:\n  name: f\n  annotations:\n    config.kubernetes.io/function: |\n      wasm:\n        path: {path}\n        sha256: {}\n        limits: {{timeoutMs: 600000}}\n{body}",
+            "apiVersion: strata.dev/v1alpha1\nkind: {kind}\nmetadata:\n  name: f\n  annotations:\n    config.kubernetes.io/function: |\n      wasm:\n        path: {path}\n        sha256: {}\n{body}",
             strata::plugin::verify::sha256_hex(bytes)
         )
     };

@@ -795,6 +795,31 @@ fn host_calls_are_metered_per_byte() {
         a.fuel_used
     );
     assert_eq!(a.fuel_used, b.fuel_used);
+    // Writing and reading are charged per byte too: one fd_write of 1 MiB to stdout,
+    // one fd_read of 1 MiB of stdin.
+    let io = |name: &str, fd: i32| {
+        let wat = format!(
+            "(module (import \"wasi_snapshot_preview1\" \"{name}\" (func $io (param i32 i32 i32 i32) (result i32))) (memory (export \"memory\") 17) (func (export \"_start\") (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 1048576)) (drop (call $io (i32.const {fd}) (i32.const 0) (i32.const 1) (i32.const 8)))))"
+        );
+        let m = Module::new(
+            ModuleSource::Path(format!("{name}.wasm")),
+            Arc::from(wat::parse_str(&wat).unwrap()),
+            None,
+        )
+        .unwrap();
+        WasmPlugin::new(m, Node::map(), small(), PathBuf::from("k.yaml"))
+            .run_raw(vec![b'x'; 1 << 20])
+            .unwrap()
+            .fuel_used
+    };
+    let per_byte = strata::plugin::sandbox::FUEL_PER_BYTE;
+    for (name, fd) in [("fd_write", 1), ("fd_read", 0)] {
+        let used = io(name, fd);
+        assert!(
+            used >= (1 << 20) * per_byte && used < (1 << 20) * per_byte + 1000,
+            "{name}: {used}"
+        );
+    }
     // A long host call looks at the deadline: 64 MiB of random bytes under a 10 ms
     // deadline (and fuel to spare) stops with a timeout.
     let bytes = wat::parse_str(
