@@ -1,11 +1,13 @@
 //! go-yaml's reading of NEL, LS and PS (U+0085, U+2028, U+2029) written as they are.
 //!
-//! They are line breaks in YAML 1.1, which go-yaml's scanner follows: a quoted scalar
-//! folds around one as around any line break (the blanks on either side go), keeping LS
-//! and PS themselves and turning NEL into a line feed. yaml-rust2 reads YAML 1.2, where
-//! they are text. The complete parser therefore reads each quoted scalar holding one
-//! again here, and refuses one anywhere else (a plain or block scalar, a comment), where
-//! go-yaml's reading would change the structure around it.
+//! They are line breaks in YAML 1.1, which go-yaml's scanner follows; yaml-rust2 reads
+//! YAML 1.2, where they are text. So the complete parser gives yaml-rust2 the text with
+//! each of them a line feed ([`GoLines`]): its lines, and so the structure read, are
+//! go-yaml's. Values are go-yaml's too where they differ: a quoted scalar is read again
+//! here ([`quoted`]: it folds around LS and PS but keeps them), a literal block keeps the
+//! LS or PS its line ended in; a plain or folded scalar spanning lines at one is refused
+//! (go-yaml folds it into the value, yaml-rust2 into a space). NEL reads as a line feed
+//! in every value, as go-yaml reads it.
 
 /// Whether `c` is a line break to go-yaml but text to yaml-rust2.
 pub(super) fn is_raw_break(c: char) -> bool {
@@ -32,8 +34,8 @@ fn is_blank(c: char) -> bool {
 pub(super) fn outside_quotes_message(c: char) -> String {
     format!(
         "U+{:04X} is a line break to go-yaml (YAML 1.1), which Strata reads as go-yaml does \
-         only inside a quoted scalar or a literal block scalar that it does not end; write \
-         it as an escape in a double-quoted scalar (\\N, \\L or \\P)",
+         everywhere but inside a plain or folded scalar that spans lines; write it as an \
+         escape in a double-quoted scalar (\\N, \\L or \\P)",
         c as u32
     )
 }
@@ -146,144 +148,6 @@ pub(super) fn quoted(text: &str, open: usize) -> Result<(String, usize), String>
     }
 }
 
-/// go-yaml's value of a literal block scalar, and the byte range of the text it reads
-/// from its header on. yaml-rust2 gives the scalar's mark where its leading empty lines
-/// end: at byte `at`, column `indent` of the first content line (or where the scalar
-/// ended, when it has none); `read` is yaml-rust2's value. `Err` where go-yaml would read
-/// the text around it otherwise: a YAML 1.1 break where the content starts (it would
-/// change the detected indentation) or one after which the scalar would end.
-pub(super) fn literal(
-    text: &str,
-    at: usize,
-    indent: usize,
-    read: &str,
-) -> Result<(String, (usize, usize)), String> {
-    let first = read
-        .chars()
-        .find(|&c| is_raw_break(c))
-        .unwrap_or('\u{2028}');
-    let refuse = || Err(outside_quotes_message(first));
-    let empty_lines = read.len() - read.trim_start_matches('\n').len();
-    if read.len() == empty_lines {
-        // No content line, so no YAML 1.1 break inside (yaml-rust2 takes one for
-        // content): its reading stands.
-        return Ok((read.to_string(), (at, at)));
-    }
-    let line_start = at
-        .checked_sub(indent)
-        .filter(|&s| s == 0 || text[..s].ends_with('\n'));
-    let Some(line_start) = line_start.filter(|_| indent > 0 && !text.contains('\r')) else {
-        return refuse();
-    };
-    if text[at..].starts_with(is_raw_break) {
-        return refuse();
-    }
-    let Some((header, chomp)) = header_above(text, line_start) else {
-        return refuse();
-    };
-    let body = &text[line_start..];
-    let mut it = body.char_indices().peekable();
-    let mut value = String::new();
-    let mut trailing = "\n".repeat(empty_lines);
-    let mut leading_break: Option<char> = None;
-    let mut column = 0;
-    loop {
-        // Indentation and empty lines.
-        loop {
-            while column < indent && it.peek().is_some_and(|&(_, c)| c == ' ') {
-                it.next();
-                column += 1;
-            }
-            if column < indent && it.peek().is_some_and(|&(_, c)| c == '\t') {
-                return Err("found a tab character where an indentation space is expected".into());
-            }
-            match it.peek() {
-                Some(&(_, c)) if is_break(c) => {
-                    it.next();
-                    trailing.push(read_break(c));
-                    column = 0;
-                }
-                _ => break,
-            }
-        }
-        let Some(&(i, _)) = it.peek() else { break };
-        if column < indent {
-            // The scalar ends here: at a line of the text's own, as yaml-rust2 ends it,
-            // or go-yaml would read what follows a YAML 1.1 break as structure.
-            let start = i - column;
-            if start != 0 && !body[..start].ends_with('\n') {
-                return refuse();
-            }
-            break;
-        }
-        value.extend(leading_break.take());
-        value.push_str(&trailing);
-        trailing.clear();
-        while let Some(&(_, c)) = it.peek() {
-            if is_break(c) {
-                break;
-            }
-            value.push(c);
-            it.next();
-        }
-        match it.next() {
-            Some((_, c)) => {
-                leading_break = Some(read_break(c));
-                column = 0;
-            }
-            None => break,
-        }
-    }
-    let end = line_start + it.peek().map_or(body.len(), |&(i, _)| i - column);
-    match chomp {
-        Some('-') => {}
-        Some(_) => {
-            value.extend(leading_break);
-            value.push_str(&trailing);
-        }
-        None => value.extend(leading_break),
-    }
-    Ok((value, (header, end)))
-}
-
-/// The byte offset of the `|` heading the block scalar whose content starts on the line
-/// at `line_start`, and its chomping indicator; None where no header line is found, or
-/// its line holds a YAML 1.1 break (in a comment, which go-yaml would end there).
-fn header_above(text: &str, line_start: usize) -> Option<(usize, Option<char>)> {
-    // Up over the leading empty lines (blanks alone) to the header's line.
-    let mut end = line_start.checked_sub(1)?;
-    loop {
-        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
-        let line = &text[start..end];
-        if line.trim_matches(' ').is_empty() {
-            end = start.checked_sub(1)?;
-            continue;
-        }
-        if has_raw_breaks(line) {
-            return None;
-        }
-        // The `|` after a blank (or at the line's start) that only indicators, blanks
-        // and a comment follow.
-        return line.char_indices().find_map(|(i, c)| {
-            let before = line[..i].chars().next_back();
-            if c != '|' || before.is_some_and(|b| !is_blank(b)) {
-                return None;
-            }
-            let rest = &line[i + 1..];
-            let indicators = rest.len()
-                - rest
-                    .trim_start_matches(|c: char| matches!(c, '+' | '-' | '1'..='9'))
-                    .len();
-            let after = rest[indicators..].trim_start_matches(is_blank);
-            if !(after.is_empty() || (after.starts_with('#') && indicators < rest.len())) {
-                return None;
-            }
-            let chomp = rest[..indicators].chars().find(|c| matches!(c, '+' | '-'));
-            Some((start + i, chomp))
-        });
-    }
-}
-
 /// What go-yaml reads a line break as: LS and PS themselves, the others a line feed.
 fn read_break(c: char) -> char {
     if matches!(c, '\u{2028}' | '\u{2029}') {
@@ -344,144 +208,87 @@ fn escape(e: char, it: &mut impl Iterator<Item = (usize, char)>) -> Result<char,
     char::from_u32(code).ok_or_else(|| "found invalid Unicode character escape code".into())
 }
 
-/// YAML 1.1 line breaks that the complete parser moved right on their line (see
-/// [`breaks_left_of_their_block`]), in text order: where each is in the rewritten text,
-/// the spaces that led it in the file, and those that lead it now.
-#[derive(Default)]
-pub(super) struct MovedBreaks(Vec<MovedBreak>);
-
-#[derive(Clone, Copy)]
-struct MovedBreak {
-    at: usize,
-    original: usize,
-    spaces: usize,
+/// A text as yaml-rust2 is given it: each YAML 1.1 break (and each lone CR, which both
+/// readers take for a line feed) a line feed, so that its lines are go-yaml's. What each
+/// line ended in, and where it starts in the text, are kept for reading values again.
+pub(super) struct GoLines {
+    /// The text with those breaks as line feeds.
+    pub(super) text: String,
+    /// The lines (0-based) that ended in another break than a line feed, in order, with
+    /// that break.
+    ends: Vec<(usize, char)>,
+    /// Where each line starts in the original text.
+    starts: Vec<usize>,
 }
 
-impl MovedBreaks {
-    /// The text with the spaces leading each break at `changes` (byte offset of the
-    /// break, in text order; the spaces wanted before it) set to that many, the moves
-    /// recorded. The first move of a break remembers the spaces it had.
-    pub(super) fn respace(&mut self, text: &str, changes: &[(usize, usize)]) -> String {
-        let mut out = String::with_capacity(text.len() + changes.len() * 8);
-        let mut copied = 0;
-        // Each change as (old offset, new offset, spaces before, spaces after).
-        let mut moves = Vec::with_capacity(changes.len());
-        for &(at, want) in changes {
-            let lead = text[..at].len() - text[..at].trim_end_matches(' ').len();
-            out.push_str(&text[copied..at - lead]);
-            out.extend(std::iter::repeat_n(' ', want));
-            moves.push((at, out.len(), lead, want));
-            copied = at;
+impl GoLines {
+    /// The lines of `text`; None where it holds no break but line feeds.
+    pub(super) fn new(text: &str) -> Option<GoLines> {
+        if !has_raw_breaks(text) && !text.contains('\r') {
+            return None;
         }
-        out.push_str(&text[copied..]);
-        // Breaks moved before keep their first spaces; all shift by the change before.
-        let mut old = std::mem::take(&mut self.0).into_iter().peekable();
-        let mut delta: isize = 0;
-        for (at, new_at, lead, want) in moves {
-            while let Some(b) = old.next_if(|b| b.at < at) {
-                self.0.push(MovedBreak {
-                    at: b.at.saturating_add_signed(delta),
-                    ..b
-                });
+        let mut lines = GoLines {
+            text: String::with_capacity(text.len()),
+            ends: Vec::new(),
+            starts: vec![0],
+        };
+        for (i, c) in text.char_indices() {
+            if is_break(c) {
+                if c != '\n' {
+                    lines.ends.push((lines.starts.len() - 1, c));
+                }
+                lines.text.push('\n');
+                lines.starts.push(i + c.len_utf8());
+            } else {
+                lines.text.push(c);
             }
-            let original = match old.next_if(|b| b.at == at) {
-                Some(b) => b.original,
-                None => lead,
-            };
-            self.0.push(MovedBreak {
-                at: new_at,
-                original,
-                spaces: want,
-            });
-            delta = new_at as isize - at as isize;
         }
-        for b in old {
-            self.0.push(MovedBreak {
-                at: b.at.saturating_add_signed(delta),
-                ..b
-            });
-        }
-        out
+        Some(lines)
     }
 
-    /// The breaks moved inside `span` whose spaces differ from what reads as the file
-    /// did in a block indented `indent`: the indentation, or the break's own spaces if
-    /// it had more (past the indentation go-yaml reads them as text), with that width.
-    pub(super) fn misplaced(&self, span: (usize, usize), indent: usize) -> Vec<(usize, usize)> {
-        let from = self.0.partition_point(|b| b.at < span.0);
-        let to = self.0.partition_point(|b| b.at < span.1);
-        self.0
-            .get(from..to)
-            .unwrap_or_default()
+    /// `fixed`, a rewrite of [`GoLines::text`] inside its lines, with each line ended as
+    /// it was; None where the rewrite changed the number of lines.
+    pub(super) fn restore(&self, fixed: &str) -> Option<String> {
+        let mut out = String::with_capacity(fixed.len() + 2 * self.ends.len());
+        let mut ends = self.ends.iter().peekable();
+        for (n, line) in fixed.split_inclusive('\n').enumerate() {
+            match (ends.peek(), line.strip_suffix('\n')) {
+                (Some(&&(at, c)), Some(body)) if at == n => {
+                    out.push_str(body);
+                    out.push(c);
+                    ends.next();
+                }
+                _ => out.push_str(line),
+            }
+        }
+        let breaks = fixed.bytes().filter(|&b| b == b'\n').count();
+        (ends.next().is_none() && breaks + 1 == self.starts.len()).then_some(out)
+    }
+
+    /// The byte offset in the original text of byte `in_line` of line `line` (0-based).
+    pub(super) fn original_offset(&self, line: usize, in_line: usize) -> Option<usize> {
+        self.starts.get(line).map(|s| s + in_line)
+    }
+
+    /// What line `line` (0-based) ended in, if it was a break go-yaml keeps in a block
+    /// scalar's value (LS or PS; NEL and CR read as a line feed).
+    pub(super) fn kept_end(&self, line: usize) -> Option<char> {
+        let i = self.ends.partition_point(|&(l, _)| l < line);
+        self.ends
+            .get(i)
+            .filter(|&&(l, c)| l == line && matches!(c, '\u{2028}' | '\u{2029}'))
+            .map(|&(_, c)| c)
+    }
+
+    /// The first line among `lines` (0-based) that ended in LS or PS, with that break.
+    pub(super) fn kept_end_in(&self, lines: std::ops::Range<usize>) -> Option<(usize, char)> {
+        let i = self.ends.partition_point(|&(l, _)| l < lines.start);
+        self.ends[i..]
             .iter()
-            .filter(|b| b.spaces != b.original.max(indent))
-            .map(|b| (b.at, b.original.max(indent)))
-            .collect()
+            .take_while(|&&(l, _)| l < lines.end)
+            .find(|&&(_, c)| matches!(c, '\u{2028}' | '\u{2029}'))
+            .copied()
     }
-}
-
-/// For the lines that start (after spaces) with a YAML 1.1 line break left of the block
-/// scalar holding them (the nearest at or above line `line`, 1-based, and the others
-/// above it in its block): where each break is and the spaces to put before it, the
-/// least indentation of the block's lines between its header and the break. go-yaml ends
-/// the line at the break, so it is an empty line of the block, which reads the same up to
-/// the block's indentation whatever leads it; yaml-rust2, to whom the break is text,
-/// ended the block there. Where yaml-rust2 then finds another indentation, the Builder
-/// asks for that one ([`MovedBreaks::misplaced`]).
-pub(super) fn breaks_left_of_their_block(text: &str, line: usize) -> Option<Vec<(usize, usize)>> {
-    let lines: Vec<(usize, &str)> = text
-        .split_inclusive('\n')
-        .scan(0, |at, l| {
-            let start = *at;
-            *at += l.len();
-            Some((start, l.trim_end_matches(['\n', '\r'])))
-        })
-        .take(line)
-        .collect();
-    let spaces = |l: &str| l.len() - l.trim_start_matches(' ').len();
-    let opens_with_break = |l: &str| l.trim_start_matches(' ').starts_with(is_raw_break);
-    let blank = |l: &str| l.trim_matches([' ', '\t']).is_empty();
-    // The error comes at or after the line yaml-rust2 could not place.
-    let nearest = lines.iter().rposition(|&(_, l)| opens_with_break(l))?;
-    let mut moved = vec![nearest];
-    let mut least: Option<usize> = None;
-    for (k, &(_, above)) in lines[..nearest].iter().enumerate().rev() {
-        if opens_with_break(above) {
-            moved.push(k);
-            continue;
-        }
-        if blank(above) {
-            continue;
-        }
-        let indent = spaces(above);
-        if let Some(m) = least.filter(|&m| indent < m && is_block_header(above)) {
-            let changes: Vec<(usize, usize)> = moved
-                .iter()
-                .rev()
-                .map(|&k| lines[k])
-                .filter(|&(_, l)| spaces(l) < m)
-                .map(|(start, l)| (start + spaces(l), m))
-                .collect();
-            return (!changes.is_empty()).then_some(changes);
-        }
-        least = Some(least.map_or(indent, |m| m.min(indent)));
-    }
-    None
-}
-
-/// Whether a line ends with a block scalar header (`|` or `>`, its indicators, then
-/// nothing or a comment), after a blank or at the line's start.
-fn is_block_header(line: &str) -> bool {
-    let code = match line.find(" #") {
-        Some(i) => &line[..i],
-        None => line,
-    };
-    let code = code.trim_end_matches([' ', '\t']);
-    let head = code.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
-    let Some(before) = head.strip_suffix(['|', '>']) else {
-        return false;
-    };
-    code.len() - head.len() <= 2 && (before.is_empty() || before.ends_with([' ', '\t']))
 }
 
 #[cfg(test)]
@@ -489,28 +296,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn moved_breaks_keep_their_first_spaces_and_follow_the_text() {
-        let text = "a: |\n    x\n  y\n\u{2029}p\n \u{2029}q\n";
-        let changes = breaks_left_of_their_block(text, 6).unwrap();
-        // Both break lines, to the least indentation below the header.
-        let at = |t: &str, from: usize| from + t[from..].find('\u{2029}').unwrap();
-        let first = at(text, 0);
-        let second = at(text, first + 3);
-        assert_eq!(changes, vec![(first, 2), (second, 2)]);
-        let mut moved = MovedBreaks::default();
-        let once = moved.respace(text, &changes);
-        assert_eq!(once, "a: |\n    x\n  y\n  \u{2029}p\n  \u{2029}q\n");
-        let (f, s2) = (at(&once, 0), at(&once, at(&once, 0) + 3));
-        assert!(moved.misplaced((0, once.len()), 2).is_empty());
-        // yaml-rust2 finding indentation 4 asks for 4, and the second break's own single
-        // space is what it had before the first move.
-        assert_eq!(moved.misplaced((0, once.len()), 4), vec![(f, 4), (s2, 4)]);
-        let twice = moved.respace(&once, &[(s2, 4)]);
-        assert_eq!(twice, "a: |\n    x\n  y\n  \u{2029}p\n    \u{2029}q\n");
-        assert_eq!(moved.misplaced((0, twice.len()), 4), vec![(f, 4)]);
-        assert_eq!(moved.misplaced((f + 3, twice.len()), 4), vec![]);
-        // No header above: nothing to move.
-        assert_eq!(breaks_left_of_their_block("a:\n  b\n\u{2029}c\n", 3), None);
+    fn go_lines_end_where_go_yaml_ends_them_and_come_back() {
+        assert!(GoLines::new("a: b\nc: d\n").is_none());
+        let text = "a: |\n  x\u{2028}  y\u{85}z\r\u{2029}\n";
+        let lines = GoLines::new(text).unwrap();
+        assert_eq!(lines.text, "a: |\n  x\n  y\nz\n\n\n");
+        assert_eq!(lines.kept_end(1), Some('\u{2028}'));
+        assert_eq!(lines.kept_end(2), None, "NEL reads as a line feed");
+        assert_eq!(lines.kept_end(3), None, "so does a lone CR");
+        assert_eq!(lines.kept_end(4), Some('\u{2029}'));
+        assert_eq!(lines.kept_end_in(2..4), None);
+        assert_eq!(lines.kept_end_in(2..5), Some((4, '\u{2029}')));
+        // Byte 2 of line 2 ("  y") is the y after the LS.
+        assert_eq!(lines.original_offset(2, 2), Some(text.find('y').unwrap()));
+        // A rewrite inside lines comes back with each line's own end; one that changes
+        // the number of lines does not.
+        let fixed = lines.text.replace("  y", "    y");
+        assert_eq!(
+            lines.restore(&fixed).as_deref(),
+            Some("a: |\n  x\u{2028}    y\u{85}z\r\u{2029}\n")
+        );
+        assert_eq!(lines.restore("a: |\n"), None);
     }
 
     fn value(text: &str) -> Result<String, String> {
@@ -550,57 +356,6 @@ mod tests {
             assert_eq!(value(text).as_deref(), Ok(want), "{text:?}");
         }
         assert_eq!(quoted("'a' b", 0).map(|(_, e)| e), Ok(3));
-    }
-
-    #[test]
-    fn a_literal_block_reads_ls_and_ps_as_line_breaks() {
-        // `text` is "k: |..." and yaml-rust2's mark is at the content's first character.
-        let lit = |text: &str, indent: usize, read: &str| {
-            let body = text.find('\n').unwrap() + 1;
-            let first = body + text[body..].find(|c: char| c != '\n').unwrap() + indent;
-            literal(text, first, indent, read)
-        };
-        let value = |text: &str, indent: usize, read: &str| lit(text, indent, read).map(|(v, _)| v);
-        // As go-yaml reads what it prints for x<LS>y<LF> (checked with the oracle).
-        let text = "k: |\n    x\u{2028}    y\n";
-        assert_eq!(
-            value(text, 4, "x\u{2028}    y\n"),
-            Ok("x\u{2028}y\n".into())
-        );
-        let text = "k: |-\n  x\u{2029}  y\n";
-        assert_eq!(value(text, 2, "x\u{2029}  y"), Ok("x\u{2029}y".into()));
-        // Chomping takes the last break, whatever it is; NEL is a line feed.
-        assert_eq!(
-            value("k: |\n  x\u{2028}\n", 2, "x\u{2028}\n"),
-            Ok("x\u{2028}".into())
-        );
-        let text = "k: |+ # c\n  x\u{2028}\n\n";
-        assert_eq!(value(text, 2, "x\u{2028}\n\n"), Ok("x\u{2028}\n\n".into()));
-        assert_eq!(
-            value("k: |-\n  x\u{85}  y\n", 2, "x\u{85}  y"),
-            Ok("x\ny".into())
-        );
-        // Leading empty lines stay; more indentation after a break is content.
-        let text = "k: |-\n\n  x\u{2028}    y\n";
-        assert_eq!(
-            value(text, 2, "\nx\u{2028}    y"),
-            Ok("\nx\u{2028}  y".into())
-        );
-        // The span runs from the header to the first line left of the content.
-        let text = "k: |\n  a\u{2028}  b\nj: v\n";
-        assert_eq!(
-            lit(text, 2, "a\u{2028}  b\n"),
-            Ok(("a\u{2028}b\n".into(), (3, 15)))
-        );
-        let text = "'k |': |\n  a\n";
-        assert_eq!(lit(text, 2, "a\n").map(|(_, s)| s.0), Ok(7));
-        // Where go-yaml would end the scalar after the break, or detect another
-        // indentation, or end a comment, Strata refuses.
-        assert!(value("k: |\n  x\u{2028}y\n", 2, "x\u{2028}y\n").is_err());
-        assert!(value("k: |\n  \u{2028}\n  y\n", 2, "\u{2028}\ny\n").is_err());
-        assert!(value("k: | # \u{2028}\n  x\n", 2, "x\n").is_err());
-        // One without content reads as yaml-rust2 read it.
-        assert_eq!(literal("k: |+\n\n", 7, 0, "\n"), Ok(("\n".into(), (7, 7))));
     }
 
     #[test]

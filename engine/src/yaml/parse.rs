@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use yaml_rust2::parser::{Event, Parser, Tag as YTag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::breaks::MovedBreaks;
+use super::breaks::GoLines;
 use super::node::{Map, Node, Scalar, Style, Tag};
 use super::resolve::resolve_plain;
 
@@ -355,46 +355,31 @@ fn complete_document(
     reading: &mut Reading<'_>,
     line_offset: usize,
 ) -> Result<Vec<Node>, ParseError> {
-    // The rewrites find yaml-rust2's lines by line feeds; a lone CR (a line break to it
-    // and to go-yaml) would put them on another line, so such a text is read as it is.
-    let mut rereads = if text.contains('\r') {
-        0
-    } else {
-        text.len().saturating_mul(8).saturating_add(1 << 20)
-    };
+    let mut rereads = text.len().saturating_mul(8).saturating_add(1 << 20);
     let mut text = Cow::Borrowed(text);
     let mut last = None;
-    let mut moved = MovedBreaks::default();
-    let mut reindent = Vec::new();
     loop {
-        reindent.clear();
-        match complete_once(&text, reading, line_offset, &moved, &mut reindent) {
-            Err(e) => {
+        // yaml-rust2 reads the text with go-yaml's lines (see yaml::breaks).
+        let lines = GoLines::new(&text);
+        let read = lines.as_ref().map_or(&*text, |l| l.text.as_str());
+        match complete_once(read, &text, lines.as_ref(), reading, line_offset) {
+            Err(e) if last != Some((e.line, e.col)) => {
+                let Some(fix) = REREAD_FIXES
+                    .iter()
+                    .find(|(msg, _)| e.msg == *msg)
+                    .map(|(_, fix)| fix)
+                else {
+                    return Err(e);
+                };
                 rereads = match rereads.checked_sub(text.len()) {
                     Some(r) => r,
                     None => return Err(e),
                 };
-                let fix = REREAD_FIXES
-                    .iter()
-                    .find(|(msg, _)| e.msg == *msg)
-                    .map(|(_, fix)| fix);
-                // A message's rewrite that left the error where it was did not help. The
-                // break rewrites always change the text, and the budget bounds them.
-                // A YAML 1.1 break that ended a block to yaml-rust2 comes first: past it,
-                // yaml-rust2 reads the block's text as structure, where another rewrite
-                // would change the block's value (found by fuzz/print_parse_roundtrip).
-                let breaks = if !reindent.is_empty() {
-                    Some(std::mem::take(&mut reindent))
-                } else if super::breaks::has_raw_breaks(&text) {
-                    super::breaks::breaks_left_of_their_block(&text, e.line)
-                } else {
-                    None
-                };
-                let fixed = match (breaks, fix) {
-                    (Some(changes), _) => Some(moved.respace(&text, &changes)),
-                    (None, Some(_)) if last == Some((e.line, e.col)) => None,
-                    (None, Some(fix)) => fix(&text, e.line, e.col),
-                    (None, None) => None,
+                let fixed = fix(read, e.line, e.col);
+                let fixed = match (&lines, fixed) {
+                    (Some(l), Some(f)) => l.restore(&f),
+                    (None, f) => f,
+                    (_, None) => None,
                 };
                 let Some(fixed) = fixed else {
                     return Err(e);
@@ -639,35 +624,34 @@ fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
 
 fn complete_once(
     text: &str,
+    original: &str,
+    lines: Option<&GoLines>,
     reading: &mut Reading<'_>,
     line_offset: usize,
-    moved: &MovedBreaks,
-    reindent: &mut Vec<(usize, usize)>,
 ) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         text,
-        moved,
-        reindent,
+        original,
+        lines,
+        folded_from: None,
         line_offset,
         line_starts: Vec::new(),
         anchors: HashMap::new(),
         file_left: reading.file_left,
         last_key_wins: reading.last_key_wins,
-        raw_breaks: super::breaks::has_raw_breaks(text),
-        quoted_spans: Vec::new(),
         depth: 0,
         deepest: 0,
     };
     let mut docs = Vec::new();
     loop {
-        let (ev, mark) = next(&mut parser)?;
+        let (ev, mark) = b.next(&mut parser)?;
         match ev {
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
             Event::StreamEnd => break,
             Event::DocumentStart => {
                 b.anchors.clear();
-                let (ev, mark) = next(&mut parser)?;
+                let (ev, mark) = b.next(&mut parser)?;
                 if matches!(ev, Event::DocumentEnd) {
                     docs.push(Node::null());
                     continue;
@@ -678,9 +662,6 @@ fn complete_once(
                 return Err(err(mark, format!("unexpected event {other:?}")));
             }
         }
-    }
-    if b.raw_breaks {
-        b.check_raw_breaks()?;
     }
     // The build's share is taken once the file's part is read, so a text parsed again
     // (see `complete`) is not charged twice.
@@ -727,14 +708,17 @@ fn err(mark: Marker, msg: String) -> ParseError {
     }
 }
 
-struct Builder<'t, 'r> {
+struct Builder<'t> {
     /// The text parsed, for the few places where yaml-rust2's events lose what go-yaml
     /// reads (see [`Builder::block_header_keeps`]).
     text: &'t str,
-    /// Where `text` was rewritten for YAML 1.1 breaks yaml-rust2 ended a block at, and
-    /// where the rewrite did not meet the block's indentation (to rewrite it again).
-    moved: &'t MovedBreaks,
-    reindent: &'r mut Vec<(usize, usize)>,
+    /// The text as written, and its lines where they end in other breaks than line
+    /// feeds (then `text` is [`GoLines::text`]), for values read again.
+    original: &'t str,
+    lines: Option<&'t GoLines>,
+    /// The line (0-based) where a plain or folded scalar that spans lines began, until
+    /// the next event shows where it ended.
+    folded_from: Option<usize>,
     /// Lines of the file before `text` (for line numbers inside messages).
     line_offset: usize,
     /// Byte offsets of the text's lines, computed the first time they are needed.
@@ -745,17 +729,13 @@ struct Builder<'t, 'r> {
     file_left: usize,
     /// See [`Reading::last_key_wins`].
     last_key_wins: bool,
-    /// Whether the text holds a YAML 1.1 line break (see [`super::breaks`]); then each
-    /// quoted scalar is read again and `quoted_spans` holds their byte ranges.
-    raw_breaks: bool,
-    quoted_spans: Vec<(usize, usize)>,
     /// How many collections enclose the node being built.
     depth: usize,
     /// The deepest level reached inside the collections being built.
     deepest: usize,
 }
 
-impl Builder<'_, '_> {
+impl Builder<'_> {
     /// Whether the block scalar whose indicator (`|` or `>`) is at `mark` keeps its
     /// trailing line breaks (`+`). yaml-rust2 gives one line break for a block scalar of
     /// blank lines alone under an indentation indicator (`|2`), where go-yaml (clip or
@@ -801,30 +781,41 @@ impl Builder<'_, '_> {
         }
     }
 
-    /// Refuses a YAML 1.1 line break outside every quoted scalar read, naming where.
-    fn check_raw_breaks(&self) -> Result<(), ParseError> {
-        let mut spans = self.quoted_spans.iter().peekable();
-        let (mut line, mut line_start) = (1, 0);
-        for (i, c) in self.text.char_indices() {
-            if c == '\n' {
-                line += 1;
-                line_start = i + 1;
-            }
-            if !super::breaks::is_raw_break(c) {
-                continue;
-            }
-            while spans.peek().is_some_and(|&&(_, end)| end <= i) {
-                spans.next();
-            }
-            if spans.peek().is_none_or(|&&(start, _)| start > i) {
+    /// The next event. A plain or folded scalar that spans lines ended before it: go-yaml
+    /// folds an LS or PS its lines end in into the value, which yaml-rust2 (reading a line
+    /// feed) folds into a space, so one there is refused.
+    fn next(&mut self, p: &mut Parser<std::str::Chars<'_>>) -> Result<(Event, Marker), ParseError> {
+        let (ev, mark) = next(p)?;
+        if let (Some(from), Some(lines)) = (self.folded_from.take(), self.lines) {
+            let to = mark.line().saturating_sub(1);
+            if let Some((line, c)) = lines.kept_end_in(from..to) {
+                self.index_lines();
+                let col = self.line_starts.get(line).map_or(0, |&s| {
+                    self.text[s..]
+                        .split('\n')
+                        .next()
+                        .unwrap_or("")
+                        .chars()
+                        .count()
+                });
                 return Err(ParseError {
-                    line,
-                    col: self.text[line_start..i].chars().count() + 1,
+                    line: line + 1,
+                    col: col + 1,
                     msg: super::breaks::outside_quotes_message(c),
                 });
             }
         }
-        Ok(())
+        Ok((ev, mark))
+    }
+
+    /// The byte offset in the text as written of the character at `mark`.
+    fn original_at(&mut self, mark: Marker) -> Result<usize, ParseError> {
+        let at = self.byte_at(mark)?;
+        let line = mark.line().saturating_sub(1);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        self.lines
+            .and_then(|l| l.original_offset(line, at - start))
+            .ok_or_else(|| err(mark, "a mark outside the text".into()))
     }
 
     /// Whether the line holding `mark` is the text's last line ending in a line break,
@@ -834,6 +825,62 @@ impl Builder<'_, '_> {
             .get(mark.line())
             .and_then(|&next| self.text.get(next..))
             .is_some_and(|rest| !rest.contains('\n'))
+    }
+
+    /// A scalar's value as go-yaml reads it where the text's lines end in other breaks
+    /// than line feeds, from yaml-rust2's `value` (see yaml::breaks).
+    fn as_go_yaml_reads(
+        &mut self,
+        lines: &GoLines,
+        value: String,
+        style: TScalarStyle,
+        mark: Marker,
+    ) -> Result<String, ParseError> {
+        let line = mark.line().saturating_sub(1);
+        match style {
+            TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+                let at = self.original_at(mark)?;
+                let (v, _) = super::breaks::quoted(self.original, at).map_err(|m| err(mark, m))?;
+                Ok(v)
+            }
+            // The value's line feeds are its lines' ends in order, from the first line
+            // after the header (yaml-rust2's mark is at the first content line, after
+            // the leading empty lines, one line feed each).
+            TScalarStyle::Literal => {
+                let empty = value.len() - value.trim_start_matches('\n').len();
+                let Some(first) = line.checked_sub(empty) else {
+                    return Ok(value);
+                };
+                let mut out = String::with_capacity(value.len());
+                let mut at = first;
+                for c in value.chars() {
+                    if c == '\n' {
+                        out.push(lines.kept_end(at).unwrap_or('\n'));
+                        at += 1;
+                    } else {
+                        out.push(c);
+                    }
+                }
+                Ok(out)
+            }
+            TScalarStyle::Folded => {
+                let empty = value.len() - value.trim_start_matches('\n').len();
+                self.folded_from = Some(line.saturating_sub(empty));
+                Ok(value)
+            }
+            _ => {
+                // A plain scalar on one line is its text there; one spanning lines is
+                // checked when the next event shows where it ended.
+                let at = self.byte_at(mark)?;
+                let end = self.text[at..]
+                    .find('\n')
+                    .map_or(self.text.len(), |e| at + e);
+                if !self.text[at..end].starts_with(value.as_str()) {
+                    self.folded_from = Some(line);
+                }
+                Ok(value)
+            }
+        }
     }
 
     fn node(
@@ -859,39 +906,8 @@ impl Builder<'_, '_> {
                         _ => {}
                     }
                 }
-                if self.raw_breaks
-                    && matches!(
-                        style,
-                        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
-                    )
-                {
-                    let at = self.byte_at(mark)?;
-                    let (v, end) =
-                        super::breaks::quoted(self.text, at).map_err(|m| err(mark, m))?;
-                    value = v;
-                    self.quoted_spans.push((at, end));
-                } else if self.raw_breaks
-                    && style == TScalarStyle::Literal
-                    && super::breaks::has_raw_breaks(&value)
-                {
-                    // yaml-rust2 keeps a YAML 1.1 break inside a block scalar as text, so
-                    // a value without one comes from a scalar without one.
-                    let at = self.byte_at(mark)?;
-                    let (v, span) = super::breaks::literal(self.text, at, mark.col(), &value)
-                        .map_err(|m| err(mark, m))?;
-                    // A break moved right by another width than the block's indentation
-                    // would read with spaces go-yaml does not see.
-                    // A break moved to another width than the block's indentation (or,
-                    // if it had more, its own) reads with spaces go-yaml does not see:
-                    // moved again to that width, or refused if that does not hold.
-                    let wrong = self.moved.misplaced(span, mark.col());
-                    if let Some(&(at, _)) = wrong.first() {
-                        let c = self.text[at..].chars().next().unwrap_or('\u{2028}');
-                        self.reindent.extend(wrong);
-                        return Err(err(mark, super::breaks::outside_quotes_message(c)));
-                    }
-                    value = v;
-                    self.quoted_spans.push(span);
+                if let Some(lines) = self.lines {
+                    value = self.as_go_yaml_reads(lines, value, style, mark)?;
                 }
                 let node =
                     Node::Scalar(scalar(value, style, tag.as_ref()).map_err(|m| err(mark, m))?);
@@ -917,7 +933,7 @@ impl Builder<'_, '_> {
                 let outer = self.enter(mark)?;
                 let mut items = Vec::new();
                 loop {
-                    let (ev, m) = next(p)?;
+                    let (ev, m) = self.next(p)?;
                     if matches!(ev, Event::SequenceEnd) {
                         break;
                     }
@@ -968,12 +984,12 @@ impl Builder<'_, '_> {
         let mut lines: HashMap<String, usize> = HashMap::new();
         let mut merges: Vec<Node> = Vec::new();
         loop {
-            let (ev, kmark) = next(p)?;
+            let (ev, kmark) = self.next(p)?;
             if matches!(ev, Event::MappingEnd) {
                 break;
             }
             let key_node = self.node(p, ev, kmark)?;
-            let (vev, vmark) = next(p)?;
+            let (vev, vmark) = self.next(p)?;
             let value = self.node(p, vev, vmark)?;
             let key = match key_node {
                 Node::Scalar(s) => s,
@@ -1627,8 +1643,16 @@ mod tests {
         };
         assert_eq!(v.value.matches("[-]").count(), text.matches("[-]").count());
         assert!(!v.value.contains("'-'"), "{v:?}");
-        // Outside a block scalar such a line is still refused.
-        assert!(parse_documents_complete("a: b\n\u{2029}c: d\n").is_err());
+        // Outside a block scalar such a line is an empty line, as to go-yaml; inside a
+        // plain scalar spanning lines it is refused.
+        let two = [("a", "b"), ("c", "d")].map(|(k, v)| (k.to_string(), Node::str(v)));
+        assert_eq!(
+            parse_documents_complete("a: b\n\u{2029}c: d\n").ok(),
+            Some(vec![Node::Map(two.into_iter().collect())])
+        );
+        assert!(parse_documents_complete("a: b\u{2029} c\nd: e\n").is_err());
+        assert!(parse_documents_complete("a: [b\u{2029} c]\n").is_err());
+        assert!(parse_documents_complete("a: >\n  b\u{2029}  c\nd: e\n").is_err());
     }
 
     #[test]
