@@ -347,9 +347,10 @@ const REREAD_FIXES: [(&str, RereadFix); 6] = [
 /// The complete parser on one document of normalized text. Where yaml-rust2 refuses
 /// what go-yaml reads, the text is rewritten as [`REREAD_FIXES`] says and parsed again;
 /// the re-reading is bounded by a multiple of the text's size, so it stays linear, and
-/// past it the refusal stands. `text` starts after `line_offset` lines of its file: the
-/// lines of errors are the text's (the caller adds the offset), those named inside
-/// messages the file's.
+/// past it the refusal stands. yaml-rust2 is given the text with go-yaml's lines
+/// ([`GoLines`]), and the rewrites work on those lines. `text` starts after
+/// `line_offset` lines of its file: the lines of errors are the text's (the caller adds
+/// the offset), those named inside messages the file's.
 fn complete_document(
     text: &str,
     reading: &mut Reading<'_>,
