@@ -240,9 +240,12 @@ fn check_printable(text: &str) -> Result<(), ParseError> {
 /// What both readers need first, as kustomize reads a stream: line breaks are `\n`
 /// (kyaml turns `\r\n` into `\n` before parsing), and a byte-order mark may open the
 /// stream and each document after a `---` line (kyaml decodes each document on its own,
-/// and go-yaml drops a leading mark); anywhere else it is text.
+/// and go-yaml drops a leading mark); anywhere else it is text. A last line of spaces
+/// without a line break goes too: it holds no break for go-yaml to read, where both
+/// readers took it for an empty line (a kept block scalar before it read one more).
 fn normalize(text: &str) -> Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = without_unterminated_spaces(text);
     if !text.contains('\r') && !text.contains('\u{feff}') {
         return Cow::Borrowed(text);
     }
@@ -258,6 +261,16 @@ fn normalize(text: &str) -> Cow<'_, str> {
         out.push_str(line);
     }
     Cow::Owned(out)
+}
+
+/// `text` without a last line of spaces alone that no line break ends.
+pub(super) fn without_unterminated_spaces(text: &str) -> &str {
+    let start = text.rfind('\n').map_or(0, |i| i + 1);
+    if start < text.len() && text[start..].bytes().all(|b| b == b' ') {
+        &text[..start]
+    } else {
+        text
+    }
 }
 
 /// Whether a line (with or without its break) is a `---` or `...` line carrying nothing else.
@@ -623,6 +636,54 @@ fn indent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
     None
 }
 
+/// go-yaml reads no line break after the last line of a text that ends without one,
+/// where yaml-rust2 gives a block scalar reaching that line its final break: this says
+/// which block scalars reach it.
+pub(super) struct UnterminatedEnd {
+    /// Per line (0-based), the least indentation of the non-blank lines from it to the
+    /// end; empty where the text ends in a line break or in a blank line.
+    least: Vec<usize>,
+}
+
+impl UnterminatedEnd {
+    /// The lines of `text` (line feeds its only breaks).
+    pub(super) fn new(text: &str) -> UnterminatedEnd {
+        let blank = |l: &str| l.trim_matches([' ', '\t']).is_empty();
+        let last = text.rsplit('\n').next().unwrap_or("");
+        if text.ends_with('\n') || blank(last) {
+            return UnterminatedEnd { least: Vec::new() };
+        }
+        let mut least: Vec<usize> = text
+            .split('\n')
+            .map(|l| {
+                if blank(l) {
+                    usize::MAX
+                } else {
+                    l.len() - l.trim_start_matches(' ').len()
+                }
+            })
+            .collect();
+        for i in (0..least.len().saturating_sub(1)).rev() {
+            least[i] = least[i].min(least[i + 1]);
+        }
+        UnterminatedEnd { least }
+    }
+
+    /// `value`, yaml-rust2's reading of the block scalar whose content starts at line
+    /// `line` (0-based), indented `indent`, without the final break go-yaml does not
+    /// read when the scalar runs to such an end.
+    pub(super) fn trim(&self, mut value: String, line: usize, indent: usize) -> String {
+        let reaches = self
+            .least
+            .get(line)
+            .is_some_and(|&m| m >= indent && indent > 0);
+        if reaches && value.ends_with('\n') && value.bytes().any(|b| b != b'\n') {
+            value.pop();
+        }
+        value
+    }
+}
+
 fn complete_once(
     text: &str,
     original: &str,
@@ -636,6 +697,7 @@ fn complete_once(
         original,
         lines,
         folded_from: None,
+        unterminated: UnterminatedEnd::new(text),
         line_offset,
         line_starts: Vec::new(),
         anchors: HashMap::new(),
@@ -720,6 +782,8 @@ struct Builder<'t> {
     /// The line (0-based) where a plain or folded scalar that spans lines began, until
     /// the next event shows where it ended.
     folded_from: Option<usize>,
+    /// Block scalars that run to the end of a text without a final line break.
+    unterminated: UnterminatedEnd,
     /// Lines of the file before `text` (for line numbers inside messages).
     line_offset: usize,
     /// Byte offsets of the text's lines, computed the first time they are needed.
@@ -1053,6 +1117,10 @@ impl Builder<'_> {
                         }
                         _ => {}
                     }
+                }
+                if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded) {
+                    let line = mark.line().saturating_sub(1);
+                    value = self.unterminated.trim(value, line, mark.col());
                 }
                 if let Some(lines) = self.lines {
                     value = self.as_go_yaml_reads(lines, value, style, mark)?;
@@ -1715,6 +1783,24 @@ mod tests {
         // errors (go-yaml: "did not find expected node content", "expected ','").
         assert!(parse_documents_complete("c: [- ]\n").is_err());
         assert!(parse_documents_complete("c: [n # c, d\n o -]\n").is_err());
+    }
+
+    #[test]
+    fn a_block_scalar_at_an_unterminated_end_has_no_final_break() {
+        // go-yaml reads no line break after a text's last line without one; the fast path
+        // reads it so, the complete parser (anchors send it there) must too.
+        for (text, want) in [
+            ("a: &x |\n  x\n  y", "x\ny"),
+            ("a: &x >+\n  x\n  y", "x y"),
+            ("a: &x |\n  x\n", "x\n"),
+            ("a: &x |\n  x\n  ", "x\n"),
+        ] {
+            let got = parse_documents_complete(text).unwrap_or_else(|e| panic!("{e:?}"));
+            let Some(Node::Map(m)) = got.first() else {
+                panic!("{got:?}")
+            };
+            assert_eq!(m.get("a"), Some(&Node::str(want)), "{text:?}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::parse::{AliasBudget, MAX_ALIAS_NODES_PER_FILE};
+use super::parse::{AliasBudget, MAX_ALIAS_NODES_PER_FILE, UnterminatedEnd};
 use super::resolve::{GoInt, parse_go_int, parse_timestamp, timestamp_json};
 
 /// The most values aliases may expand to before the patch is refused ("billion laughs"):
@@ -58,15 +58,23 @@ fn to_json_within(text: &str, limit: usize) -> Result<Value, String> {
 }
 
 fn first_document(text: &str, anchors: &mut Anchors) -> Result<Value, String> {
+    let text = super::parse::without_unterminated_spaces(text);
     let mut p = Parser::new_from_str(text);
+    let end = UnterminatedEnd::new(text);
     loop {
-        let (ev, _) = p.next_token().map_err(|e| e.to_string())?;
+        let (ev, mark) = p.next_token().map_err(|e| e.to_string())?;
         match ev {
             Event::StreamStart | Event::DocumentStart | Event::Nothing => {}
             Event::StreamEnd | Event::DocumentEnd => return Ok(Value::Null),
-            other => return node(&mut p, other, anchors),
+            other => return node(&mut p, other, mark, &mut Reader { anchors, end: &end }),
         }
     }
+}
+
+/// What reading a document needs besides the parser.
+struct Reader<'a> {
+    anchors: &'a mut Anchors,
+    end: &'a UnterminatedEnd,
 }
 
 fn size(v: &Value) -> usize {
@@ -80,14 +88,19 @@ fn size(v: &Value) -> usize {
 fn node(
     p: &mut Parser<std::str::Chars<'_>>,
     ev: Event,
-    anchors: &mut Anchors,
+    mark: yaml_rust2::scanner::Marker,
+    r: &mut Reader<'_>,
 ) -> Result<Value, String> {
     let (v, anchor) = match ev {
-        Event::Scalar(value, style, anchor, tag) => {
+        Event::Scalar(mut value, style, anchor, tag) => {
+            if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded) {
+                value = r.end.trim(value, mark.line().saturating_sub(1), mark.col());
+            }
             let explicit = tag.as_ref().map(|t| t.suffix.as_str());
             (scalar(&value, style, explicit), anchor)
         }
         Event::Alias(id) => {
+            let anchors = &mut *r.anchors;
             let (v, n) = anchors.values.get(&id).ok_or("unknown anchor")?;
             anchors.expanded += n;
             if anchors.expanded > anchors.limit {
@@ -98,24 +111,24 @@ fn node(
         Event::SequenceStart(anchor, _) => {
             let mut items = Vec::new();
             loop {
-                let (ev, _) = p.next_token().map_err(|e| e.to_string())?;
+                let (ev, m) = p.next_token().map_err(|e| e.to_string())?;
                 if matches!(ev, Event::SequenceEnd) {
                     break;
                 }
-                items.push(node(p, ev, anchors)?);
+                items.push(node(p, ev, m, r)?);
             }
             (Value::Array(items), anchor)
         }
         Event::MappingStart(anchor, _) => {
             let mut m = Map::new();
             loop {
-                let (ev, _) = p.next_token().map_err(|e| e.to_string())?;
+                let (ev, km) = p.next_token().map_err(|e| e.to_string())?;
                 if matches!(ev, Event::MappingEnd) {
                     break;
                 }
-                let k = node(p, ev, anchors)?;
-                let (vev, _) = p.next_token().map_err(|e| e.to_string())?;
-                let v = node(p, vev, anchors)?;
+                let k = node(p, ev, km, r)?;
+                let (vev, vm) = p.next_token().map_err(|e| e.to_string())?;
+                let v = node(p, vev, vm, r)?;
                 m.insert(key_string(k)?, v);
             }
             (Value::Object(m), anchor)
@@ -123,7 +136,7 @@ fn node(
         other => return Err(format!("unexpected YAML event {other:?}")),
     };
     if anchor > 0 {
-        anchors.values.insert(anchor, (v.clone(), size(&v)));
+        r.anchors.values.insert(anchor, (v.clone(), size(&v)));
     }
     Ok(v)
 }
@@ -259,6 +272,17 @@ mod tests {
         assert!(to_json("{[a]: 1}").is_err());
         let deep = format!("{}{}", "{".repeat(80), "}".repeat(80));
         assert!(to_json(&deep).is_err());
+    }
+
+    #[test]
+    fn a_block_scalar_at_an_unterminated_end_has_no_final_break() {
+        // kustomize trims an inline patch, so its last block scalar ends the text; go-yaml
+        // reads no line break after it (checked with the oracle: `r: e`, not `r: |` e).
+        let v = |text: &str| to_json(text).unwrap()[0]["value"].clone();
+        assert_eq!(v("- op: add\n  value: |\n    e\n    f"), "e\nf");
+        assert_eq!(v("- op: add\n  value: >+\n    e\n    f"), "e f");
+        assert_eq!(v("- op: add\n  value: |\n    e\n"), "e\n");
+        assert_eq!(v("- value: |\n    e\n  op: add"), "e\n");
     }
 
     #[test]
