@@ -648,7 +648,8 @@ pub(super) struct UnterminatedEnd {
 impl UnterminatedEnd {
     /// The lines of `text` (line feeds its only breaks).
     pub(super) fn new(text: &str) -> UnterminatedEnd {
-        let blank = |l: &str| l.trim_matches([' ', '\t']).is_empty();
+        // A tab after the indentation is content.
+        let blank = |l: &str| l.bytes().all(|b| b == b' ');
         let last = text.rsplit('\n').next().unwrap_or("");
         if text.ends_with('\n') || blank(last) {
             return UnterminatedEnd { least: Vec::new() };
@@ -1794,6 +1795,7 @@ mod tests {
             ("a: &x >+\n  x\n  y", "x y"),
             ("a: &x |\n  x\n", "x\n"),
             ("a: &x |\n  x\n  ", "x\n"),
+            ("a: &x >+\n  x\n\n  \t", "x\n\n\t"),
         ] {
             let got = parse_documents_complete(text).unwrap_or_else(|e| panic!("{e:?}"));
             let Some(Node::Map(m)) = got.first() else {
