@@ -734,7 +734,26 @@ fn strip_comment(v: &str) -> Option<&str> {
 
 /// Splits `key: rest` / `key:`; Ok(None) when the line is not a mapping entry; None
 /// (give up) for keys the fast path does not handle.
+/// go-yaml's longest simple key: its `:` at most this many characters after its start
+/// (further on, the key is no longer possible and the `:` is refused).
+const MAX_SIMPLE_KEY: usize = 1024;
+
+/// Whether a key starting `at` `text`'s start and ending with the `:` at byte `colon` is
+/// short enough for a simple key.
+fn simple_key_fits(text: &str, colon: usize) -> bool {
+    colon <= MAX_SIMPLE_KEY || text[..colon].chars().count() <= MAX_SIMPLE_KEY
+}
+
+/// [`split_key_any`], declining a key too long to be a simple key to go-yaml (found by
+/// fuzz/yaml_readers_agree).
 fn split_key(t: &str) -> Option<Option<(String, &str)>> {
+    match split_key_any(t)? {
+        Some((_, rest)) if !simple_key_fits(t, t.len() - rest.len() - 1) => None,
+        other => Some(other),
+    }
+}
+
+fn split_key_any(t: &str) -> Option<Option<(String, &str)>> {
     let b = t.as_bytes();
     match b.first() {
         None => return Some(None),
@@ -1182,6 +1201,26 @@ mod tests {
         assert_eq!(v("a: |\n  x\n  y").as_deref(), Some("x\ny"));
         assert_eq!(v("a: |\n  x\n").as_deref(), Some("x\n"));
         assert_eq!(v("a: |+\n  x").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn a_key_past_go_yamls_simple_key_length_is_refused() {
+        // A block key's `:` may stand at most 1024 characters after the key's start, to
+        // go-yaml's parser and to yaml-rust2 (which sets no bound inside flow).
+        for (key, ok) in [(1024, true), (1025, false)] {
+            for text in [
+                format!("{}: b\n", "k".repeat(key)),
+                format!("{}: b\n", "é".repeat(key)),
+            ] {
+                let fast = parse(&text).ok().flatten();
+                let complete = parse_documents_complete(&text);
+                assert_eq!(complete.is_ok(), ok, "{key}");
+                assert_eq!(fast.is_some(), ok, "{key}");
+                if ok {
+                    assert_eq!(fast, complete.ok());
+                }
+            }
+        }
     }
 
     #[test]
