@@ -533,8 +533,10 @@ fn increase(indent: isize, indentless: bool) -> isize {
     }
 }
 
+/// go-yaml's simple keys: short, on one line (any of its line breaks, NEL, LS and PS
+/// too, makes a key multi-line; found by fuzz/print_parse_roundtrip).
 fn is_simple_key(k: &str) -> bool {
-    k.len() <= MAX_SIMPLE_KEY && !k.contains('\n')
+    k.len() <= MAX_SIMPLE_KEY && !k.contains(is_break)
 }
 
 fn is_break(c: char) -> bool {
@@ -837,6 +839,20 @@ fn less_by<T: Copy + PartialEq + PartialOrd>(ar: &[T], br: &[T], ch: impl Fn(T) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_holding_any_line_break_is_no_simple_key() {
+        // A simple key holding LS, NEL or PS is a multi-line key to go-yaml, which refuses
+        // it: such keys are written as complex keys, and read back.
+        let n = crate::yaml::parse_one("m:\n  \"a\\Lb\": x\n  \"c\\Nd\": y\n  \"e\\Pf\\ng\": z\n")
+            .unwrap();
+        let out = emit(&n).unwrap();
+        assert_eq!(
+            out,
+            "m:\n  ? 'a\u{2028}    b'\n  : x\n  ? \"c\\Nd\"\n  : \"y\"\n  ? |-\n    e\u{2029}    f\n    g\n  : z\n"
+        );
+        assert_eq!(crate::yaml::parse_one(&out).ok(), Some(n));
+    }
     use crate::yaml::parse::parse_one;
 
     fn round(src: &str) -> String {
