@@ -30,12 +30,13 @@ fn is_blank(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
-/// The message for a YAML 1.1 line break where Strata cannot read it as go-yaml does.
-pub(super) fn outside_quotes_message(c: char) -> String {
+/// The message for a YAML 1.1 line break where Strata cannot read it as go-yaml does
+/// (a plain or folded scalar whose lines do not fold back into yaml-rust2's value).
+pub(super) fn unread_break_message(c: char) -> String {
     format!(
-        "U+{:04X} is a line break to go-yaml (YAML 1.1), which Strata reads as go-yaml does \
-         everywhere but inside a plain or folded scalar that spans lines; write it as an \
-         escape in a double-quoted scalar (\\N, \\L or \\P)",
+        "U+{:04X} is a line break to go-yaml (YAML 1.1), here inside a scalar spanning \
+         lines that Strata cannot fold as go-yaml does; write it as an escape in a \
+         double-quoted scalar (\\N, \\L or \\P)",
         c as u32
     )
 }

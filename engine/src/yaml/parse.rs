@@ -867,7 +867,7 @@ impl Builder<'_> {
                 return Err(ParseError {
                     line: line + 1,
                     col: col + 1,
-                    msg: super::breaks::outside_quotes_message(c),
+                    msg: super::breaks::unread_break_message(c),
                 });
             }
         }
