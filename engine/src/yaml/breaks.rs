@@ -5,9 +5,10 @@
 //! each of them a line feed ([`GoLines`]): its lines, and so the structure read, are
 //! go-yaml's. Values are go-yaml's too where they differ: a quoted scalar is read again
 //! here ([`quoted`]: it folds around LS and PS but keeps them), a literal block keeps the
-//! LS or PS its line ended in; a plain or folded scalar spanning lines at one is refused
-//! (go-yaml folds it into the value, yaml-rust2 into a space). NEL reads as a line feed
-//! in every value, as go-yaml reads it.
+//! LS or PS its line ended in, and a plain or folded scalar spanning lines is folded
+//! again as go-yaml folds it (which keeps LS and PS where yaml-rust2 reads a space), or
+//! refused where its lines do not fold back into yaml-rust2's value. NEL reads as a line
+//! feed in every value, as go-yaml reads it.
 
 /// Whether `c` is a line break to go-yaml but text to yaml-rust2.
 pub(super) fn is_raw_break(c: char) -> bool {
@@ -152,13 +153,15 @@ pub(super) fn quoted(text: &str, open: usize) -> Result<(String, usize), String>
     }
 }
 
+/// Whether go-yaml keeps the line break `c` in a value as itself (LS and PS; it reads
+/// the others as a line feed).
+fn is_kept_break(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 /// What go-yaml reads a line break as: LS and PS themselves, the others a line feed.
 fn read_break(c: char) -> char {
-    if matches!(c, '\u{2028}' | '\u{2029}') {
-        c
-    } else {
-        '\n'
-    }
+    if is_kept_break(c) { c } else { '\n' }
 }
 
 /// The byte offset after the closing quote just consumed from `it`.
@@ -280,7 +283,7 @@ impl GoLines {
         let i = self.ends.partition_point(|&(l, _)| l < line);
         self.ends
             .get(i)
-            .filter(|&&(l, c)| l == line && matches!(c, '\u{2028}' | '\u{2029}'))
+            .filter(|&&(l, c)| l == line && is_kept_break(c))
             .map(|&(_, c)| c)
     }
 
@@ -290,7 +293,7 @@ impl GoLines {
         self.ends[i..]
             .iter()
             .take_while(|&&(l, _)| l < lines.end)
-            .find(|&&(_, c)| matches!(c, '\u{2028}' | '\u{2029}'))
+            .find(|&&(_, c)| is_kept_break(c))
             .copied()
     }
 }

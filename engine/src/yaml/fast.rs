@@ -738,8 +738,8 @@ fn strip_comment(v: &str) -> Option<&str> {
 /// (further on, the key is no longer possible and the `:` is refused).
 const MAX_SIMPLE_KEY: usize = 1024;
 
-/// Whether a key starting `at` `text`'s start and ending with the `:` at byte `colon` is
-/// short enough for a simple key.
+/// Whether a key starting at the start of `text`, with its `:` at byte `colon`, is short
+/// enough for a simple key.
 fn simple_key_fits(text: &str, colon: usize) -> bool {
     colon <= MAX_SIMPLE_KEY || text[..colon].chars().count() <= MAX_SIMPLE_KEY
 }

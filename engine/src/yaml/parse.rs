@@ -801,7 +801,7 @@ struct Builder<'t> {
     deepest: usize,
 }
 
-impl Builder<'_> {
+impl<'t> Builder<'t> {
     /// Whether the block scalar whose indicator (`|` or `>`) is at `mark` keeps its
     /// trailing line breaks (`+`). yaml-rust2 gives one line break for a block scalar of
     /// blank lines alone under an indentation indicator (`|2`), where go-yaml (clip or
@@ -809,8 +809,7 @@ impl Builder<'_> {
     /// is not found at `mark`.
     fn block_header_keeps(&mut self, mark: Marker) -> Option<bool> {
         self.index_lines();
-        let start = *self.line_starts.get(mark.line().checked_sub(1)?)?;
-        let line = self.text[start..].split('\n').next()?;
+        let (_, line) = self.line(mark.line().checked_sub(1)?)?;
         let header = line.chars().skip(mark.col()).collect::<String>();
         let rest = header.strip_prefix(['|', '>'])?;
         let indicators: String = rest
@@ -825,12 +824,7 @@ impl Builder<'_> {
     /// and column do not (found by fuzz/print_parse_roundtrip).
     fn byte_at(&mut self, mark: Marker) -> Result<usize, ParseError> {
         self.index_lines();
-        let start = mark
-            .line()
-            .checked_sub(1)
-            .and_then(|l| self.line_starts.get(l))
-            .copied();
-        let line = start.and_then(|s| Some((s, self.text[s..].split('\n').next()?)));
+        let line = mark.line().checked_sub(1).and_then(|l| self.line(l));
         line.and_then(|(s, l)| {
             let mut chars = l.char_indices().map(|(i, _)| s + i).chain([s + l.len()]);
             chars.nth(mark.col())
@@ -847,6 +841,14 @@ impl Builder<'_> {
         }
     }
 
+    /// Where line `n` (0-based) of the text starts, and its text without its break.
+    /// Needs `line_starts` ([`Self::index_lines`]).
+    fn line(&self, n: usize) -> Option<(usize, &'t str)> {
+        let text: &'t str = self.text;
+        let start = *self.line_starts.get(n)?;
+        Some((start, text[start..].split('\n').next()?))
+    }
+
     /// The next event. A plain or folded scalar that spans lines ended before it: go-yaml
     /// folds an LS or PS its lines end in into the value, which yaml-rust2 (reading a line
     /// feed) folds into a space, so one there is refused.
@@ -856,14 +858,7 @@ impl Builder<'_> {
             let to = mark.line().saturating_sub(1);
             if let Some((line, c)) = lines.kept_end_in(from..to) {
                 self.index_lines();
-                let col = self.line_starts.get(line).map_or(0, |&s| {
-                    self.text[s..]
-                        .split('\n')
-                        .next()
-                        .unwrap_or("")
-                        .chars()
-                        .count()
-                });
+                let col = self.line(line).map_or(0, |(_, l)| l.chars().count());
                 return Err(ParseError {
                     line: line + 1,
                     col: col + 1,
@@ -980,8 +975,7 @@ impl Builder<'_> {
             return None;
         }
         self.index_lines();
-        let (text, starts) = (self.text, &self.line_starts);
-        let line_text = |n: usize| -> Option<&str> { text[*starts.get(n)?..].split('\n').next() };
+        let line_text = |n: usize| self.line(n).map(|(_, l)| l);
         let prefix = " ".repeat(indent);
         // go-yaml's loop over the block's lines, for both readings at once: [read, go].
         let mut out = [String::new(), String::new()];
@@ -1011,7 +1005,7 @@ impl Builder<'_> {
             }
             leading_blank = trailing_blank;
             // The last line of a text without a final break ends in none.
-            let ends = |n: usize| n + 1 < starts.len();
+            let ends = |n: usize| n + 1 < self.line_starts.len();
             leading = ends(n).then(|| end_of(n));
             n += 1;
             // Empty lines: blanks up to the indentation, then the break.
@@ -1052,9 +1046,11 @@ impl Builder<'_> {
         line: usize,
     ) -> Option<String> {
         self.index_lines();
-        let (text, starts) = (self.text, &self.line_starts);
-        let line_text = |n: usize| -> Option<&str> { text[*starts.get(n)?..].split('\n').next() };
-        let first = text[at..].split('\n').next()?.trim_end_matches([' ', '\t']);
+        let line_text = |n: usize| self.line(n).map(|(_, l)| l);
+        let first = self.text[at..]
+            .split('\n')
+            .next()?
+            .trim_end_matches([' ', '\t']);
         let mut rest = value.strip_prefix(first)?;
         let mut go = first.to_string();
         let mut n = line;
@@ -1717,9 +1713,9 @@ mod tests {
 
     #[test]
     fn a_dash_inside_a_flow_plain_scalar_is_text() {
-        // A lone CR is a line break to yaml-rust2 but not to the rewrites' line search,
-        // which then looked for the dash on another line (a panic, found by
-        // fuzz/yaml_readers_agree): such a text is read without rewrites.
+        // A lone CR is a line break to yaml-rust2, and was not to the rewrites' line
+        // search, which then looked for the dash on another line (a panic, found by
+        // fuzz/yaml_readers_agree): the rewrites now work on go-yaml's lines (GoLines).
         let lone_cr = "trs:iQersio\r\r\t#\r\n[ -][\ne[\n\r\r\u{2028}\rrd\r\r:\n s:iQe ,am\n";
         assert_eq!(
             parse_documents_complete(lone_cr).is_ok(),
@@ -1852,9 +1848,8 @@ mod tests {
                 "{text:?}"
             );
         }
-        // A content line that looks like a header (`x |`) hides the block's indentation,
-        // and an indentation indicator sets it: the line is moved again to the one
-        // yaml-rust2 finds (the oracle's values).
+        // A content line that looks like a header (`x |`), and an indentation indicator
+        // (the oracle's values).
         for (text, want) in [
             ("a: |\n  x |\n    y\n\u{2029}  z\n", "x |\n  y\n\u{2029}z\n"),
             ("|2-\n   e\n\n\u{2029}   z\n", " e\n\n\u{2029} z"),
@@ -1867,8 +1862,8 @@ mod tests {
             });
             assert_eq!(got, Some(Node::str(want)), "{text:?}");
         }
-        // Past such a break yaml-rust2 reads the block's text as structure: a flow dash
-        // there (`[-]`) is the block's text, not a flow scalar to quote.
+        // A flow dash (`[-]`) inside a block past such lines is the block's text, not a
+        // flow scalar for the dash rewrite to quote.
         let text = "a: |-\n  4$hWtion:  [-] `$uh\n\n\u{2029}  z,$o flded  folded: mrd es: &- a: &ma*x g: ~ h: 0777 i:4$htion:  [-] `$uh\n\n\u{2029}  z,$o flded  foldedi:4$htion:  [-] `$uh\n\n\u{2029}  z,$o flded  folded: mrd es: &- a: &ma*x g: v h: 0777 i: 1e3 j: 2: mrd es: &- a: &ma*x g: v h: 0777 i: 1e3 j: 20 1e3 j: 2001-1d-14t21:59:-] h e\n";
         let got = parse_documents_complete(text).unwrap_or_else(|e| panic!("{e:?}"));
         let Some(Node::Map(m)) = got.first() else {
@@ -1912,7 +1907,7 @@ mod tests {
 
     #[test]
     fn block_scalars_read_the_same_beside_a_yaml11_break() {
-        // A text holding LS has its literal block scalars read again (yaml::breaks); the
+        // A text holding LS has its block scalars made go-yaml's again (yaml::breaks); the
         // reading must be yaml-rust2's wherever there is no LS inside them.
         for block in [
             "a: |\n  x\n  y\n",
