@@ -1782,6 +1782,16 @@ mod tests {
         assert!(parse_documents_complete("c: [n # c, d\n o -]\n").is_err());
     }
 
+    /// The complete parser's reading of `text`, one document: the value of its key `a`,
+    /// or the document itself when it is no mapping.
+    fn complete_a(text: &str) -> Option<Node> {
+        match parse_documents_complete(text).ok()?.as_slice() {
+            [Node::Map(m)] => m.get("a").cloned(),
+            [n] => Some(n.clone()),
+            _ => None,
+        }
+    }
+
     #[test]
     fn a_block_scalar_at_an_unterminated_end_has_no_final_break() {
         // go-yaml reads no line break after a text's last line without one; the fast path
@@ -1793,11 +1803,7 @@ mod tests {
             ("a: &x |\n  x\n  ", "x\n"),
             ("a: &x >+\n  x\n\n  \t", "x\n\n\t"),
         ] {
-            let got = parse_documents_complete(text).unwrap_or_else(|e| panic!("{e:?}"));
-            let Some(Node::Map(m)) = got.first() else {
-                panic!("{got:?}")
-            };
-            assert_eq!(m.get("a"), Some(&Node::str(want)), "{text:?}");
+            assert_eq!(complete_a(text), Some(Node::str(want)), "{text:?}");
         }
     }
 
@@ -1854,13 +1860,7 @@ mod tests {
             ("a: |\n  x |\n    y\n\u{2029}  z\n", "x |\n  y\n\u{2029}z\n"),
             ("|2-\n   e\n\n\u{2029}   z\n", " e\n\n\u{2029} z"),
         ] {
-            let got = parse_documents_complete(text).ok();
-            let got = got.as_deref().and_then(|d| match d {
-                [Node::Map(m)] => m.get("a").cloned(),
-                [n] => Some(n.clone()),
-                _ => None,
-            });
-            assert_eq!(got, Some(Node::str(want)), "{text:?}");
+            assert_eq!(complete_a(text), Some(Node::str(want)), "{text:?}");
         }
         // A flow dash (`[-]`) inside a block past such lines is the block's text, not a
         // flow scalar for the dash rewrite to quote.
@@ -1888,12 +1888,7 @@ mod tests {
             ("a: >\n  b\u{2029}  c\nd: e\n", "b\u{2029}c\n"),
             ("a: >-\n  b\n  c\u{2028}\n\n  d\n", "b c\u{2028}\n\nd"),
         ] {
-            let got = parse_documents_complete(text).ok();
-            let got = got.as_deref().and_then(|d| match d {
-                [Node::Map(m)] => m.get("a").cloned(),
-                _ => None,
-            });
-            assert_eq!(got, Some(Node::str(want)), "{text:?}");
+            assert_eq!(complete_a(text), Some(Node::str(want)), "{text:?}");
         }
         assert_eq!(
             parse_documents_complete("a: [b\u{2029} c]\n").ok(),
