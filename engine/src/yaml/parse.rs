@@ -701,6 +701,7 @@ fn complete_once(
         unterminated: UnterminatedEnd::new(text),
         line_offset,
         line_starts: Vec::new(),
+        cursor: (0, 0, 0),
         anchors: HashMap::new(),
         file_left: reading.file_left,
         last_key_wins: reading.last_key_wins,
@@ -789,6 +790,8 @@ struct Builder<'t> {
     line_offset: usize,
     /// Byte offsets of the text's lines, computed the first time they are needed.
     line_starts: Vec<usize>,
+    /// The last mark [`Builder::byte_at`] placed: (line, column, byte offset).
+    cursor: (usize, usize, usize),
     /// Anchored nodes with their depth.
     anchors: HashMap<usize, (Node, usize)>,
     /// What aliases may still expand to in this file.
@@ -822,14 +825,24 @@ impl<'t> Builder<'t> {
     /// The byte offset of the character at `mark`, from its line and column: yaml-rust2's
     /// character index runs ahead after non-ASCII text inside a block scalar, its line
     /// and column do not (found by fuzz/print_parse_roundtrip).
+    /// Marks come in text order, so the walk along a line goes on from the last mark on
+    /// it (`cursor`): many scalars on one long line cost one walk of it, not one each.
     fn byte_at(&mut self, mark: Marker) -> Result<usize, ParseError> {
         self.index_lines();
-        let line = mark.line().checked_sub(1).and_then(|l| self.line(l));
-        line.and_then(|(s, l)| {
-            let mut chars = l.char_indices().map(|(i, _)| s + i).chain([s + l.len()]);
-            chars.nth(mark.col())
-        })
-        .ok_or_else(|| err(mark, "a mark outside the text".into()))
+        let outside = || err(mark, "a mark outside the text".into());
+        let n = mark.line().checked_sub(1).ok_or_else(outside)?;
+        let (start, line) = self.line(n).ok_or_else(outside)?;
+        let (mut col, mut at) = match self.cursor {
+            (l, c, b) if l == n && c <= mark.col() => (c, b),
+            _ => (0, start),
+        };
+        let mut chars = line[at - start..].chars();
+        while col < mark.col() {
+            at += chars.next().ok_or_else(outside)?.len_utf8();
+            col += 1;
+        }
+        self.cursor = (n, col, at);
+        Ok(at)
     }
 
     /// Fills `line_starts` the first time it is needed.
@@ -846,7 +859,10 @@ impl<'t> Builder<'t> {
     fn line(&self, n: usize) -> Option<(usize, &'t str)> {
         let text: &'t str = self.text;
         let start = *self.line_starts.get(n)?;
-        Some((start, text[start..].split('\n').next()?))
+        // Where the next line starts, not a search for its break: many marks on one long
+        // line would search it once each.
+        let end = self.line_starts.get(n + 1).map_or(text.len(), |&e| e - 1);
+        Some((start, text.get(start..end)?))
     }
 
     /// The next event. A plain or folded scalar that spans lines ended before it: go-yaml
@@ -939,11 +955,10 @@ impl<'t> Builder<'t> {
                 // A plain scalar on one line is its text there. One spanning lines is read
                 // again with go-yaml's folding; where its lines do not give yaml-rust2's
                 // value back, it is checked when the next event shows where it ended.
+                // (A fold always changes the text, so a value equal to the text there is
+                // on one line; comparing only its own length keeps this linear.)
                 let at = self.byte_at(mark)?;
-                let end = self.text[at..]
-                    .find('\n')
-                    .map_or(self.text.len(), |e| at + e);
-                if self.text[at..end].starts_with(value.as_str()) {
+                if !value.contains('\n') && self.text.get(at..at + value.len()) == Some(&value) {
                     return Ok(value);
                 }
                 match self.plain_as_go_yaml_folds(lines, &value, at, line) {
